@@ -1,0 +1,412 @@
+"""The dataset registry: one name per (benchmark, metric), loaded with one call.
+
+>>> from hwlib.data import load_dataset
+>>> ds = load_dataset("cifar10-raspi4_latency")          # doctest: +SKIP
+>>> ds.A.shape, ds.y.shape, ds.unit                      # doctest: +SKIP
+((15625, 6), (15625,), 'ms')
+
+Names
+-----
+``<image>-<metric>``
+    HW-NAS-Bench (Li et al., 2021) on NAS-Bench-201 cells, image in cifar10, cifar100,
+    ImageNet16-120. Each uses the most complete source at hand: the official pickle, else HELP's
+    complete per-device lists (cifar10 raspi4/pixel3/eyeriss/fpga latency), else the 12554-row table.
+``help-<device>``
+    HELP's own NB201 latency measurements (GPUs at batch 1/32/256, Xeon CPUs, phones).
+``transnas-<task>`` / ``transnas_micro-<task>``
+    TransNAS-Bench-101 inference time on the macro space (official file) / micro space.
+``<image>-test_accuracy``
+    NAS-Bench-201 200-epoch test accuracy (%), used by the selection simulation.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from . import formats
+from .errors import DataError, InputError
+from .files import HELP_DEVICES, is_present, locate, sha256_file
+from .spaces import NB201_OPS, get_space, micro_all, nb201_str_to_ops
+
+__all__ = ["Dataset", "load_dataset", "list_datasets", "dataset_table", "load_accuracy",
+           "hard_datasets", "nb201_archs", "IMAGE_DATASETS", "HWNAS_METRICS", "TRANSNAS_TASKS"]
+
+log = logging.getLogger(__name__)
+
+IMAGE_DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
+#: HW-NAS-Bench metrics and their units.
+HWNAS_METRICS = {
+    "edgegpu_latency": "ms", "edgegpu_energy": "mJ", "raspi4_latency": "ms", "edgetpu_latency": "ms",
+    "pixel3_latency": "ms", "eyeriss_latency": "ms", "eyeriss_energy": "mJ",
+    "eyeriss_arithmetic_intensity": "OPs/byte", "fpga_latency": "ms", "fpga_energy": "mJ",
+}
+TRANSNAS_TASKS = ("class_scene", "class_object", "room_layout", "jigsaw", "segmentsemantic",
+                  "normal", "autoencoder")
+#: The paper's five hard, non-redundant datasets (Section 4), and the cifar10 stand-ins.
+PAPER_HWNAS = ("ImageNet16-120-raspi4_latency", "cifar100-pixel3_latency", "cifar10-edgegpu_latency",
+               "cifar100-edgegpu_energy", "ImageNet16-120-eyeriss_arithmetic_intensity")
+PAPER_TRANSNAS_TASKS = TRANSNAS_TASKS[:5]
+
+_NB201_N = 15625
+_HELP_HWNAS = {"raspi4_latency": "raspi4", "pixel3_latency": "pixel3",
+               "eyeriss_latency": "eyeriss", "fpga_latency": "fpga"}
+_F_ARCH2IDX = "nb201/help_latency/str_arch2idx.pt"
+_F_ACC = "nb201/nats_bench_accuracy.csv"
+_F_HWCSV = "hwnasbench/cifar10_alldata.csv"
+_F_HWPKL = "hwnasbench/HW-NAS-Bench-v1_0.pickle"
+_F_MICRO_LAT = "transnas/micro_latency_all_tasks.pt"
+_F_MICRO_DB, _F_MACRO_DB = "transnas/micro.mindrecord.db", "transnas/macro.mindrecord.db"
+_F_TNAS_PTH = "transnas/transnas-bench_v10141024.pth"
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A hardware (or accuracy) metric over the architectures of one search space.
+
+    Attributes
+    ----------
+    name : str
+        Registry name, e.g. ``'cifar10-raspi4_latency'``.
+    search_space : str
+        ``'nb201'``, ``'transnas_macro'`` or ``'transnas_micro'``.
+    A : ndarray of int64, shape (n, 6)
+        Architectures as op codes (:mod:`hwlib.spaces`).
+    y : ndarray of float64, shape (n,)
+        Raw metric values, in ``unit``.
+    index : ndarray of int64, shape (n,)
+        Benchmark index of each architecture (NB201 index; micro index; macro API index).
+    unit : str
+    sources : tuple of (str, str)
+        (file key, sha256) of every file the values come from.
+    description : str
+        Where the values come from and what they cover.
+    """
+
+    name: str
+    search_space: str
+    A: np.ndarray
+    y: np.ndarray
+    index: np.ndarray
+    unit: str
+    sources: tuple[tuple[str, str], ...]
+    description: str = ""
+
+    @property
+    def n_archs(self) -> int:
+        return int(self.y.shape[0])
+
+    @cached_property
+    def y_z(self) -> np.ndarray:
+        """Values z-scored over all architectures (mean 0, population std 1), as the protocol says."""
+        std = self.y.std()
+        return (self.y - self.y.mean()) / (std if std > 0 else 1.0)
+
+    @property
+    def checksum(self) -> str:
+        """One digest of the source files' checksums: part of every cached result's key."""
+        import hashlib
+        return hashlib.sha256("".join(h for _, h in self.sources).encode()).hexdigest()[:16]
+
+
+# ----------------------------------------------------------------------------- file readers
+
+
+def _source(key: str) -> tuple[str, str]:
+    return key, sha256_file(locate(key))
+
+
+@lru_cache(maxsize=1)
+def nb201_archs() -> np.ndarray:
+    """All 15625 NB201 cells as op codes, row i = NB201 index i (from HELP's ``str_arch2idx``)."""
+    key = _F_ARCH2IDX
+    table = formats.load_torch_plain(locate(key))
+    if not isinstance(table, dict) or len(table) != _NB201_N:
+        raise DataError(f"{key}: expected a dict of {_NB201_N} arch strings, got {type(table).__name__}")
+    A = np.full((_NB201_N, 6), -1, dtype=np.int64)
+    for arch, idx in table.items():
+        if not isinstance(idx, int) or not 0 <= idx < _NB201_N:
+            raise DataError(f"{key}: index {idx!r} of {arch!r} out of range")
+        A[idx] = nb201_str_to_ops(arch)
+    if (A < 0).any():
+        raise DataError(f"{key}: indices are not a permutation of 0..{_NB201_N - 1}")
+    A.setflags(write=False)
+    return A
+
+
+def _as_values(seq, key: str, n: int) -> np.ndarray:
+    try:
+        y = np.asarray(seq, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DataError(f"{key}: values are not numbers") from None
+    if y.shape != (n,):
+        raise DataError(f"{key}: expected {n} values, got shape {y.shape}")
+    return y
+
+
+@lru_cache(maxsize=None)
+def _help_values(device: str) -> np.ndarray:
+    key = f"nb201/help_latency/{device}.pt"
+    return _as_values(formats.load_torch_plain(locate(key)), key, _NB201_N)
+
+
+@lru_cache(maxsize=1)
+def _hwnas_table() -> pd.DataFrame:
+    cols = ["idx", *HWNAS_METRICS, *(f"arch_{i}" for i in range(6))]
+    frame = formats.read_csv(locate(_F_HWCSV), cols)
+    idx = frame["idx"].to_numpy()
+    if not np.issubdtype(idx.dtype, np.integer) or idx.min() < 0 or idx.max() >= _NB201_N \
+            or len(np.unique(idx)) != len(idx):
+        raise DataError(f"{_F_HWCSV}: column idx must hold distinct NB201 indices")
+    names = frame[[f"arch_{i}" for i in range(6)]].to_numpy()
+    try:
+        A = np.vectorize(NB201_OPS.index, otypes=[np.int64])(names)
+    except ValueError:
+        raise DataError(f"{_F_HWCSV}: unknown op name in columns arch_0..arch_5") from None
+    if not np.array_equal(A, nb201_archs()[idx]):
+        raise DataError(f"{_F_HWCSV}: arch columns disagree with the NB201 index of column idx")
+    return frame.sort_values("idx").reset_index(drop=True)
+
+
+@lru_cache(maxsize=1)
+def _hwnas_official() -> dict:
+    data = formats.load_plain_pickle(locate(_F_HWPKL))
+    try:
+        bench = data["nasbench201"]
+        for image in IMAGE_DATASETS:
+            for metric in HWNAS_METRICS:
+                _as_values(bench[image][metric], f"{_F_HWPKL}[{image}][{metric}]", _NB201_N)
+    except (KeyError, TypeError):
+        raise DataError(f"{_F_HWPKL}: not the HW-NAS-Bench layout "
+                        "d['nasbench201'][dataset][metric]") from None
+    return bench
+
+
+@lru_cache(maxsize=1)
+def _accuracy_table() -> pd.DataFrame:
+    cols = ["CIFAR10TestAccuracy200Epochs", "CIFAR100TestAccuracy200Epochs",
+            "ImageNetTestAccuracy200Epochs", "ArchitectureString"]
+    frame = formats.read_csv(locate(_F_ACC), cols)
+    if len(frame) != _NB201_N:
+        raise DataError(f"{_F_ACC}: expected {_NB201_N} rows, got {len(frame)}")
+    A = get_space("nb201").names_to_array(frame["ArchitectureString"].tolist())
+    if not np.array_equal(A, nb201_archs()):
+        raise DataError(f"{_F_ACC}: row order disagrees with the NB201 index")
+    return frame
+
+
+@lru_cache(maxsize=2)
+def _transnas_archs(space: str) -> np.ndarray:
+    key = _F_MICRO_DB if space == "transnas_micro" else _F_MACRO_DB
+    labels = formats.read_sqlite_labels(locate(key))
+    expected = 4096 if space == "transnas_micro" else 3256
+    if len(labels) != expected:
+        raise DataError(f"{key}: expected {expected} architectures, got {len(labels)}")
+    A = get_space(space).names_to_array(labels)
+    if space == "transnas_micro" and not np.array_equal(A, micro_all()):
+        raise DataError(f"{key}: micro cells are not in micro-index order")
+    return A
+
+
+@lru_cache(maxsize=1)
+def _micro_latency() -> np.ndarray:
+    n = len(TRANSNAS_TASKS) * 4096
+    return _as_values(formats.load_torch_plain(locate(_F_MICRO_LAT)), _F_MICRO_LAT, n).reshape(-1, 4096)
+
+
+@lru_cache(maxsize=1)
+def _transnas_official() -> dict:
+    data = formats.load_torch_plain(locate(_F_TNAS_PTH))
+    try:
+        return data["data"]["macro"]
+    except (KeyError, TypeError):
+        raise DataError(f"{_F_TNAS_PTH}: not the TransNAS-Bench-101 layout d['data']['macro']") from None
+
+
+# ----------------------------------------------------------------------------- the registry
+
+Loaded = tuple[np.ndarray, np.ndarray, np.ndarray, tuple[tuple[str, str], ...], str]
+
+
+@dataclass(frozen=True)
+class _Source:
+    """One way to load a dataset: the files it needs and the loader."""
+
+    files: tuple[str, ...]
+    load: Callable[[], Loaded]
+    label: str
+
+    def present(self) -> bool:
+        return all(is_present(f) for f in self.files)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    name: str
+    search_space: str
+    unit: str
+    sources: tuple[_Source, ...] = field(default_factory=tuple)
+
+    def source(self) -> _Source | None:
+        return next((s for s in self.sources if s.present()), None)
+
+
+def _nb201_values(y: np.ndarray, files: tuple[str, ...], what: str, keep=None) -> Loaded:
+    """Full NB201 vector -> (A, y, index), dropping entries where ``keep`` is False."""
+    index = np.arange(_NB201_N) if keep is None else np.flatnonzero(keep)
+    desc = f"{what}; {len(index)} of {_NB201_N} NB201 cells"
+    return nb201_archs()[index], y[index], index, tuple(_source(f) for f in files), desc
+
+
+def _from_official(image: str, metric: str) -> Loaded:
+    y = _as_values(_hwnas_official()[image][metric], _F_HWPKL, _NB201_N)
+    return _nb201_values(y, (_F_HWPKL,), "official HW-NAS-Bench pickle", keep=y >= 0)
+
+
+def _from_help(device: str, what: str) -> Loaded:
+    y = _help_values(device)
+    return _nb201_values(y, (f"nb201/help_latency/{device}.pt", _F_ARCH2IDX), what, keep=y >= 0)
+
+
+def _from_table(metric: str) -> Loaded:
+    frame = _hwnas_table()
+    y = frame[metric].to_numpy(dtype=np.float64)
+    keep = y >= 0                                   # edgetpu_latency holds -1 where compiling failed
+    idx = frame["idx"].to_numpy()[keep]
+    desc = f"HW-NAS-Bench table (12554-row); {len(idx)} of {_NB201_N} NB201 cells"
+    return nb201_archs()[idx], y[keep], idx, (_source(_F_HWCSV), _source(_F_ARCH2IDX)), desc
+
+
+def _from_accuracy(image: str) -> Loaded:
+    col = {"cifar10": "CIFAR10", "cifar100": "CIFAR100", "ImageNet16-120": "ImageNet"}[image]
+    y = _accuracy_table()[f"{col}TestAccuracy200Epochs"].to_numpy(dtype=np.float64)
+    return _nb201_values(y, (_F_ACC, _F_ARCH2IDX), "NAS-Bench-201 200-epoch test accuracy")
+
+
+def _from_micro(task: str) -> Loaded:
+    y = _micro_latency()[TRANSNAS_TASKS.index(task)]
+    files = (_F_MICRO_LAT, _F_MICRO_DB)
+    return (_transnas_archs("transnas_micro"), y, np.arange(4096), tuple(_source(f) for f in files),
+            "TransNAS-Bench-101 micro-space inference time; 4096 cells")
+
+
+def _from_macro(task: str) -> Loaded:
+    data, A = _transnas_official(), _transnas_archs("transnas_macro")
+    names = get_space("transnas_macro").array_to_names(A)
+    try:
+        y = np.array([data[n][task]["model_info"]["inference_time"] for n in names], dtype=np.float64)
+    except (KeyError, TypeError, ValueError):
+        raise DataError(f"{_F_TNAS_PTH}: no inference_time of task {task!r} for every macro arch") from None
+    files = (_F_TNAS_PTH, _F_MACRO_DB)
+    return (A, y * 1e3, np.arange(len(A)), tuple(_source(f) for f in files),
+            "official TransNAS-Bench-101 macro-space inference time; 3256 networks")
+
+
+def _build_registry() -> dict[str, _Entry]:
+    entries = []
+    for image in IMAGE_DATASETS:
+        for metric, unit in HWNAS_METRICS.items():
+            srcs = [_Source((_F_HWPKL,), lambda i=image, m=metric: _from_official(i, m), "official pickle")]
+            if image == "cifar10" and metric in _HELP_HWNAS:
+                dev = _HELP_HWNAS[metric]
+                srcs.append(_Source((f"nb201/help_latency/{dev}.pt", _F_ARCH2IDX),
+                                    lambda d=dev: _from_help(d, "HW-NAS-Bench values via HELP's complete list"),
+                                    "complete per-device list"))
+            if image == "cifar10":
+                srcs.append(_Source((_F_HWCSV, _F_ARCH2IDX), lambda m=metric: _from_table(m), "12554-row table"))
+            entries.append(_Entry(f"{image}-{metric}", "nb201", unit, tuple(srcs)))
+        entries.append(_Entry(f"{image}-test_accuracy", "nb201", "%",
+                              (_Source((_F_ACC, _F_ARCH2IDX), lambda i=image: _from_accuracy(i), "NATS-Bench table"),)))
+    for dev in HELP_DEVICES:
+        if dev not in _HELP_HWNAS.values():
+            entries.append(_Entry(f"help-{dev}", "nb201", "ms", (_Source(
+                (f"nb201/help_latency/{dev}.pt", _F_ARCH2IDX),
+                lambda d=dev: _from_help(d, "HELP latency measurement"), "HELP list"),)))
+    for task in TRANSNAS_TASKS:
+        entries.append(_Entry(f"transnas-{task}", "transnas_macro", "ms", (_Source(
+            (_F_TNAS_PTH, _F_MACRO_DB), lambda t=task: _from_macro(t), "official TransNAS-Bench-101"),)))
+        entries.append(_Entry(f"transnas_micro-{task}", "transnas_micro", "ms", (_Source(
+            (_F_MICRO_LAT, _F_MICRO_DB), lambda t=task: _from_micro(t), "HELP's TransNAS micro list"),)))
+    return {e.name: e for e in entries}
+
+
+_REGISTRY = _build_registry()
+
+
+def _entry(name: str) -> _Entry:
+    try:
+        return _REGISTRY[name]
+    except (KeyError, TypeError):
+        close = difflib.get_close_matches(str(name), _REGISTRY, n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise InputError(f"unknown dataset {name!r}{hint}; `hwlib datasets` lists them") from None
+
+
+def list_datasets(available: bool = True) -> list[str]:
+    """Dataset names; only those whose files are at hand when ``available``."""
+    return [n for n, e in _REGISTRY.items() if not available or e.source() is not None]
+
+
+@lru_cache(maxsize=None)
+def load_dataset(name: str) -> Dataset:
+    """Load dataset ``name`` from the most complete source at hand.
+
+    Raises
+    ------
+    InputError
+        For an unknown name.
+    DataError
+        When its files are missing or corrupted (the message names the file).
+    """
+    entry = _entry(name)
+    source = entry.source()
+    if source is None:
+        needed = " or ".join("+".join(s.files) for s in entry.sources)
+        raise DataError(f"dataset {name!r} needs {needed} in the data directory; "
+                        "run `hwlib data fetch`")
+    A, y, index, sources, desc = source.load()
+    for arr in (A, y, index):
+        arr.setflags(write=False)
+    log.debug("loaded %s from %s", name, source.label)
+    return Dataset(name, entry.search_space, A, y, index, entry.unit, sources, desc)
+
+
+def dataset_table(available: bool = True) -> pd.DataFrame:
+    """One row per dataset: name, search space, architectures, unit, source."""
+    rows = []
+    for name in list_datasets(available):
+        ds = load_dataset(name)
+        rows.append({"name": name, "search_space": ds.search_space, "n_archs": ds.n_archs,
+                     "unit": ds.unit, "source": ds.description.split(";")[0]})
+    return pd.DataFrame(rows, columns=["name", "search_space", "n_archs", "unit", "source"])
+
+
+def load_accuracy(image_dataset: str) -> np.ndarray:
+    """NB201 200-epoch test accuracy (%) of all 15625 cells, element i = NB201 index i."""
+    if image_dataset not in IMAGE_DATASETS:
+        raise InputError(f"unknown image dataset {image_dataset!r}; one of {', '.join(IMAGE_DATASETS)}")
+    return load_dataset(f"{image_dataset}-test_accuracy").y
+
+
+def hard_datasets(benchmark: str = "hwnas") -> list[str]:
+    """The paper's five hard datasets of ``benchmark`` ('hwnas' or 'transnas'), or their stand-ins.
+
+    HW-NAS: the paper's five when the official pickle is at hand, else the same device/metric pairs
+    on cifar10 (PROTOCOL.md, "Data and targets"). TransNAS: the macro space's five tasks when the
+    official file is at hand, else the micro space's.
+    """
+    if benchmark == "hwnas":
+        names = list(PAPER_HWNAS)
+        if not all(n in list_datasets() for n in names):
+            names = ["cifar10-" + n.rsplit("-", 1)[1] for n in names]
+        return names
+    if benchmark == "transnas":
+        prefix = "transnas" if f"transnas-{PAPER_TRANSNAS_TASKS[0]}" in list_datasets() else "transnas_micro"
+        return [f"{prefix}-{t}" for t in PAPER_TRANSNAS_TASKS]
+    raise InputError(f"unknown benchmark {benchmark!r}; 'hwnas' or 'transnas'")

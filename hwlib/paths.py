@@ -1,0 +1,80 @@
+"""Every path hwlib uses, resolved in one place, and atomic writes.
+
+Environment variables
+---------------------
+HWLIB_DATA_DIR
+    Where the benchmark files live (default: ``data/`` in the project root).
+HWLIB_DATA_MIRROR
+    A local mirror of the benchmark files, laid out like the data directory; ``hwlib data fetch``
+    copies from it before trying the upstream addresses.
+HWLIB_CACHE_DIR
+    Where computed results are cached (default: ``.cache/`` in the project root).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+__all__ = ["project_root", "data_dir", "mirror_dir", "cache_dir", "atomic_write", "atomic_write_json"]
+
+
+def project_root() -> Path:
+    """The folder that holds ``hwlib/`` (the repository root in a checkout)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def _env_path(var: str, default: Path | None) -> Path | None:
+    value = os.environ.get(var, "").strip()
+    return Path(value).expanduser().resolve() if value else default
+
+
+def data_dir() -> Path:
+    """The benchmark data directory (``$HWLIB_DATA_DIR`` or ``<root>/data``)."""
+    return _env_path("HWLIB_DATA_DIR", project_root() / "data")
+
+
+def mirror_dir() -> Path | None:
+    """The local mirror directory named by ``$HWLIB_DATA_MIRROR``, or None."""
+    return _env_path("HWLIB_DATA_MIRROR", None)
+
+
+def cache_dir() -> Path:
+    """The results cache (``$HWLIB_CACHE_DIR`` or ``<root>/.cache``)."""
+    return _env_path("HWLIB_CACHE_DIR", project_root() / ".cache")
+
+
+def atomic_write(path: str | os.PathLike, data: bytes | str) -> Path:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one.
+
+    The bytes go to a temporary file in the same folder, are flushed to disk, then renamed
+    over ``path``; a crash leaves no half-written file behind.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode() if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
+    """:func:`atomic_write` of ``obj`` as indented JSON."""
+    return atomic_write(path, json.dumps(obj, indent=1, sort_keys=True, default=_json_default))
+
+
+def _json_default(obj: Any) -> Any:
+    if hasattr(obj, "tolist"):          # numpy scalars and arrays
+        return obj.tolist()
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
