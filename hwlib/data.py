@@ -36,7 +36,7 @@ from .files import HELP_DEVICES, is_present, locate, sha256_file
 from .spaces import NB201_OPS, get_space, micro_all, nb201_str_to_ops
 
 __all__ = ["Dataset", "load_dataset", "list_datasets", "dataset_table", "load_accuracy",
-           "hard_datasets", "nb201_archs", "IMAGE_DATASETS", "HWNAS_METRICS", "TRANSNAS_TASKS"]
+           "hard_datasets", "nb201_archs", "clear_caches", "arch_record", "IMAGE_DATASETS", "HWNAS_METRICS", "TRANSNAS_TASKS"]
 
 log = logging.getLogger(__name__)
 
@@ -410,3 +410,32 @@ def hard_datasets(benchmark: str = "hwnas") -> list[str]:
         prefix = "transnas" if f"transnas-{PAPER_TRANSNAS_TASKS[0]}" in list_datasets() else "transnas_micro"
         return [f"{prefix}-{t}" for t in PAPER_TRANSNAS_TASKS]
     raise InputError(f"unknown benchmark {benchmark!r}; 'hwnas' or 'transnas'")
+
+
+def clear_caches() -> None:
+    """Forget every loaded file and dataset (after the data directory changed)."""
+    for fn in (nb201_archs, _help_values, _hwnas_table, _hwnas_official, _accuracy_table,
+               _transnas_archs, _micro_latency, _transnas_official, load_dataset):
+        fn.cache_clear()
+
+
+def arch_record(arch: str | int) -> dict:
+    """One NB201 cell (arch string or index): its index, ops and value in every NB201 dataset at hand."""
+    space = get_space("nb201")
+    text = str(arch).strip()
+    if text.isdigit():
+        index = int(text)
+        if not 0 <= index < _NB201_N:
+            raise InputError(f"NB201 index {index} out of range 0..{_NB201_N - 1}")
+        ops = tuple(int(o) for o in nb201_archs()[index])
+    else:
+        ops = nb201_str_to_ops(text)
+        index = int(np.flatnonzero((nb201_archs() == ops).all(axis=1))[0])
+    record: dict = {"index": index, "arch": space.to_name(ops), "ops": list(ops)}
+    for name in list_datasets():
+        ds = load_dataset(name)
+        if ds.search_space == "nb201":
+            pos = np.searchsorted(ds.index, index)
+            if pos < ds.n_archs and ds.index[pos] == index:
+                record[name] = float(ds.y[pos])
+    return record

@@ -200,14 +200,17 @@ def fetch(keys: list[str] | None = None, *, mirror: Path | None = None, download
             payload, action = _from_url(spec, timeout, tried), "downloaded"
         if payload is None:
             if spec.required:
-                failures.append(f"{key}: {'; '.join(tried) or 'no source'}; put it at {target}")
+                why = "; ".join(tried) or "no mirror ($HWLIB_DATA_MIRROR) and downloads disabled"
+                failures.append(f"{key} ({why})")
             results.append(FetchResult(key, "skipped", target))
             continue
         atomic_write(target, payload)
         log.info("%s %s", action, key)
         results.append(FetchResult(key, action, target))
     if failures:
-        raise DataError("could not get " + " | ".join(failures))
+        more = f" and {len(failures) - 2} more" if len(failures) > 2 else ""
+        raise DataError(f"could not get {len(failures)} file(s): {', '.join(failures[:2])}{more}; "
+                        f"put them under {data_dir()} or name a mirror in $HWLIB_DATA_MIRROR")
     return results
 
 

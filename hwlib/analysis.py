@@ -1,0 +1,60 @@
+"""Dataset analyses of the "Datasets" chapter: rank agreement between devices and the paper's
+rule for choosing the hard datasets (Section 4 and the supplement)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.stats import kendalltau
+
+from .data import load_dataset
+
+__all__ = ["common_values", "kendall_matrix", "difficulty_table", "TRIVIAL_TAU"]
+
+#: Linear Regression on 25 samples at or above this Kendall tau marks a dataset as trivial.
+TRIVIAL_TAU = 0.93
+
+
+def common_values(names: Sequence[str]) -> pd.DataFrame:
+    """Values of several NB201 datasets on the architectures all of them cover.
+
+    Returns
+    -------
+    DataFrame, shape (common architectures, datasets), indexed by NB201 index.
+    """
+    frames = [pd.Series(load_dataset(n).y, index=load_dataset(n).index, name=n) for n in names]
+    return pd.concat(frames, axis=1, join="inner")
+
+
+def kendall_matrix(names: Sequence[str]) -> pd.DataFrame:
+    """Kendall tau between every pair of datasets over their common architectures (symmetric)."""
+    values = common_values(names).to_numpy()
+    k = values.shape[1]
+    tau = np.eye(k)
+    for i in range(k):
+        for j in range(i + 1, k):
+            tau[i, j] = tau[j, i] = kendalltau(values[:, i], values[:, j]).statistic
+    return pd.DataFrame(tau, index=list(names), columns=list(names))
+
+
+def difficulty_table(names: Sequence[str], seeds: Sequence[int] = range(10), n_train: int = 25) -> pd.DataFrame:
+    """The paper's triviality rule: Linear Regression on ``n_train`` samples, test Kendall tau.
+
+    Each dataset is split per the protocol (:func:`hwlib.experiments.evaluate`); a dataset whose
+    mean tau reaches :data:`TRIVIAL_TAU` is marked trivial.
+
+    Returns
+    -------
+    DataFrame with columns dataset, kendalltau (mean over seeds), kendalltau_std, trivial.
+    """
+    from .experiments import evaluate
+
+    rows = []
+    for name in names:
+        result = evaluate(name, "lr", n_train, list(seeds))
+        taus = [run["kendalltau"] for run in result["runs"]]
+        rows.append({"dataset": name, "kendalltau": float(np.mean(taus)),
+                     "kendalltau_std": float(np.std(taus)), "trivial": bool(np.mean(taus) >= TRIVIAL_TAU)})
+    return pd.DataFrame(rows)

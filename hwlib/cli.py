@@ -1,0 +1,186 @@
+"""The ``hwlib`` command line: data, datasets, predictor evaluation, lookup tables, simulation.
+
+Every subcommand explains itself with ``--help``. Errors a user can cause (an unknown dataset,
+a missing or corrupted file, a bad parameter) end with one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Any, Sequence
+
+from .errors import HwlibError, InputError
+
+__all__ = ["main", "parse_seeds"]
+
+
+def parse_seeds(text: str) -> list[int]:
+    """``'0-4'`` -> [0, 1, 2, 3, 4]; ``'0,3,7'`` -> [0, 3, 7]; ``'5'`` -> [5]."""
+    seeds: list[int] = []
+    try:
+        for part in text.split(","):
+            lo, sep, hi = part.strip().partition("-")
+            seeds.extend(range(int(lo), int(hi) + 1) if sep else [int(lo)])
+    except ValueError:
+        raise InputError(f"--seeds: cannot read {text!r}; use e.g. 0-4 or 0,3,7") from None
+    if not seeds or min(seeds) < 0:
+        raise InputError(f"--seeds: {text!r} gives no non-negative seeds")
+    return seeds
+
+
+def _print(result: Any, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result, indent=1, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o)))
+        return
+    for key, value in result.items():
+        if key != "runs":
+            print(f"{key:>18}: {value:.4g}" if isinstance(value, float) else f"{key:>18}: {value}")
+
+
+def _cmd_fetch(args: argparse.Namespace) -> None:
+    from .files import fetch
+    from .paths import data_dir
+
+    results = fetch(mirror=args.mirror, download=not args.no_download, include_optional=args.official)
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.action] = counts.get(r.action, 0) + 1
+    summary = ", ".join(f"{n} {action}" for action, n in sorted(counts.items()))
+    print(f"data directory {data_dir()}: {summary}")
+
+
+def _cmd_datasets(args: argparse.Namespace) -> None:
+    from .data import dataset_table
+
+    table = dataset_table(available=True)
+    if args.json:
+        print(json.dumps(table.to_dict(orient="records"), indent=1))
+    elif table.empty:
+        print("no datasets at hand: run `hwlib data fetch`")
+    else:
+        print(table.to_string(index=False))
+
+
+def _cmd_predictors(args: argparse.Namespace) -> None:
+    from .predictors import REGISTRY
+
+    rows = [{"name": s.name, "label": s.label, "encoding": s.encoding, "spaces": list(s.spaces),
+             "tuned": s.tuned} for s in REGISTRY.values()]
+    if args.json:
+        print(json.dumps(rows, indent=1))
+        return
+    for r in rows:
+        print(f"{r['name']:<10} {r['label']:<27} {r['encoding']:<7} {'tuned' if r['tuned'] else '':<6}"
+              f" {', '.join(r['spaces'])}")
+
+
+def _cmd_arch(args: argparse.Namespace) -> None:
+    from .data import arch_record
+
+    _print(arch_record(args.arch), args.json)
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> None:
+    from .experiments import evaluate
+
+    result = evaluate(args.dataset, args.predictor, args.train_size, parse_seeds(args.seeds),
+                      hpo_budget=args.hpo_budget)
+    _print(result, args.json)
+
+
+def _cmd_lut(args: argparse.Namespace) -> None:
+    from .predictors.lut import evaluate_lut
+
+    _print(evaluate_lut(args.dataset), args.json)
+
+
+def _cmd_simulate(args: argparse.Namespace) -> None:
+    from .simulation import summarize
+
+    _print(summarize(args.dataset, n=args.n, std=args.std, trials=args.trials,
+                     pairing=args.pairing, seed=args.seed), args.json)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hwlib", description="Hardware-metric predictors for NAS (Laube et al., AutoML-Conf 2022): "
+        "benchmark data, 18 predictors, lookup tables and the predictor-guided selection simulation.",
+        epilog="Data directory: $HWLIB_DATA_DIR (default ./data); mirror: $HWLIB_DATA_MIRROR.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    data = sub.add_parser("data", help="get the benchmark files").add_subparsers(dest="action", required=True)
+    p = data.add_parser("fetch", help="make the data directory complete: keep files whose sha256 matches, "
+                        "else copy from the mirror ($HWLIB_DATA_MIRROR), else download; verify; write atomically")
+    p.add_argument("--mirror", help="local mirror directory (overrides $HWLIB_DATA_MIRROR)")
+    p.add_argument("--no-download", action="store_true", help="never try the upstream addresses")
+    p.add_argument("--official", action="store_true",
+                   help="also get the large official files (HW-NAS-Bench pickle, TransNAS-Bench-101 .pth)")
+    p.set_defaults(func=_cmd_fetch)
+
+    p = sub.add_parser("datasets", help="list every dataset at hand (name, search space, architectures, unit, source)")
+    p.add_argument("--json", action="store_true", help="print a JSON list of objects")
+    p.set_defaults(func=_cmd_datasets)
+
+    p = sub.add_parser("predictors", help="list the 18 registered predictors")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_cmd_predictors)
+
+    p = sub.add_parser("arch", help="look up one NB201 cell: index, ops and its value in every dataset at hand")
+    p.add_argument("arch", help="an NB201 arch string ('|nor_conv_3x3~0|+|...|') or NB201 index")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_cmd_arch)
+
+    p = sub.add_parser("evaluate", help="fit a predictor on protocol splits and report Kendall tau, MAE, ...",
+                       description="Test set first (625 HW-NAS / 256 TransNAS architectures), training set a "
+                       "prefix of a permutation of the rest; the seed fixes split and model.")
+    p.add_argument("--dataset", required=True, help="dataset name (see `hwlib datasets`)")
+    p.add_argument("--predictor", required=True, help="predictor name (see `hwlib predictors`)")
+    p.add_argument("--train-size", type=int, required=True, help="number of training architectures")
+    p.add_argument("--seeds", default="0-4", help="seeds, e.g. 0-4 or 0,3,7 (default 0-4)")
+    p.add_argument("--hpo-budget", type=float, default=None, metavar="SECONDS",
+                   help="time budget of the brief hyperparameter search per fit (default: no search)")
+    p.add_argument("--json", action="store_true", help="print one JSON object (means + per-seed runs)")
+    p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("lut", help="the lookup table's Kendall tau over all architectures of a dataset")
+    p.add_argument("--dataset", required=True, help="dataset name")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_cmd_lut)
+
+    p = sub.add_parser("simulate", help="simulate predictor-guided Pareto selection (MRA, hypervolume)",
+                       description="Noisy hardware values = truth + the protocol's deviation mixture scaled "
+                       "to --std; reports means over trials (MRA in percentage points).")
+    p.add_argument("--dataset", required=True, help="hardware dataset (NB201), e.g. cifar10-raspi4_latency")
+    p.add_argument("--n", type=int, required=True, help="architectures considered per trial")
+    p.add_argument("--std", type=float, required=True, help="std of the simulated deviations (z-scored units)")
+    p.add_argument("--trials", type=int, default=100, help="number of trials (default 100)")
+    p.add_argument("--pairing", choices=["architecture", "sorted"], default="architecture",
+                   help="pair accuracy and hardware by architecture (default) or as the released code did")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_cmd_simulate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``hwlib`` console script; returns the exit status."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        args.func(args)
+    except HwlibError as exc:
+        print(f"hwlib: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("hwlib: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

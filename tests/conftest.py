@@ -1,0 +1,34 @@
+"""Shared fixtures. Tests that need the benchmark files use ``require_data``; it skips them, with
+the reason, where the files cannot be had (no data directory, no mirror)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from hwlib.errors import DataError
+
+
+@pytest.fixture(scope="session")
+def require_data() -> None:
+    """Make sure the mirrored benchmark files are in the data directory, or skip."""
+    from hwlib import files, paths
+
+    missing = [k for k, f in files.FILES.items() if f.required and not files.is_present(k)]
+    if missing and paths.mirror_dir() is not None:
+        try:
+            files.fetch(download=False)
+            missing = []
+        except DataError as exc:
+            pytest.skip(f"benchmark files unavailable: {exc}")
+    if missing:
+        pytest.skip(f"benchmark files unavailable ({missing[0]} and {len(missing) - 1} more); "
+                    "set HWLIB_DATA_MIRROR or run `hwlib data fetch`")
+
+
+@pytest.fixture(scope="session")
+def nb201_cells() -> np.ndarray:
+    """All 15625 NB201 cells as op codes, in itertools order (not the NB201 index order)."""
+    return np.array(list(itertools.product(range(5), repeat=6)), dtype=np.int64)
