@@ -33,7 +33,7 @@ data: setup
 
 book: data
 	$(PY) -m hwlib.book --profile $(PROFILE)
-	@echo "open book/_build/html/index.html"
+	@echo "open _build/html/index.html"
 
 book-full:
 	$(MAKE) book PROFILE=full
@@ -49,4 +49,4 @@ bench: data
 	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done
 
 clean:
-	rm -rf book/_build book/chapters
+	rm -rf _build book/_build book/chapters

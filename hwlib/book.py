@@ -3,8 +3,8 @@
 Chapters are jupytext sources in ``chapters/``; each has a cell tagged ``parameters`` whose
 ``profile`` ('quick' or 'full') picks the experiment sizes. The build executes every chapter
 listed in ``_toc.yml`` into ``book/chapters/<name>.ipynb`` (an error cell fails the build), then
-renders HTML with the root ``_config.yml`` and ``_toc.yml`` as the single configuration, warnings
-as errors. A chapter whose source, profile and library are unchanged since its last run is kept.
+renders HTML to ``_build/html`` with ``jupyter-book build book/``, the root ``_config.yml`` and
+``_toc.yml`` being the single configuration, warnings as errors. A chapter whose source, profile and library are unchanged since its last run is kept.
 
 Run it as ``python -m hwlib.book --profile quick`` (the README's ``make book`` does).
 """
@@ -44,8 +44,9 @@ def _fingerprint(source: Path, profile: str, params: dict) -> str:
     return digest.hexdigest()[:20]
 
 
-def execute_chapter(name: str, profile: str = "quick", force: bool = False, **params) -> Path:
-    """Execute ``chapters/<name>.py`` into ``book/chapters/<name>.ipynb`` with papermill.
+def execute_chapter(name: str, profile: str = "quick", force: bool = False, root: Path | None = None,
+                    **params) -> Path:
+    """Execute ``<root>/chapters/<name>.py`` into ``<root>/book/chapters/<name>.ipynb`` with papermill.
 
     Raises
     ------
@@ -57,7 +58,7 @@ def execute_chapter(name: str, profile: str = "quick", force: bool = False, **pa
     import nbformat
     import papermill
 
-    root = project_root()
+    root = root or project_root()
     source = root / "chapters" / f"{name}.py"
     if not source.is_file():
         raise HwlibError(f"no chapter source {source}")
@@ -74,7 +75,8 @@ def execute_chapter(name: str, profile: str = "quick", force: bool = False, **pa
     started = time.perf_counter()
     try:
         papermill.execute_notebook(str(raw), str(failed), parameters={"profile": profile, **params},
-                                   kernel_name="python3", cwd=str(out.parent), progress_bar=False)
+                                   kernel_name="python3", language="python", cwd=str(out.parent),
+                                   progress_bar=False)
     except papermill.PapermillExecutionError as exc:
         raise HwlibError(f"chapter {name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
                          f"(see {failed})") from None
@@ -93,12 +95,13 @@ def build_book(profile: str = "quick", chapters: list[str] | None = None, force:
     for name in chapters or chapter_names(root):
         print(f"[book] executing {name} ({profile} profile)", flush=True)
         execute_chapter(name, profile, force=force)
-    cmd = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(root / "book"),
-           "--toc", str(root / "_toc.yml"), "--config", str(root / "_config.yml"), "-W", "-n", "--keep-going"]
+    # Exactly what a user types: book/_toc.yml links to the root _toc.yml, and jupyter-book finds
+    # the root _config.yml by itself and writes next to it, to _build/html.
+    cmd = [str(Path(sys.executable).with_name("jupyter-book")), "build", "book/", "-W", "-n", "--keep-going"]
     print("[book] rendering:", " ".join(cmd[1:]), flush=True)
     if subprocess.run(cmd, cwd=root).returncode != 0:
         raise HwlibError("jupyter-book build failed (see the messages above)")
-    return root / "book" / "_build" / "html" / "index.html"
+    return root / "_build" / "html" / "index.html"
 
 
 def main(argv: list[str] | None = None) -> int:
