@@ -9,7 +9,7 @@ PROFILE ?= quick
 MIRROR  ?= $(firstword $(wildcard ../shared/data))
 export HWLIB_DATA_MIRROR ?= $(MIRROR)
 
-.PHONY: help setup data book book-full test test-fast bench clean
+.PHONY: help setup data browser book book-full test test-fast bench clean
 
 help:
 	@echo "make book       set up, get the data, execute every chapter (PROFILE=$(PROFILE)), render HTML"
@@ -38,7 +38,13 @@ book: data
 book-full:
 	$(MAKE) book PROFILE=full
 
-test: data
+# Headless Chromium for the rendered-book test (Debian's package; the test skips without it).
+browser:
+	@command -v chromium > /dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) > /dev/null 2>&1; } || \
+	  echo "no chromium: the browser test will be skipped"
+
+test: data browser
 	$(PY) -m pytest
 
 test-fast: data

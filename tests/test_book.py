@@ -41,3 +41,28 @@ def test_quick_book_builds_end_to_end(require_data):
         page = (html / "chapters" / f"{name}.html").read_text()
         assert "Traceback" not in page, f"{name} shows an error"
         assert re.search(r'<img [^>]*src="[^"]+\.png"', page), f"{name} shows no figure"
+
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.mark.slow
+def test_rendered_book_in_a_real_browser(require_data, tmp_path):
+    """Headless Chromium loads every page of the built book: no error banner, figures decoded."""
+    import shutil
+    import subprocess
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("no Chromium on this machine (Debian package 'chromium')")
+    html = project_root() / "_build" / "html"
+    if not (html / "index.html").is_file():
+        book.build_book("quick")
+    for name in book.chapter_names():
+        url = (html / "chapters" / f"{name}.html").as_uri()
+        dom = subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+                              "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
+        assert "<h1>" in dom or "<h1 " in dom, f"{name}: page did not render"
+        assert "An Exception was encountered" not in dom, f"{name}: executed with an error"
+        assert dom.count("<img") >= 1, f"{name}: no figure in the rendered page"
