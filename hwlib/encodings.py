@@ -9,7 +9,8 @@ encodings (PROTOCOL.md, "Encodings"):
     space (the protocol's width: codes 0-5, of which 0-4 occur), 6 x 4 = 24 on the micro space.
 ``path``
     BANANAS' path encoding on a cell: one bit per input-to-output path with its op sequence,
-    5 + 25 + 125 = 155 inputs on NB201 (4 + 16 + 64 = 84 on the micro space).
+    'none' counted as an op as in the released code: 5 + 25 + 125 = 155 inputs on NB201
+    (4 + 16 + 64 = 84 on the micro space).
 ``graph``
     op-as-node DAG of 8 nodes (input, the 6 edge ops, output) with one-hot node types
     (input, output, and one per op: 7 types on NB201), flattened as
@@ -19,7 +20,6 @@ encodings (PROTOCOL.md, "Encodings"):
 
 from __future__ import annotations
 
-import itertools
 from functools import lru_cache
 
 import numpy as np
@@ -60,27 +60,29 @@ def _cell_paths() -> tuple[tuple[int, ...], ...]:
 
 
 def path(A: np.ndarray, search_space: str) -> np.ndarray:
-    """BANANAS path encoding, shape (n, sum_k m^k for k=1..3) where m = non-'none' ops.
+    """BANANAS path encoding, shape (n, m + m^2 + m^3) with m = codes (5 + 25 + 125 = 155 on NB201).
 
-    Bit for an op sequence (o_1..o_k) is set when some input-to-output path of length k carries
-    exactly those ops (none of them 'none'). Op sequences of length k are enumerated in
-    lexicographic order over the m real ops (codes 1..m), lengths ascending.
+    The cell has four input-to-output paths (edges ``[3]``, ``[0, 4]``, ``[1, 5]``, ``[0, 2, 5]``);
+    each sets the one bit of its op sequence (o_1..o_k): column ``offset_k + sum_j o_j m^(k-j)``
+    with ``offset_k = m + ... + m^(k-1)``, op codes as digits. As in the released code
+    (NASLib's ``encode_paths``), 'none' counts as an op: a path through a 'none' edge still sets
+    its bit. So every cell sets four bits, or three when both length-2 paths carry the same ops.
+    (The released code ordered the digits avg_pool, 1x1, 3x3, skip, none; a fixed permutation
+    of the columns, which no model here can tell apart.)
     """
     space = get_space(search_space)
     if not space.is_cell:
         raise ValueError(f"the path encoding needs a cell search space, not {search_space!r}")
     A = space.validate(A)
-    m = space.n_codes - 1
+    m = space.n_codes
     offsets = np.cumsum([0] + [m**k for k in (1, 2, 3)])
     X = np.zeros((A.shape[0], offsets[-1]), dtype=np.float32)
     rows = np.arange(A.shape[0])
     for edges in _cell_paths():
         ops = A[:, edges]                       # (n, k) op codes along the path
-        alive = (ops > 0).all(axis=1)
         k = len(edges)
-        digits = ops - 1                        # 0..m-1
-        col = offsets[k - 1] + (digits * (m ** np.arange(k - 1, -1, -1))).sum(axis=1)
-        X[rows[alive], col[alive]] = 1.0
+        col = offsets[k - 1] + (ops * (m ** np.arange(k - 1, -1, -1))).sum(axis=1)
+        X[rows, col] = 1.0
     return X
 
 
