@@ -1,0 +1,135 @@
+"""Fit-time benchmark of the predictor zoo, and the stacked-seeds speed-up of the torch models.
+
+For each predictor: seconds to fit (training only, defaults, one seed) at each training size on
+one dataset (sizes clipped at its training pool). For the predictors whose regressor offers
+``fit_predict_seeds`` (the MLPs and the other torch models): the throughput ratio of training
+``--ratio-seeds`` seeds as one stacked model against fitting them one at a time, measured in the
+same run (``--ratio-single`` single fits are timed and their mean taken as the per-seed cost).
+
+Examples::
+
+    python bench/bench_predictors.py                                  # all 18, sizes 124 and 15000
+    python bench/bench_predictors.py --predictors lr,ridge,mlp_small --sizes 124 --epochs 50
+    python bench/bench_predictors.py --predictors mlp_small,mlp_large --sizes 124 --ratio-only
+
+``--epochs N`` sets ``epochs`` of every model that has that parameter (a quick run); the line
+then also gives the time scaled to the model's default epochs (training time is linear in
+epochs). Prints a table; ``--json PATH`` also writes the numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+
+import numpy as np
+
+from hwlib.data import load_dataset
+from hwlib.encodings import encode
+from hwlib.experiments import split, test_size
+from hwlib.predictors import get_spec, list_predictors, make_regressor
+
+
+def _params(name: str, space: str, epochs: int | None, stacked: bool = False) -> dict:
+    cls = get_spec(name).regressor_class()
+    keys = cls().get_params()
+    params = {}
+    if epochs is not None and "epochs" in keys:
+        params["epochs"] = epochs
+    if stacked and "search_space" in keys:   # make_regressor sets it for single fits
+        params["search_space"] = space
+    return params
+
+
+def _default_epochs(name: str) -> int | None:
+    return get_spec(name).regressor_class()().get_params().get("epochs")
+
+
+def time_fit(name, ds, X, train, epochs) -> float:
+    """Seconds of one ``fit`` (after an untimed warm-up fit that pays for imports)."""
+    params = _params(name, ds.search_space, epochs)
+    if name == "lut":
+        train = np.arange(ds.n_archs)   # the table measures its own base and neighbours
+    else:
+        has_epochs = "epochs" in get_spec(name).regressor_class()().get_params()
+        warm = dict(params, epochs=1) if has_epochs else params
+        make_regressor(name, ds.search_space, random_state=0, **warm).fit(X[train[:20]], ds.y_z[train[:20]])
+    model = make_regressor(name, ds.search_space, random_state=0, **params)
+    t0 = time.perf_counter()
+    model.fit(X[train], ds.y_z[train])
+    return time.perf_counter() - t0
+
+
+def stack_ratio(name, ds, X, n, seeds, n_single, epochs) -> dict:
+    """Per-seed seconds one at a time vs stacked, and their ratio."""
+    cls = get_spec(name).regressor_class()
+    params = _params(name, ds.search_space, epochs, stacked=True)
+    single_params = _params(name, ds.search_space, epochs)
+    splits = [split(ds.n_archs, s, test_size(ds.search_space)) for s in range(seeds)]
+    tr = np.stack([p[:n] for _, p in splits])
+    te = np.stack([t for t, _ in splits])
+    t0 = time.perf_counter()
+    for s in range(n_single):
+        make_regressor(name, ds.search_space, random_state=s, **single_params).fit(X[tr[s]], ds.y_z[tr[s]]).predict(X[te[s]])
+    single = (time.perf_counter() - t0) / n_single
+    t0 = time.perf_counter()
+    cls.fit_predict_seeds(X[tr], ds.y_z[tr], X[te], list(range(seeds)), **params)
+    stacked = (time.perf_counter() - t0) / seeds
+    return {"single_s": single, "stacked_per_seed_s": stacked, "ratio": single / stacked}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--dataset", default="cifar10-raspi4_latency")
+    p.add_argument("--predictors", default=",".join(list_predictors()), help="comma-separated names")
+    p.add_argument("--sizes", default="124,15000", help="comma-separated training sizes")
+    p.add_argument("--epochs", type=int, default=None, help="override epochs of the torch models")
+    p.add_argument("--ratio-predictors", default="mlp_small,mlp_large",
+                   help="predictors whose stacking ratio is measured (default: the MLPs)")
+    p.add_argument("--ratio-size", type=int, default=124, help="training size of the stacking ratio")
+    p.add_argument("--ratio-seeds", type=int, default=50)
+    p.add_argument("--ratio-single", type=int, default=3, help="single fits timed for the ratio")
+    p.add_argument("--ratio-only", action="store_true", help="skip the fit-time table")
+    p.add_argument("--no-ratio", action="store_true", help="skip the stacking ratio")
+    p.add_argument("--json", default=None, help="also write the results here")
+    args = p.parse_args(argv)
+
+    ds = load_dataset(args.dataset)
+    test, pool = split(ds.n_archs, 0, test_size(ds.search_space))
+    sizes = [min(int(s), len(pool)) for s in args.sizes.split(",")]
+    names = [n for n in args.predictors.split(",") if ds.search_space in get_spec(n).spaces]
+    print(f"# {args.dataset} ({ds.n_archs} archs, pool {len(pool)}), python {platform.python_version()}, "
+          f"epochs {'default' if args.epochs is None else args.epochs}", flush=True)
+    results = {"dataset": args.dataset, "epochs": args.epochs, "fit_s": {}, "stacking": {}}
+    encoded = {}
+    for name in names:
+        enc = get_spec(name).encoding
+        X = encoded.setdefault(enc, encode(ds.A, enc, ds.search_space))
+        if not args.ratio_only:
+            row = {n: time_fit(name, ds, X, pool[:n], args.epochs) for n in sizes}
+            results["fit_s"][name] = row
+            line = f"{name:<10} fit " + "  ".join(f"n={n}: {t:8.2f} s" for n, t in row.items())
+            full = _default_epochs(name)
+            if args.epochs is not None and full:   # epochs dominate: scale to the default count
+                est = {n: t * full / args.epochs for n, t in row.items()}
+                results.setdefault("fit_s_estimated_default_epochs", {})[name] = est
+                line += f"   (x{full}/{args.epochs} epochs: " + "  ".join(f"{t:8.1f} s" for t in est.values()) + ")"
+            print(line, flush=True)
+        if (not args.no_ratio and name in args.ratio_predictors.split(",")
+                and hasattr(get_spec(name).regressor_class(), "fit_predict_seeds")):
+            r = stack_ratio(name, ds, X, args.ratio_size, args.ratio_seeds, args.ratio_single, args.epochs)
+            results["stacking"][name] = r
+            print(f"{name:<10} stacking at n={args.ratio_size}: one seed {r['single_s']:.2f} s, "
+                  f"{args.ratio_seeds} stacked {r['stacked_per_seed_s']:.3f} s/seed -> {r['ratio']:.1f}x",
+                  flush=True)
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(results, fh, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

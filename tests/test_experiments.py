@@ -1,0 +1,181 @@
+"""Protocol splits, one evaluation, and the cached grid (on small synthetic datasets)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from hwlib import experiments as E
+from hwlib.data import Dataset
+from hwlib.errors import InputError
+from hwlib.metrics import METRIC_NAMES
+
+
+def _dataset(space: str = "nb201", n: int = 900, name: str = "synthetic-nb201") -> Dataset:
+    rng = np.random.default_rng(0)
+    codes = {"nb201": 5, "transnas_micro": 4}.get(space, 5)
+    A = np.unique(rng.integers(0, codes, size=(3 * n, 6)), axis=0)[:n]
+    if space == "transnas_macro":
+        A = np.c_[rng.integers(1, 5, size=(n, 4)), np.zeros((n, 2), dtype=int)]
+        A[:, 0] = 2   # a doubling
+        A[:, 1] = 3   # a downsampling
+    y = np.exp(np.random.default_rng(1).normal(size=(6, codes + 1))[np.arange(6), A].sum(1) / 4)
+    return Dataset(name, space, A, y, np.arange(len(A)), "ms", (("synthetic", "0" * 64),))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 17])
+def test_split_properties(seed):
+    test, pool = E.split(1000, seed, 100)
+    assert len(test) == 100 and len(pool) == 900
+    assert len(np.intersect1d(test, pool)) == 0
+    assert sorted(np.r_[test, pool].tolist()) == list(range(1000))
+    again = E.split(1000, seed, 100)
+    np.testing.assert_array_equal(test, again[0])
+    np.testing.assert_array_equal(pool, again[1])
+    # training sets are nested prefixes
+    small, large = pool[:25], pool[:124]
+    assert set(small) <= set(large)
+
+
+def test_split_depends_on_seed():
+    assert not np.array_equal(E.split(1000, 0, 100)[0], E.split(1000, 1, 100)[0])
+
+
+def test_split_bad_test_size():
+    with pytest.raises(InputError):
+        E.split(10, 0, 10)
+
+
+def test_sizes_and_test_sets():
+    assert E.test_size("nb201") == 625 and E.test_size("transnas_micro") == 256
+    assert E.train_sizes("nb201", 15625) == list(E.HWNAS_TRAIN_SIZES)
+    assert E.train_sizes("nb201", 12554)[-1] == 12554 - 625       # clipped at the pool
+    assert E.train_sizes("transnas_micro", 4096) == list(E.TRANSNAS_TRAIN_SIZES)
+    assert len(E.HWNAS_TRAIN_SIZES) == len(E.TRANSNAS_TRAIN_SIZES) == 11
+
+
+def test_run_cells_records():
+    ds = _dataset()
+    runs = E.run_cells(ds, "ridge", 55, [0, 1])
+    assert [r["seed"] for r in runs] == [0, 1]
+    for r in runs:
+        assert set(METRIC_NAMES) <= set(r) and r["train_size"] == 55 and r["fit_time"] > 0
+        assert r["kendalltau"] > 0.5
+    assert runs == [{**a, "fit_time": b["fit_time"], "query_time": b["query_time"]}
+                    for a, b in zip(E.run_cells(ds, "ridge", 55, [0, 1]), runs)]
+
+
+def test_run_cells_with_hpo():
+    runs = E.run_cells(_dataset(), "ridge", 55, [0], hpo_budget=30, hpo_max_iter=3)
+    assert runs[0]["hpo_n_tried"] == 3
+
+
+def test_bad_requests():
+    ds = _dataset()
+    with pytest.raises(InputError, match="unknown predictor"):
+        E.run_cells(ds, "nope", 10, [0])
+    with pytest.raises(InputError, match="train size 276 out of range"):
+        E.run_cells(ds, "ridge", 276, [0])              # pool = 900 - 625 = 275
+    with pytest.raises(InputError, match="does not support"):
+        E.run_cells(_dataset("transnas_macro", 600, "synthetic-macro"), "gcn", 10, [0])
+
+
+def test_stacked_seeds_are_used(monkeypatch):
+    """A regressor with ``fit_predict_seeds`` trains all seeds of a cell in one call."""
+    from hwlib.predictors.classic import RidgeRegressor
+    calls = []
+
+    def fit_predict_seeds(cls, X_train, y_train, X_test, seeds, **params):
+        calls.append((X_train.shape, X_test.shape, list(seeds)))
+        return np.stack([cls(random_state=s, **params).fit(a, b).predict(c)
+                         for a, b, c, s in zip(X_train, y_train, X_test, seeds)])
+
+    monkeypatch.setattr(RidgeRegressor, "fit_predict_seeds", classmethod(fit_predict_seeds), raising=False)
+    ds = _dataset()
+    runs = E.run_cells(ds, "ridge", 20, [3, 4, 5])
+    assert calls == [((3, 20, 30), (3, 625, 30), [3, 4, 5])]
+    assert all(r["batched_seeds"] == 3 and r["query_time"] is None for r in runs)
+    monkeypatch.delattr(RidgeRegressor, "fit_predict_seeds")
+    single = E.run_cells(ds, "ridge", 20, [3, 4, 5])
+    assert [r["kendalltau"] for r in runs] == pytest.approx([r["kendalltau"] for r in single])
+
+
+def test_run_study_caches_cells(tmp_path, monkeypatch):
+    ds = _dataset()
+    monkeypatch.setattr("hwlib.data.load_dataset", lambda name: ds)
+    kwargs = dict(datasets=[ds.name], predictors=["lr", "ridge"], train_sizes=[10, 25, 5000],
+                  seeds=[0, 1], cache_dir=tmp_path, progress=False)
+    first = E.run_study(**kwargs)
+    assert len(first) == 2 * 3 * 2
+    assert sorted(first["train_size"].unique()) == [10, 25, 275]          # 5000 clipped to the pool
+    assert sorted(first["nominal_train_size"].unique()) == [10, 25, 5000]
+    files = sorted(tmp_path.rglob("*.json"))
+    assert len(files) == 12
+    cell = json.loads(files[0].read_text())
+    assert {"key", "version", "checksum", "params", "record"} <= set(cell)
+
+    def fail(*a, **k):
+        raise AssertionError("a cached cell was recomputed")
+    monkeypatch.setattr(E, "run_cells", fail)
+    again = E.run_study(**kwargs)
+    assert again.drop(columns=["fit_time", "query_time"]).equals(first.drop(columns=["fit_time", "query_time"]))
+
+    files[0].write_text("{not json")                                    # a damaged cell is redone
+    monkeypatch.undo()
+    monkeypatch.setattr("hwlib.data.load_dataset", lambda name: ds)
+    calls = []
+    real = E.run_cells
+    monkeypatch.setattr(E, "run_cells", lambda *a, **k: calls.append(a[3]) or real(*a, **k))
+    E.run_study(**kwargs)
+    assert calls == [[cell["record"]["seed"]]]
+
+
+def test_run_study_skips_unsupported_spaces(tmp_path, monkeypatch):
+    ds = _dataset("transnas_macro", 600, "synthetic-macro")
+    monkeypatch.setattr("hwlib.data.load_dataset", lambda name: ds)
+    out = E.run_study([ds.name], ["lr", "gcn"], [10], seeds=[0], cache_dir=tmp_path, progress=False)
+    assert out["predictor"].unique().tolist() == ["lr"]
+
+
+def test_cell_key_changes_with_every_part():
+    base = dict(dataset="d", checksum="c", predictor="p", params={}, train_size=5, seed=0, hpo_budget=None)
+    keys = {E.cell_key(**base)}
+    for field, value in [("dataset", "e"), ("checksum", "x"), ("predictor", "q"), ("params", {"a": 1}),
+                         ("train_size", 6), ("seed", 1), ("hpo_budget", 10.0)]:
+        keys.add(E.cell_key(**{**base, field: value}))
+    keys.add(E.cell_key(**base, version="other"))
+    assert len(keys) == 9
+
+
+def test_summarize_centres_columns():
+    import pandas as pd
+    df = pd.DataFrame({"dataset": ["a", "a", "b", "b"], "predictor": ["x", "y", "x", "y"],
+                       "train_size": [5, 5, 5, 5], "kendalltau": [0.2, 0.4, 0.4, 0.6]})
+    table = E.summarize(df)
+    assert table.loc["x", 5] == pytest.approx(0.3) and table.loc["y", 5] == pytest.approx(0.5)
+    centred = E.summarize(df, centred=True)
+    assert centred.loc["x", 5] == pytest.approx(-0.1)
+
+
+def test_evaluate_on_real_data(require_data):
+    out = E.evaluate("cifar10-raspi4_latency", "ridge", 124, seeds=[0, 1])
+    assert {"kendalltau", "spearman", "pearson", "mae", "rmse", "fit_time", "query_time", "runs"} <= set(out)
+    assert out["kendalltau"] == pytest.approx(np.mean([r["kendalltau"] for r in out["runs"]]))
+    assert 0.6 < out["kendalltau"] < 0.95
+    json.dumps(out)
+    with pytest.raises(InputError):
+        E.evaluate("cifar10-raspi4_latency", "ridge", 15001, seeds=[0])
+
+
+def test_evaluate_output_is_strict_json(monkeypatch):
+    """Undefined correlations (LightGBM cannot split 5 samples: constant predictions) become None."""
+    ds = _dataset()
+    monkeypatch.setattr("hwlib.data.load_dataset", lambda name: ds)
+    out = E.evaluate(ds.name, "lgb", 5, seeds=[0, 1])
+    assert out["kendalltau"] is None and out["runs"][0]["kendalltau"] is None
+    assert out["mae"] > 0 and out["seeds"] == [0, 1]
+    json.dumps(out, allow_nan=False)
+    with pytest.raises(InputError, match="no seeds"):
+        E.evaluate(ds.name, "lr", 5, seeds=[])
