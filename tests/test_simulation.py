@@ -1,0 +1,378 @@
+"""hwlib.simulation: deviations, one selection, the vectorised trials against a slow reference,
+reproducibility, the grid and its cache, the CLI summary, and the real-predictor path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from hwlib import simulation as sim
+from hwlib.errors import InputError
+from hwlib.simulation import SelectionProblem
+
+# ----------------------------------------------------------------------------- fixtures
+
+
+def make_problem(n: int = 300, seed: int = 0, ties: bool = True, pairing: str = "architecture",
+                 name: str = "synthetic") -> SelectionProblem:
+    """Accuracy and hardware values with the structure of NB201 (accuracy rises with cost) and,
+    with ``ties``, many equal values in both objectives."""
+    rng = np.random.default_rng(seed)
+    cost = rng.gamma(2.0, 1.0, n)
+    acc = 60 + 30 * (1 - np.exp(-cost)) + rng.normal(0, 2, n)
+    hw = cost + rng.normal(0, 0.3, n)
+    if ties:
+        acc, hw = np.round(acc, 0), np.round(hw, 1)
+    hw = (hw - hw.mean()) / hw.std()
+    A = rng.integers(0, 5, (n, 6))
+    return SelectionProblem.from_arrays(acc, hw, A, name=name, pairing=pairing)
+
+
+def brute_front(F: np.ndarray) -> np.ndarray:
+    le = (F[None, :, :] <= F[:, None, :]).all(-1)
+    lt = (F[None, :, :] < F[:, None, :]).any(-1)
+    return ~(le & lt).any(axis=1)
+
+
+def brute_hv(F: np.ndarray, ref) -> float:
+    F = F[(F < ref).all(axis=1)]
+    xs, ys = np.unique(np.r_[F[:, 0], ref[0]]), np.unique(np.r_[F[:, 1], ref[1]])
+    return sum((x1 - x0) * (y1 - y0) for x0, x1 in zip(xs[:-1], xs[1:]) for y0, y1 in zip(ys[:-1], ys[1:])
+               if ((F[:, 0] <= x0) & (F[:, 1] <= y0)).any())
+
+
+def brute_selection(acc, hw, pred) -> dict:
+    """The protocol's definitions, spelled out point by point."""
+    F, P = np.column_stack([-acc / 100, hw]), np.column_stack([-acc / 100, pred])
+    true, sel = brute_front(F), brute_front(P)
+    ver = sel.copy()
+    ver[sel] = brute_front(F[sel])
+
+    def gap(t):      # most accurate true-front point weakly dominating t
+        dom = true & (acc >= acc[t]) & (hw <= hw[t])
+        return acc[dom].max() - acc[t]
+
+    ref = np.array([0.0, 1.1 * hw.max()])
+    return {"mra_all": np.mean([gap(t) for t in np.flatnonzero(sel)]),
+            "mra_pareto": np.mean([gap(t) for t in np.flatnonzero(ver)]),
+            "hv_true": brute_hv(F, ref), "hv_selected": brute_hv(F[sel], ref),
+            "hv_verified": brute_hv(F[ver], ref), "hv_predicted": brute_hv(P[sel], ref),
+            "n_true": true.sum(), "n_selected": sel.sum(), "n_verified": ver.sum(),
+            "kendalltau": stats.kendalltau(hw, pred).statistic if (pred != hw).any() else 1.0}
+
+
+# ----------------------------------------------------------------------------- deviations
+
+
+@pytest.mark.parametrize("size", [30, 100, 101, 1000, 15625])
+@pytest.mark.parametrize("std", [0.1, 0.5, 1.0])
+def test_deviations_have_exact_std_and_blocks_of_15(size, std):
+    eps = sim.simulate_deviations(std, size, np.random.default_rng(size))
+    assert eps.shape == (size,)
+    assert eps.std() == pytest.approx(std, rel=1e-12)
+    m = size // 15
+    blocks = eps[:15 * m].reshape(m, 15)
+    assert (blocks == blocks[:, :1]).all()                      # 15 in a row share one value
+    np.testing.assert_array_equal(eps[15 * m:], eps[:size - 15 * m])   # padding repeats the start
+
+
+def test_deviations_zero_std_and_tiny_sizes():
+    rng = np.random.default_rng(0)
+    assert (sim.simulate_deviations(0.0, 200, rng) == 0).all()
+    assert (sim.simulate_deviations(0.5, 20, rng) == 0).all()   # one repeated value: std 0, no effect
+    with pytest.raises(InputError):
+        sim.simulate_deviations(-0.1, 10, rng)
+    with pytest.raises(InputError):
+        sim.simulate_deviations(0.1, 0, rng)
+
+
+def test_deviation_mixture_shape():
+    """Mean 0.46 c > 0 with c ~ U(0, 2s) before scaling; heavy tails from the 3-sigma and uniform parts."""
+    rng = np.random.default_rng(1)
+    eps = np.concatenate([sim.simulate_deviations(1.0, 15 * 2000, rng)[::15] for _ in range(20)])
+    assert eps.mean() > 0.05
+    assert stats.kurtosis(eps) > 1.0
+
+
+# ----------------------------------------------------------------------------- Kendall tau
+
+
+def test_kendalltau_rows_equals_scipy_with_ties():
+    rng = np.random.default_rng(2)
+    for i in range(60):
+        n = int(rng.integers(2, 300))
+        x = rng.integers(0, 6, n).astype(float) if i % 2 else rng.standard_normal(n)
+        Y = np.round(x + rng.standard_normal((3, n)), 1 if i % 3 else 8)
+        want = [stats.kendalltau(x, y).statistic for y in Y]
+        np.testing.assert_allclose(sim.kendalltau_rows(x, Y), want, rtol=1e-12, atol=1e-12)
+
+
+def test_kendalltau_rows_constant_and_fallback(monkeypatch):
+    x = np.arange(10.0)
+    out = sim.kendalltau_rows(x, np.vstack([np.ones(10), x[::-1], x]))
+    assert np.isnan(out[0]) and out[1] == pytest.approx(-1.0) and out[2] == pytest.approx(1.0)
+    monkeypatch.setattr(sim, "_kendall_dis", None)
+    assert sim.kendalltau_rows(x, x[None] ** 2)[0] == pytest.approx(1.0)
+
+
+def test_kendalltau_invariant_to_monotone_transform():
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal(200), rng.standard_normal(200)
+    a = sim.kendalltau_rows(x, y[None])[0]
+    assert sim.kendalltau_rows(np.exp(x), (3 * y ** 3 + 1)[None])[0] == pytest.approx(a)
+
+
+# ----------------------------------------------------------------------------- one selection
+
+
+def test_select_matches_brute_force():
+    rng = np.random.default_rng(4)
+    for i in range(25):
+        n = int(rng.integers(5, 80))
+        acc = np.round(rng.uniform(50, 95, n), 0 if i % 2 else 3)
+        hw = np.round(rng.standard_normal(n), 1 if i % 2 else 6)
+        pred = hw + (0 if i == 0 else np.round(rng.standard_normal(n) * 0.5, 1))
+        got, want = sim.select(acc, hw, pred), brute_selection(acc, hw, pred)
+        for key, value in want.items():
+            assert got.metrics[key] == pytest.approx(value, abs=1e-10), key
+        np.testing.assert_array_equal(got.selected, brute_front(np.column_stack([-acc / 100, pred])))
+
+
+def test_select_with_perfect_predictions():
+    p = make_problem(200)
+    s = sim.select(p.acc, p.hw, p.hw.copy())
+    m = s.metrics
+    assert m["mra_all"] == m["mra_pareto"] == 0.0 and m["kendalltau"] == 1.0
+    assert m["hv_selected"] == pytest.approx(m["hv_true"]) and (s.selected == s.true_front).all()
+
+
+def test_select_rejects_bad_shapes():
+    with pytest.raises(InputError):
+        sim.select(np.ones(5), np.ones(5), np.ones(4))
+
+
+# ----------------------------------------------------------------------------- vectorised trials
+
+
+@pytest.mark.parametrize("ties", [True, False])
+def test_trials_match_point_by_point_reference(ties):
+    p = make_problem(400, ties=ties)
+    stds = (0.0, 0.3, 1.0)
+    got = sim.simulate_trials(p, 120, stds, trials=4, seed=3)
+    for t in range(4):
+        pos, eps = sim.draw_trial(p, 120, stds, 3, t)
+        for k in range(len(stds)):
+            want = brute_selection(p.acc[pos], p.hw[pos], p.hw[pos] + eps[k])
+            for key, value in want.items():
+                assert got[key][t, k] == pytest.approx(value, abs=1e-10), (key, t, k)
+
+
+def test_trial_invariants():
+    p = make_problem(500)
+    res = sim.simulate_trials(p, 200, sim.STDS, trials=20, seed=0)
+    assert set(res) == set(sim.METRICS) and all(v.shape == (20, 11) for v in res.values())
+    assert (res["mra_all"][:, 0] == 0).all() and (res["kendalltau"][:, 0] == 1).all()
+    np.testing.assert_array_equal(res["hv_selected"], res["hv_verified"])   # dominated points add no area
+    assert (res["hv_selected"] <= res["hv_true"] + 1e-12).all()
+    assert (res["mra_pareto"] >= 0).all() and (res["n_verified"] <= res["n_selected"]).all()
+    kt = res["kendalltau"].mean(0)
+    assert (np.diff(kt) < 0).all()                                          # more noise, lower tau
+
+
+def test_reproducible_and_independent_of_batching_and_std_list(monkeypatch):
+    p = make_problem(300)
+    a = sim.simulate_trials(p, 100, (0.2, 0.5), trials=8, seed=5)
+    monkeypatch.setattr(sim, "_ELEMENTS_PER_BATCH", 250)                  # one trial per batch
+    b = sim.simulate_trials(p, 100, (0.5,), trials=3, seed=5)
+    for key in sim.METRICS:
+        np.testing.assert_array_equal(a[key][:3, 1], b[key][:, 0])
+    c = sim.simulate_trials(p, 100, (0.2, 0.5), trials=8, seed=6)
+    assert not np.array_equal(a["mra_all"], c["mra_all"])
+
+
+def test_draw_trial_matches_simulate_deviations():
+    p = make_problem(300)
+    pos, eps = sim.draw_trial(p, 90, (0.4,), seed=1, trial=2)
+    assert (np.diff(pos) > 0).all() and eps.shape == (1, 90)
+    direct = sim.simulate_deviations(0.4, 90, sim._rng(1, p.name, 90, 2, 0.4))
+    assert sorted(direct) == sorted(eps[0]) and eps[0].std() == pytest.approx(0.4)
+
+
+@pytest.mark.parametrize("kwargs", [dict(n=1), dict(n=301), dict(n=2.5), dict(stds=(-0.1,)),
+                                    dict(trials=0), dict(seed=-1), dict(stds=())])
+def test_trials_reject_bad_parameters(kwargs):
+    args = dict(n=50, stds=(0.1,), trials=2, seed=0) | kwargs
+    with pytest.raises(InputError):
+        sim.simulate_trials(make_problem(300), **args)
+
+
+# ----------------------------------------------------------------------------- pairing
+
+
+def test_sorted_pairing_reproduces_the_quirk():
+    acc = np.array([70.0, 90.0, 80.0, 60.0])
+    hw = np.array([0.5, -1.0, 2.0, 0.1])
+    A = np.array([[1, 0], [0, 2], [0, 1], [2, 0]])            # lexicographic order: rows 2, 1, 0, 3
+    p = SelectionProblem.from_arrays(acc, hw, A, pairing="sorted")
+    pairs = dict(zip(p.acc, p.hw))
+    assert pairs == {80.0: -1.0, 90.0: 0.1, 70.0: 0.5, 60.0: 2.0}
+    assert (np.diff(p.acc) <= 0).all()
+    with pytest.raises(InputError, match="pairing"):
+        SelectionProblem.from_arrays(acc, hw, A, pairing="shuffled")
+
+
+def test_pairings_share_subsets_and_deviations():
+    arch, srt = make_problem(300), make_problem(300, pairing="sorted")
+    a = sim.simulate_trials(arch, 100, (0.0, 0.5), trials=4, seed=0)
+    b = sim.simulate_trials(srt, 100, (0.0, 0.5), trials=4, seed=0)
+    assert not np.array_equal(a["hv_true"], b["hv_true"])
+    _, ea = sim.draw_trial(arch, 100, (0.5,), 0, 1)
+    _, eb = sim.draw_trial(srt, 100, (0.5,), 0, 1)
+    np.testing.assert_array_equal(ea, eb)
+
+
+# ----------------------------------------------------------------------------- grid and cache
+
+
+def test_grid_aggregates_and_caches(tmp_path, monkeypatch):
+    problems = [make_problem(300, name="a"), make_problem(200, seed=1, name="b")]
+    df = sim.run_grid(problems, sizes=(50, 250), stds=(0.0, 0.5), trials=4, progress=False, cache=tmp_path)
+    assert len(df) == 2 * 2 * 2 and set(df["n_used"]) == {50, 200, 250}
+    assert df.loc[df["dataset"] == "b", "n_used"].max() == 200                # clipped
+    assert {"kendalltau", "mra_all_sd", "hv_verified"} <= set(df.columns)
+    assert len(list(tmp_path.glob("*.npz"))) == 4 and not list(tmp_path.glob("*.tmp"))
+    monkeypatch.setattr(sim, "simulate_trials", lambda *a, **k: pytest.fail("cache not used"))
+    again = sim.run_grid(problems, sizes=(50, 250), stds=(0.0, 0.5), trials=4, progress=False, cache=tmp_path)
+    pd.testing.assert_frame_equal(df, again)
+
+
+def test_grid_per_trial_rows_and_mean_agree():
+    p = make_problem(300)
+    long = sim.run_grid([p], sizes=(80,), stds=(0.2, 0.6), trials=5, progress=False, cache=False,
+                        aggregate=False)
+    short = sim.run_grid([p], sizes=(80,), stds=(0.2, 0.6), trials=5, progress=False, cache=False)
+    assert len(long) == 10 and list(long.columns[:6]) == ["dataset", "pairing", "n", "n_used", "trial", "std"]
+    means = long.groupby("std")["mra_all"].mean().to_numpy()
+    np.testing.assert_allclose(means, short["mra_all"].to_numpy())
+
+
+def test_grid_rejects_bad_pairing_and_jobs():
+    with pytest.raises(InputError):
+        sim.run_grid([make_problem(100)], sizes=(50,), trials=1, pairing="bogus", progress=False, cache=False)
+    with pytest.raises(InputError):
+        sim.run_grid([make_problem(100)], sizes=(50,), trials=1, n_jobs=0, progress=False, cache=False)
+
+
+# ----------------------------------------------------------------------------- beyond the paper
+
+
+def test_live_equivalent_interpolates_in_log_n():
+    sizes, hv = [100, 1000, 10000], [3.0, 4.0, 5.0]
+    np.testing.assert_allclose(sim.live_equivalent(sizes, hv, [3.0, 3.5, 4.5, 5.0]),
+                               [100, np.sqrt(1e5), np.sqrt(1e7), 10000])
+    assert np.isnan(sim.live_equivalent(sizes, hv, 6.0)).all()
+
+
+def test_predictor_selection_runs_a_real_predictor(nb201_cells):
+    rng = np.random.default_rng(0)
+    A = nb201_cells[rng.choice(len(nb201_cells), 600, replace=False)]
+    cost = np.array([0.0, 0.1, 1.0, 3.0, 0.5])[A].sum(1)
+    hw = (cost - cost.mean()) / cost.std()
+    acc = 50 + 40 * (1 - np.exp(-cost / 4)) + rng.normal(0, 1, len(A))
+    p = SelectionProblem.from_arrays(acc, hw, A, name="additive")
+    df = sim.predictor_selection(p, "ridge", n_train=100, n=300, trials=2)
+    assert len(df) == 2 and (df["kendalltau"] > 0.9).all() and (df["mra_all"] >= 0).all()
+    with pytest.raises(InputError):
+        sim.predictor_selection(p, "ridge", n_train=500, n=300)
+    with pytest.raises(InputError):
+        sim.predictor_selection(make_problem(300, pairing="sorted"), "ridge", 50, 100)
+
+
+# ----------------------------------------------------------------------------- real data
+
+
+@pytest.mark.data
+def test_summarize_keys_and_published_tau(require_data):
+    out = sim.summarize("cifar10-raspi4_latency", n=500, std=0.4, trials=10, seed=0)
+    assert {"kendalltau", "mra_all", "mra_pareto", "hv_true", "hv_selected", "hv_verified"} <= set(out)
+    assert out["kendalltau"] == pytest.approx(sim.PUBLISHED["kendalltau"][0.4], abs=0.03)
+    assert out["hv_selected"] == out["hv_verified"] <= out["hv_true"]
+    grid = sim.run_grid(["cifar10-raspi4_latency"], sizes=(500,), stds=(0.1, 0.4), trials=10,
+                        progress=False, cache=False)
+    assert grid.loc[grid["std"] == 0.4, "mra_all"].item() == pytest.approx(out["mra_all"])
+
+
+@pytest.mark.data
+@pytest.mark.parametrize("kwargs", [dict(n=1), dict(n=12555), dict(std=-1.0), dict(trials=0),
+                                    dict(pairing="random")])
+def test_summarize_rejects_bad_parameters(require_data, kwargs):
+    args = dict(dataset="cifar10-edgegpu_latency", n=100, std=0.1, trials=1) | kwargs
+    with pytest.raises(InputError):
+        sim.summarize(**args)
+
+
+@pytest.mark.data
+def test_real_problem_layout(require_data):
+    p = sim.selection_problem("cifar10-edgegpu_latency")
+    assert p.n_archs == 12554 and (np.diff(p.acc) <= 0).all()
+    assert p.hw.mean() == pytest.approx(0, abs=1e-9) and p.hw.std() == pytest.approx(1)
+    q = sim.selection_problem("cifar10-edgegpu_latency@ImageNet16-120")
+    assert q.acc.max() < 50 < p.acc.max()
+    assert sim.accuracy_dataset(q.name) == "ImageNet16-120" and sim.accuracy_dataset(p.name) == "cifar10"
+    with pytest.raises(InputError):
+        sim.selection_problem("cifar10-edgegpu_latency@mnist")
+    with pytest.raises(InputError):
+        sim.selection_problem("transnas_micro-jigsaw")
+
+
+def test_live_equivalent_table_on_grids():
+    p = make_problem(400)
+    live = sim.run_grid([p], sizes=(50, 100, 200, 400), stds=(0.0,), trials=6, progress=False, cache=False)
+    grid = sim.run_grid([p], sizes=(100, 400), stds=(0.0, 0.5, 1.0), trials=6, progress=False, cache=False)
+    table = sim.live_equivalent_table(live, grid)
+    assert set(table["dataset"]) == {"synthetic", "mean over datasets"} and len(table) == 6
+    row0 = table[(table["dataset"] == "synthetic") & (table["std"] == 0)]
+    assert row0["n_live"].item() == pytest.approx(400)                 # perfect predictions: all of them
+    assert (table["n_all"] == 400).all()
+
+
+def test_equal_tau_interpolates_the_simulation():
+    grid = pd.DataFrame({"dataset": "d", "n_used": 100, "std": [0.0, 0.5, 1.0], "kendalltau": [1.0, 0.8, 0.6],
+                         "mra_all": [0.0, 1.0, 2.0], "mra_pareto": [0.0, 0.5, 1.0]})
+    real = pd.DataFrame({"dataset": "d", "predictor": "ridge", "n_train": 10, "n": 100, "trial": [0, 1],
+                         "kendalltau": [0.9, 0.9], "mra_all": [0.2, 0.4], "mra_pareto": [0.1, 0.1],
+                         "hv_selected": 1.0, "hv_true": 1.0})
+    row = sim.equal_tau(real, grid).iloc[0]
+    assert row["kendalltau"] == pytest.approx(0.9) and row["mra_all"] == pytest.approx(0.3)
+    assert row["sim_mra_all"] == pytest.approx(0.5) and row["sim_std"] == pytest.approx(0.25)
+
+
+def test_chapter_figures_and_tables_build():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from hwlib import plotting_simulation as ps
+
+    problems = {p: [make_problem(300, pairing=p, name="a"), make_problem(300, seed=2, pairing=p, name="b")]
+                for p in sim.PAIRINGS}
+    grids = {p: sim.run_grid(pr, sizes=(100, 300), stds=sim.STDS, trials=2, progress=False, cache=False)
+             for p, pr in problems.items()}
+    table = ps.published_table(grids)
+    assert len(table) == 11 and table.notna().all().all()
+    assert list(ps.hv_table(grids).index) == [100, 300, 15625]
+    sel = {p: sim.simulate_selection(pr[0], 300, 0.5) for p, pr in problems.items()}
+    live = sim.run_grid(problems["architecture"], sizes=(50, 100, 200, 300), stds=(0.0,), trials=2,
+                        progress=False, cache=False)
+    curves = sim.live_equivalent_table(live, grids["architecture"])
+    real = pd.DataFrame({"dataset": "a", "predictor": "ridge", "n_train": [10, 20], "n": 100, "trial": 0,
+                         "kendalltau": [0.6, 0.8], "mra_all": [1.0, 0.5], "mra_pareto": [0.5, 0.2],
+                         "hv_selected": 1.0, "hv_true": 1.0})
+    for fig in (ps.plot_selection(sel, "synthetic"), ps.plot_mra_vs_std(grids), ps.plot_mra_by_dataset(grids),
+                ps.plot_hv_vs_n(grids), ps.plot_equal_tau(grids["architecture"], real, 100),
+                ps.plot_live_equivalent(curves[curves["std"] > 0])):
+        assert fig.axes
+        plt.close(fig)
