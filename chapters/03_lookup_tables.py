@@ -28,7 +28,9 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from hwlib import data, experiments
-from hwlib.predictors.lut import evaluate_lut
+from hwlib.encodings import onehot
+from hwlib.plotting import plot_lut_comparison
+from hwlib.predictors.lut import LookupTable, evaluate_lut
 from hwlib.spaces import nb201_str_to_ops
 
 seeds = range(seeds or (5 if profile == "quick" else 50))
@@ -45,6 +47,23 @@ per_dataset = experiments.lookup_table_comparison(hwnas + transnas, seeds, train
 
 # %%
 per_dataset[["dataset", "lut", "lr", "paper_lut", "paper_lr", "n_measured"]].round(3)
+
+# %% [markdown]
+# The same as a figure, with the table's predictions over all architectures of the dataset where it
+# does best and where it does worst: a lookup table ignores how the edges interact, so
+# architectures whose operations compound (or cancel) fall off the diagonal in bands.
+
+# %%
+def lut_predictions(name):
+    ds = data.load_dataset(name)
+    X = onehot(ds.A, ds.search_space)
+    return ds.y, LookupTable(ds.search_space).fit(X, ds.y).predict(X)
+
+
+extremes = per_dataset.sort_values("lut")["dataset"].iloc[[-1, 0]]
+examples = {f"{n} (tau {per_dataset.set_index('dataset').at[n, 'lut']:.2f})": lut_predictions(n)
+            for n in extremes}
+plot_lut_comparison(per_dataset, examples);
 
 # %% [markdown]
 # ## Table 1, recomputed

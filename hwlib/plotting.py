@@ -1,4 +1,5 @@
-"""Figures of the "Datasets" chapter (one function a figure; each returns the matplotlib Figure)."""
+"""Figures of the "Datasets" and "Lookup tables" chapters (one function a figure; each returns the
+matplotlib Figure)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pandas as pd
 
 from .data import load_dataset
 
-__all__ = ["plot_distributions", "plot_kendall_matrix", "plot_difficulty"]
+__all__ = ["plot_distributions", "plot_kendall_matrix", "plot_difficulty", "plot_lut_comparison"]
 
 
 def plot_distributions(names: Sequence[str], ncols: int = 4, bins: int = 60) -> plt.Figure:
@@ -57,5 +58,36 @@ def plot_difficulty(table: pd.DataFrame, threshold: float) -> plt.Figure:
     ax.set_xlabel("Kendall tau of Linear Regression on 25 samples (test set)")
     ax.tick_params(axis="y", labelsize=7)
     ax.set_xlim(0, 1)
+    fig.tight_layout()
+    return fig
+
+
+def plot_lut_comparison(per_dataset: pd.DataFrame, examples: dict[str, tuple[np.ndarray, np.ndarray]]
+                        ) -> plt.Figure:
+    """Table 1 as a figure, and what a lookup table's errors look like.
+
+    Left: Kendall tau of the lookup table and of Linear Regression per dataset (bars: ours; dots:
+    the published value of the same device and metric). Right, one panel per entry of
+    ``examples`` (title -> (measured, predicted)): the table's prediction against the measurement.
+    """
+    k = len(examples)
+    fig, axes = plt.subplots(1, 1 + k, figsize=(6.5 + 3.2 * k, 0.42 * len(per_dataset) + 2),
+                             gridspec_kw={"width_ratios": [2.2] + [1] * k}, squeeze=False)
+    ax, rows = axes[0, 0], np.arange(len(per_dataset))
+    for shift, col, color, label in [(-0.2, "lut", "black", "Lookup table"),
+                                     (0.2, "lr", "tab:orange", "Linear Regression (124 samples)")]:
+        ax.barh(rows + shift, per_dataset[col], height=0.4, color=color, alpha=0.75, label=label)
+        ax.plot(per_dataset[f"paper_{col}"], rows + shift, "o", mec="white", color=color, ms=6)
+    ax.plot([], [], "o", color="gray", label="published (Table 1; TransNAS: the macro-space mean)")
+    ax.set_yticks(rows, per_dataset["dataset"], fontsize=7)
+    ax.invert_yaxis()
+    ax.set(xlim=(0, 1), xlabel="Kendall tau")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2)
+    for ax, (title, (measured, predicted)) in zip(axes[0, 1:], examples.items()):
+        ax.scatter(measured, predicted, s=2, alpha=0.3, color="black", rasterized=True)
+        lims = [min(measured.min(), predicted.min()), max(measured.max(), predicted.max())]
+        ax.plot(lims, lims, color="tab:red", lw=1)
+        ax.set(xlabel="measured", ylabel="lookup table", title=title)
+        ax.title.set_fontsize(8)
     fig.tight_layout()
     return fig
