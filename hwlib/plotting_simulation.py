@@ -14,7 +14,7 @@ import pandas as pd
 
 from .simulation import PUBLISHED, Selection
 
-__all__ = ["plot_selection", "plot_mra_vs_std", "plot_mra_by_dataset", "plot_hv_vs_n",
+__all__ = ["plot_deviations", "plot_selection", "plot_mra_vs_std", "plot_mra_by_dataset", "plot_hv_vs_n",
            "plot_equal_tau", "plot_live_equivalent", "published_table", "hv_table", "mean_over_datasets"]
 
 PAIRING_STYLE = {"architecture": ("tab:blue", "by architecture"), "sorted": ("tab:orange", "sorted (released code)")}
@@ -24,6 +24,32 @@ def _step(ax, F: np.ndarray, **kw) -> None:
     """A Pareto front as a staircase in the (hardware, accuracy) plane."""
     F = F[np.argsort(F[:, 0])]
     ax.step(F[:, 1], -100 * F[:, 0], where="pre", **kw)
+
+
+def plot_deviations(truth: np.ndarray, pred: np.ndarray, simulated: np.ndarray, title: str) -> plt.Figure:
+    """Figure 2: a trained predictor's test predictions against the truth (left), its deviations
+    with a normal fitted to them (centre), and simulated deviations of the same std (right)."""
+    from scipy import stats
+
+    dev = pred - truth
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    ax = axes[0]
+    ax.scatter(truth, pred, s=4, alpha=0.5, color="tab:blue")
+    lims = [min(truth.min(), pred.min()), max(truth.max(), pred.max())]
+    ax.plot(lims, lims, color="tab:red", lw=1)
+    ax.set(xlabel="true value (z-scored)", ylabel="prediction", title=title)
+    edges = np.linspace(-4 * dev.std(), 4 * dev.std(), 81)
+    grid = np.linspace(edges[0], edges[-1], 400)
+    for ax, values, color, label in [(axes[1], dev, "tab:blue", "predictor deviations"),
+                                     (axes[2], simulated, "tab:green", "simulated deviations")]:
+        ax.hist(values, bins=edges, density=True, color=color, alpha=0.6, label=label)
+        ax.plot(grid, stats.norm.pdf(grid, *stats.norm.fit(values)), color="tab:orange", label="normal fit")
+        ax.set(xlabel="prediction - truth", ylabel="density")
+        ax.set_title(f"std {values.std():.3f}, skew {stats.skew(values):+.2f}, "
+                     f"excess kurtosis {stats.kurtosis(values):.1f}", fontsize=9)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
 
 
 def plot_selection(selections: Mapping[str, Selection], title: str) -> plt.Figure:
