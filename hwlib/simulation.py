@@ -385,31 +385,28 @@ def _float_keys(Y: np.ndarray) -> np.ndarray:
     return keys
 
 
-def _rank_rows(Y: np.ndarray, order: np.ndarray, xr: np.ndarray, group: np.ndarray):
-    """Dense ranks of each row of ``Y`` listed in its group's x order, with tie counts.
+def _y_order(Y: np.ndarray, order: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The x slots of each row of ``Y`` listed in increasing y, and which rows need a tie check.
 
-    Fast path: one sort of uint64 keys whose high bits sort like the values and whose low bits
-    carry the output slot (cheaper than an argsort). Where two sorted keys come closer than the
-    slot bits (ties, or values too close for the truncated key) the row's true values are checked
-    in that order and, if it is not sorted, argsorted (stable) instead.
+    One sort of uint64 keys whose high bits sort like the values and whose low bits carry the
+    slot (cheaper than an argsort). Where two sorted keys come closer than the slot bits (ties, or
+    values too close for the truncated key) the order is only a candidate, checked exactly by
+    :func:`_rank_ties`; elsewhere the values are distinct and in exactly this order.
 
     Parameters
     ----------
     Y : ndarray, shape (rows, n)
     order : ndarray of int, shape (groups, n)
-        Output slot ``i`` of a row of group ``g`` holds column ``order[g, i]`` (the x-sorted order).
-    xr : ndarray of int, shape (groups, n)
-        Dense ranks of x in slot order (non-decreasing), for the joint ties.
+        Slot ``i`` of a row of group ``g`` holds column ``order[g, i]`` (the x-sorted order).
     group : ndarray of int, shape (rows,)
 
     Returns
     -------
-    ranks : ndarray of intp, shape (rows, n)
-        1-based dense ranks, in slot order.
-    ytie, joint : ndarray of int64, shape (rows,)
-        Pairs tied in y, and pairs tied in both x and y.
+    slots : ndarray of int64, shape (rows, n)
+        Slots in increasing y (a candidate order where ``close``).
+    close : ndarray of bool, shape (rows,)
     """
-    rows, n = Y.shape
+    n = Y.shape[-1]
     bits = max(int(n - 1).bit_length(), 1)
     low = np.uint64((1 << bits) - 1)
     slot = np.empty(order.shape, dtype=np.uint64)
@@ -420,16 +417,7 @@ def _rank_rows(Y: np.ndarray, order: np.ndarray, xr: np.ndarray, group: np.ndarr
     keys.sort(axis=-1)
     close = (np.diff(keys, axis=-1) <= low).any(axis=-1)
     keys &= low
-    where = keys.view(np.int64)                          # sorted slots; + row offsets, in place
-    where += (np.arange(rows, dtype=np.int64) * n)[:, None]
-    ranks = np.empty(rows * n, dtype=np.intp)
-    ranks[where.ravel()] = np.tile(np.arange(1, n + 1, dtype=np.intp), rows)
-    ranks = ranks.reshape(rows, n)
-    ytie, joint = np.zeros(rows, dtype=np.int64), np.zeros(rows, dtype=np.int64)
-    for r in np.flatnonzero(close):
-        g = group[r]
-        ranks[r], ytie[r], joint[r] = _rank_ties(Y[r, order[g]], where[r] - r * n, xr[g])
-    return ranks, ytie, joint
+    return keys.view(np.int64), close
 
 
 def _rank_ties(y: np.ndarray, sorted_slots: np.ndarray, xr: np.ndarray) -> tuple[np.ndarray, int, int]:
@@ -450,9 +438,26 @@ def _rank_ties(y: np.ndarray, sorted_slots: np.ndarray, xr: np.ndarray) -> tuple
 
 
 def _x_ranks(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row of ``X`` (rows, n): the stable sort order, dense ranks in that order, and tied pairs."""
-    order = np.argsort(X, axis=-1, kind="stable")
+    """Per row of ``X`` (rows, n): the stable sort order, dense ranks in that order, and tied pairs.
+
+    The order comes from one sort of uint64 keys (value bits above, column below): equal values
+    keep their column order, so a row whose values come out non-decreasing is stably sorted;
+    the rare row where truncated keys misorder close values is argsorted (stable) instead.
+    """
+    n = X.shape[-1]
+    bits = max(int(n - 1).bit_length(), 1)
+    low = np.uint64((1 << bits) - 1)
+    keys = _float_keys(X)
+    keys &= ~low
+    keys |= np.arange(n, dtype=np.uint64)
+    keys.sort(axis=-1)
+    keys &= low
+    order = keys.view(np.int64)
     xs = np.take_along_axis(X, order, axis=-1)
+    bad = (xs[:, 1:] < xs[:, :-1]).any(axis=-1)
+    if bad.any():
+        order[bad] = np.argsort(X[bad], axis=-1, kind="stable")
+        xs[bad] = np.take_along_axis(X[bad], order[bad], axis=-1)
     new = np.ones(X.shape, dtype=bool)
     np.not_equal(xs[:, 1:], xs[:, :-1], out=new[:, 1:])
     return order, np.cumsum(new, axis=-1, dtype=np.intp), _run_pairs(new)
@@ -469,12 +474,23 @@ def _kendall(X: np.ndarray, Y: np.ndarray, group: np.ndarray) -> np.ndarray:
     """Kendall tau-b of ``Y[r]`` against ``X[group[r]]`` for every row ``r``.
 
     ``X`` (groups, n) is sorted once per group; each row of ``Y`` (rows, n) costs one value sort
-    (:func:`_rank_rows`) and the compiled discordant-pair count.
+    (:func:`_y_order`) and scipy's compiled discordant-pair count. A row without ties in y is
+    counted with the roles swapped: the x ranks listed in y order, against y ranks ``1..n``
+    (the same pairs: smaller x and larger y), so no y ranks need to be built.
     """
-    n = X.shape[-1]
+    rows, n = Y.shape
     order, xr, xtie = _x_ranks(X)
-    yr, ytie, joint = _rank_rows(Y, order, xr, group)
-    dis = np.array([_kendall_dis(xr[g], yr[r]) for r, g in enumerate(group)], dtype=np.float64)
+    slots, close = _y_order(Y, order, group)
+    x_by_y = np.take(xr.ravel(), slots + (group * n)[:, None])
+    ytie, joint = np.zeros(rows, dtype=np.int64), np.zeros(rows, dtype=np.int64)
+    y_ranks = np.arange(1, n + 1, dtype=np.intp)
+    dis = np.empty(rows, dtype=np.float64)
+    for r, (g, tied) in enumerate(zip(group, close)):
+        if tied:
+            yr, ytie[r], joint[r] = _rank_ties(Y[r, order[g]], slots[r], xr[g])
+            dis[r] = _kendall_dis(xr[g], yr)
+        else:
+            dis[r] = _kendall_dis(y_ranks, x_by_y[r])
     tot, xtie = n * (n - 1) // 2, xtie[group]
     with np.errstate(divide="ignore", invalid="ignore"):
         tau = (tot - xtie - ytie + joint - 2 * dis) / np.sqrt(tot - xtie) / np.sqrt(tot - ytie)
