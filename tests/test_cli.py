@@ -77,3 +77,13 @@ def test_console_script_help_explains_itself():
         assert command in out.stdout
     bad = subprocess.run([sys.executable, "-m", "hwlib", "evaluate"], capture_output=True, text=True)
     assert bad.returncode == 2 and "--dataset" in bad.stderr
+
+
+def test_output_into_a_closed_pipe_is_not_an_error(require_data):
+    """`hwlib datasets | head -1`: the reader leaves early; no traceback, exit status 0."""
+    proc = subprocess.Popen([sys.executable, "-m", "hwlib", "datasets"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()                      # the reader is gone before anything is written
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 0, err
+    assert "Traceback" not in err and "Exception ignored" not in err
