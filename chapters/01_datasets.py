@@ -50,7 +50,7 @@ coverage["at hand as in the paper"] = coverage["paper's dataset"] == coverage["u
 coverage["architectures"] = [data.load_dataset(n).n_archs for n in coverage["used here"]]
 coverage
 
-# %%
+# %% tags=["hide-input"]
 official = coverage["at hand as in the paper"].all()
 display(Markdown(
     "All of the paper's datasets are at hand." if official else
@@ -71,7 +71,7 @@ display(Markdown(
 pd.set_option("display.max_rows", 100)
 table
 
-# %%
+# %% tags=["hide-input"]
 counts = table.groupby("search_space").name.count()
 display(Markdown(
     f"This build has **{len(table)} datasets**: {counts.get('nb201', 0)} on NAS-Bench-201 cells "
@@ -84,7 +84,7 @@ display(Markdown(
 # Raw values of each hardware metric. Several are strongly multi-modal: the cell's number of
 # convolutions dominates latency on some devices, and edges set to `none` cut whole paths.
 
-# %%
+# %% tags=["hide-input"]
 fig = plotting.plot_distributions(hwnas + micro)
 plt.show()
 
@@ -95,17 +95,17 @@ plt.show()
 # hardware costs correlate poorly across platforms; here is the same question, with HELP's
 # additional devices.
 
-# %%
+# %% tags=["hide-input"]
 tau_hw = analysis.kendall_matrix(hwnas)
 fig = plotting.plot_kendall_matrix(tau_hw, "HW-NAS-Bench metrics (cifar10)")
 plt.show()
 
-# %%
+# %% tags=["hide-input"]
 tau_help = analysis.kendall_matrix([n for n in hwnas if "latency" in n and "edgetpu" not in n] + help_devices)
 fig = plotting.plot_kendall_matrix(tau_help, "Latency across HW-NAS-Bench and HELP devices")
 plt.show()
 
-# %%
+# %% tags=["hide-input"]
 pairs = tau_hw.where(np.triu(np.ones(tau_hw.shape, dtype=bool), k=1)).stack()
 display(Markdown(
     f"Across the cifar10 HW-NAS metrics, Kendall tau ranges from **{pairs.min():.2f}** "
@@ -120,13 +120,13 @@ display(Markdown(
 # marked 12 as trivial: all FPGA and Eyeriss latency and energy datasets. Of the rest it kept one
 # image dataset per device/metric pair.
 
-# %%
+# %% tags=["hide-input"]
 rule = analysis.difficulty_table(hwnas + micro, seeds=seeds)
 fig = plotting.plot_difficulty(rule, analysis.TRIVIAL_TAU)
 plt.show()
 rule.round(3)
 
-# %%
+# %% tags=["hide-input"]
 trivial = rule[rule.trivial].dataset.tolist()
 expected = [n for n in hwnas if ("fpga" in n or "eyeriss" in n) and "intensity" not in n]
 agree = set(trivial) == set(expected)

@@ -69,7 +69,7 @@ sizes = {"hwnas": [experiments.HWNAS_TRAIN_SIZES[i] for i in size_indices],
 # stop where their sizes do, and their means have the wider error of fewer seeds. Set the
 # parameters to the protocol's values to run the paper's grid in full (cached, resumable).
 
-# %%
+# %% tags=["hide-input"]
 def study(bench, names, chosen, seed_range, max_size=None):
     chosen = [p for p in predictors if p in chosen]
     sizes_run = [n for n in sizes[bench] if max_size is None or n <= max_size]
@@ -102,7 +102,7 @@ display(Markdown(
 # architectures, mean of the five datasets). Right: the same curves minus the mean over predictors at
 # each size, which makes the ranking of predictors easier to read.
 
-# %%
+# %% tags=["hide-input"]
 labels = {p: s.label for p, s in REGISTRY.items()}
 fig, axes = plt.subplots(2, 2, figsize=(13, 9))
 for row, bench in enumerate(benchmarks):
@@ -132,7 +132,7 @@ for bench in benchmarks:
 crossing = pd.DataFrame(crossing).rename(index=labels)
 crossing.astype("Int64").astype(str).replace("<NA>", "-")
 
-# %%
+# %% tags=["hide-input"]
 best = {b: experiments.summarize(results[results["benchmark"] == b]).rename(index=labels) for b in benchmarks}
 hw_worst = crossing["hwnas"].max()
 display(Markdown(
@@ -150,7 +150,7 @@ display(Markdown(
     f"on TransNAS-Bench-101 ({best['transnas'].columns[-1]} samples) it is "
     f"{best['transnas'].iloc[:, -1].idxmax()} (tau {best['transnas'].iloc[:, -1].max():.3f})."))
 
-# %%
+# %% tags=["hide-input"]
 undefined = results[results["kendalltau"].isna()].groupby(["benchmark", "predictor"])["nominal_train_size"].unique()
 display(Markdown(
     "Every run has a defined Kendall tau." if undefined.empty else

@@ -23,7 +23,7 @@ profile = "quick"   # "quick" (CI, minutes) or "full" (the paper's 50 seeds)
 seeds = None        # seeds of Linear Regression; None: 5 (quick) or 50 (full)
 train_size = 124    # Linear Regression's training set size (Table 1: 124)
 
-# %%
+# %% tags=["hide-input"]
 import pandas as pd
 from IPython.display import Markdown, display
 
@@ -53,7 +53,7 @@ per_dataset[["dataset", "lut", "lr", "paper_lut", "paper_lr", "n_measured"]].rou
 # does best and where it does worst: a lookup table ignores how the edges interact, so
 # architectures whose operations compound (or cancel) fall off the diagonal in bands.
 
-# %%
+# %% tags=["hide-input"]
 def lut_predictions(name):
     ds = data.load_dataset(name)
     X = onehot(ds.A, ds.search_space)
@@ -78,7 +78,7 @@ table["lut diff"] = (table["lut"] - table["paper_lut"]).round(2)
 table["lr diff"] = (table["lr"] - table["paper_lr"]).round(2)
 table
 
-# %%
+# %% tags=["hide-input"]
 hw = table.drop(index="tesla_v100", level="device")
 tn = table.xs("tesla_v100", level="device").iloc[0]
 close = hw[(hw["lut diff"].abs() <= 0.05) & (hw["lr diff"].abs() <= 0.05)]
@@ -115,7 +115,7 @@ sensitivity = pd.DataFrame([{"dataset": n, "all-'none' base": evaluate_lut(n)["k
                              f"base {alt}": evaluate_lut(n, base=alt)["kendalltau"]} for n in complete])
 sensitivity.round(3)
 
-# %%
+# %% tags=["hide-input"]
 shift = sensitivity.iloc[:, 2] - sensitivity.iloc[:, 1]
 moved_pairs = set(zip(moved["metric"], moved["device"]))
 far_forced = all(pair in moved_pairs for pair in far.index)
@@ -134,7 +134,7 @@ display(Markdown(
     "variant of a metric (its five hard datasets mix them); only cifar10 is at hand here. Linear "
     f"Regression, which needs no base, matches within {hw['lr diff'].abs().max():.2f} on every HW-NAS pair."))
 
-# %%
+# %% tags=["hide-input"]
 display(Markdown(
     f"**TransNAS-Bench-101.** The paper's column is the macro space (3256 networks, two bases, 21 "
     f"measurements); here the micro space stands in ({', '.join(transnas)}), where the lookup table "

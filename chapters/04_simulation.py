@@ -73,7 +73,7 @@ overview = pd.DataFrame({"dataset": list(problems),
                          "n used for 15625": [min(15625, p.n_archs) for p in problems.values()]})
 overview
 
-# %%
+# %% tags=["hide-input"]
 clipped = overview[overview["architectures"] < 15625]["dataset"].tolist()
 stand_in = cifar != list(data.PAPER_HWNAS)
 display(Markdown(
@@ -96,7 +96,7 @@ display(Markdown(
 # exactly `s`. Below: XGBoost (the protocol's defaults, `figure2_train` training architectures,
 # the 625 test architectures of seed `seed`) and simulated deviations of the same std.
 
-# %%
+# %% tags=["hide-input"]
 from hwlib import experiments
 from hwlib.predictors import make_predictor
 
@@ -110,7 +110,7 @@ simulated2 = sim.simulate_deviations(float(dev2.std()), 15000, np.random.default
 fig = ps.plot_deviations(true2, pred2, simulated2, f"XGBoost on {figure2_dataset}, {figure2_train} samples")
 plt.show()
 
-# %%
+# %% tags=["hide-input"]
 from scipy import stats
 
 display(Markdown(
@@ -130,14 +130,14 @@ display(Markdown(
 # hardware value: the hardware values were sorted before pairing them with accuracies listed in
 # lexicographic order of the architectures.
 
-# %%
+# %% tags=["hide-input"]
 example = matched[0]
 selections = {p: sim.simulate_selection(sim.selection_problem(example, p), problems[example].n_archs, 0.5, seed)
               for p in sim.PAIRINGS}
 fig = ps.plot_selection(selections, f"{example}, s = 0.5")
 plt.show()
 
-# %%
+# %% tags=["hide-input"]
 pub3, m = sim.PUBLISHED["figure3"], {p: s.metrics for p, s in selections.items()}
 display(Markdown(
     f"**Figure 3.** One selection on `{example}` at s = 0.5 (Kendall tau {m['architecture']['kendalltau']:.2f}). "
@@ -156,7 +156,7 @@ display(Markdown(
 # serves all eleven stds, the deviations drawn anew for each. Each (dataset, n) cell is cached, so
 # rerunning the chapter only computes what is missing. Both pairings, both dataset sets.
 
-# %%
+# %% tags=["hide-input"]
 run = dict(sizes=sizes, stds=stds, trials=trials, seed=seed, n_jobs=n_jobs, progress=False)
 grids = {p: sim.run_grid(matched, pairing=p, **run) for p in sim.PAIRINGS}
 grids_c10 = {p: sim.run_grid(cifar, pairing=p, **run) for p in sim.PAIRINGS}
@@ -170,7 +170,7 @@ display(Markdown(f"{sum(len(g) for g in (*grids.values(), *grids_c10.values()))}
 # tau the deviations produce on the top axis. Black markers: the published values (sorted pairing,
 # the paper's five datasets).
 
-# %%
+# %% tags=["hide-input"]
 fig = ps.plot_mra_vs_std(grids)
 plt.show()
 
@@ -179,7 +179,7 @@ table = ps.published_table(grids)
 table_c10 = ps.published_table(grids_c10)
 table.round(3)
 
-# %%
+# %% tags=["hide-input"]
 kt, mra = table[table["quantity"] == "Kendall tau"], table[table["quantity"] != "Kendall tau"]
 srt, arc = "ours, sorted (released code)", "ours, by architecture"
 rel = mra[srt] / mra["published"] - 1
@@ -211,11 +211,11 @@ table_c10.round(3)
 # %% [markdown]
 # ## The dataset matters (Figure 4, centre)
 
-# %%
+# %% tags=["hide-input"]
 fig = ps.plot_mra_by_dataset(grids)
 plt.show()
 
-# %%
+# %% tags=["hide-input"]
 per = grids["architecture"].groupby("dataset")["mra_all"].mean().sort_values()
 image = per.groupby(per.index.map(sim.accuracy_dataset)).mean().sort_values()
 display(Markdown(
@@ -228,11 +228,11 @@ display(Markdown(
 # %% [markdown]
 # ## More candidates matter (Figure 4, right)
 
-# %%
+# %% tags=["hide-input"]
 fig = ps.plot_hv_vs_n(grids)
 plt.show()
 
-# %%
+# %% tags=["hide-input"]
 hv = ps.hv_table(grids)
 hv_c10 = ps.hv_table(grids_c10)
 display(Markdown(
@@ -255,13 +255,13 @@ hv.round(2)
 # simulation at the same Kendall tau (interpolated along its tau axis, same datasets and `n`,
 # pairing by architecture) is the yardstick.
 
-# %%
+# %% tags=["hide-input"]
 real = sim.run_predictor_grid(matched, predictors, train_sizes, predictor_n, predictor_trials, seed, progress=False)
 cmp = sim.equal_tau(real, grids["architecture"])
 fig = ps.plot_equal_tau(grids["architecture"], real, predictor_n)
 plt.show()
 
-# %%
+# %% tags=["hide-input"]
 summary = cmp.groupby(["predictor", "n_train"])[["kendalltau", "mra_all", "sim_mra_all", "mra_pareto",
                                                   "sim_mra_pareto"]].mean()
 pess = (cmp["sim_mra_all"] / cmp["mra_all"]).replace(np.inf, np.nan)
@@ -284,7 +284,7 @@ summary.round(3)
 # (a random subset, perfect values) reach the hypervolume of selecting among *all* architectures
 # with predictions of that quality?
 
-# %%
+# %% tags=["hide-input"]
 dense = np.unique(np.geomspace(100, 15625, 14).round(-1).astype(int)).tolist()
 live = {p: sim.run_grid(matched, sizes=dense, stds=[0.0], trials=trials, seed=seed, pairing=p,
                         n_jobs=n_jobs, progress=False) for p in sim.PAIRINGS}
@@ -292,7 +292,7 @@ curves = pd.concat([sim.live_equivalent_table(live[p], grids[p]) for p in sim.PA
 fig = ps.plot_live_equivalent(curves[curves["std"] > 0])
 plt.show()
 
-# %%
+# %% tags=["hide-input"]
 mean_curve = curves[(curves["std"] > 0) & (curves["dataset"] == "mean over datasets")].set_index(["pairing", "std"])
 at = {p: float(np.interp(0.73, g["kendalltau"][::-1], g["n_live"][::-1])) for p, g in mean_curve.groupby(level=0)}
 display(Markdown(
@@ -307,7 +307,7 @@ mean_curve[["kendalltau", "n_live"]].unstack(0).round(3)
 # %% [markdown]
 # ## Summary
 
-# %%
+# %% tags=["hide-input"]
 display(Markdown("\n".join([
     f"* The simulated deviations reproduce the paper's std-to-Kendall-tau mapping (within "
     f"{np.abs(kt[srt] - kt['published']).max():.3f}).",
