@@ -23,7 +23,7 @@ profile = "quick"   # "quick" (CI, minutes) or "full" (the paper's 50 seeds)
 seeds = None        # seeds of Linear Regression; None: 5 (quick) or 50 (full)
 train_size = 124    # Linear Regression's training set size (Table 1: 124)
 
-# %% tags=["hide-input"]
+# %%
 import pandas as pd
 from IPython.display import Markdown, display
 

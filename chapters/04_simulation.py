@@ -96,7 +96,9 @@ display(Markdown(
 # exactly `s`. Below: XGBoost (the protocol's defaults, `figure2_train` training architectures,
 # the 625 test architectures of seed `seed`) and simulated deviations of the same std.
 
-# %% tags=["hide-input"]
+# %%
+from scipy import stats
+
 from hwlib import experiments
 from hwlib.predictors import make_predictor
 
@@ -111,8 +113,6 @@ fig = ps.plot_deviations(true2, pred2, simulated2, f"XGBoost on {figure2_dataset
 plt.show()
 
 # %% tags=["hide-input"]
-from scipy import stats
-
 display(Markdown(
     f"**Figure 2.** XGBoost's test deviations have std {dev2.std():.3f} (Kendall tau "
     f"{stats.kendalltau(true2, pred2).statistic:.3f}), skewness {stats.skew(dev2):+.2f} and excess kurtosis "
