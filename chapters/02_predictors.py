@@ -59,14 +59,16 @@ sizes = {"hwnas": [experiments.HWNAS_TRAIN_SIZES[i] for i in size_indices],
 # (BANANAS, BONAS, GCN, NAO) are run on cells only; the paper left them out on the purely
 # sequential TransNAS-Bench-101 macro space.
 #
-# **The heavy predictors.** Trained as the protocol says, some models cost far more than the rest:
-# GCN takes 300 epochs at batch size 7 (about 2100 optimiser steps per epoch at 15000 samples, close
-# to an hour per fit on one CPU core), NAO and BONAS minutes per fit. All 50 seeds at all 11 sizes
-# would be some 300 CPU-hours for GCN alone, more than a laptop can give; the paper ran on a
-# cluster. The full profile therefore runs the `heavy` predictors on `heavy_seeds` seeds and
-# training sizes up to `heavy_max_size` (an overnight run), the quick profile runs the slowest eight
-# on one seed at the two smallest sizes, so that every predictor is in every build. Their curves
-# stop where their sizes do, and their means have the wider error of fewer seeds. Set the
+# **The heavy predictors.** Trained as the protocol says, some models cost far more than the rest.
+# GCN takes 300 epochs at batch size 7, about 2100 optimiser steps per epoch at 15000 samples: 55
+# minutes per fit on one CPU core (`python bench/bench_predictors.py`), and training its seeds
+# stacked gains nothing, since batches of 7 leave no idle work to share. NAO takes some 13 minutes
+# per fit at 15000 samples, BONAS 2. All 50 seeds at all 11 sizes on the five datasets would be
+# some 400 CPU-hours for GCN alone, more than a laptop can give. The full profile therefore runs
+# the `heavy` predictors on `heavy_seeds` seeds and training sizes up to `heavy_max_size` (about 8
+# CPU-hours for GCN), the quick profile runs the slowest eight on one seed at the two smallest
+# sizes, so that every predictor is in every build. Their curves stop where their sizes do, and
+# their means have the wider error of fewer seeds. Set the
 # parameters to the protocol's values to run the paper's grid in full (cached, resumable).
 
 # %% tags=["hide-input"]
