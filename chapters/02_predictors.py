@@ -71,20 +71,11 @@ sizes = {"hwnas": [experiments.HWNAS_TRAIN_SIZES[i] for i in size_indices],
 # their means have the wider error of fewer seeds. Set the
 # parameters to the protocol's values to run the paper's grid in full (cached, resumable).
 
-# %% tags=["hide-input"]
-def study(bench, names, chosen, seed_range, max_size=None):
-    chosen = [p for p in predictors if p in chosen]
-    sizes_run = [n for n in sizes[bench] if max_size is None or n <= max_size]
-    if not chosen or not sizes_run:
-        return pd.DataFrame()
-    return experiments.run_study(names, chosen, sizes_run, seed_range, hpo_budget=hpo_budget,
-                                 progress=False).assign(benchmark=bench)
-
-
-results = pd.concat([part for bench, names in benchmarks.items()
-                     for part in (study(bench, names, set(predictors) - heavy, seeds),
-                                  study(bench, names, heavy, heavy_seeds, heavy_max_size))],
-                    ignore_index=True)
+# %%
+limits = {p: (heavy_seeds, heavy_max_size) for p in heavy}
+results = pd.concat([experiments.run_study(names, predictors, sizes[bench], seeds, hpo_budget=hpo_budget,
+                                           limits=limits, progress=False).assign(benchmark=bench)
+                     for bench, names in benchmarks.items()], ignore_index=True)
 lut = pd.DataFrame([{**evaluate_lut(n), "benchmark": b} for b, names in benchmarks.items() for n in names])
 lut_mean = lut.groupby("benchmark")["kendalltau"].mean()
 display(Markdown(

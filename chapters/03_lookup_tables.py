@@ -28,9 +28,8 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from hwlib import data, experiments
-from hwlib.encodings import onehot
 from hwlib.plotting import plot_lut_comparison
-from hwlib.predictors.lut import LookupTable, evaluate_lut
+from hwlib.predictors.lut import evaluate_lut, lut_predictions
 from hwlib.spaces import nb201_str_to_ops
 
 seeds = range(seeds or (5 if profile == "quick" else 50))
@@ -54,12 +53,6 @@ per_dataset[["dataset", "lut", "lr", "paper_lut", "paper_lr", "n_measured"]].rou
 # architectures whose operations compound (or cancel) fall off the diagonal in bands.
 
 # %% tags=["hide-input"]
-def lut_predictions(name):
-    ds = data.load_dataset(name)
-    X = onehot(ds.A, ds.search_space)
-    return ds.y, LookupTable(ds.search_space).fit(X, ds.y).predict(X)
-
-
 extremes = per_dataset.sort_values("lut")["dataset"].iloc[[-1, 0]]
 examples = {f"{n} (tau {per_dataset.set_index('dataset').at[n, 'lut']:.2f})": lut_predictions(n)
             for n in extremes}

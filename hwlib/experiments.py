@@ -261,7 +261,8 @@ def _read_cell(path: Path) -> dict | None:
 def run_study(datasets: Sequence[str], predictors: Sequence[str], train_sizes: Sequence[int] | None = None,
               seeds: Iterable[int] = range(50), params: dict[str, dict] | None = None,
               hpo_budget: float | None = None, hpo_max_iter: int = 50, cache_dir: str | Path | None = None,
-              progress: bool = True) -> pd.DataFrame:
+              progress: bool = True, limits: dict[str, tuple[Iterable[int], int | None]] | None = None
+              ) -> pd.DataFrame:
     """Run the grid datasets x predictors x train sizes x seeds, computing only missing cells.
 
     Parameters
@@ -280,6 +281,9 @@ def run_study(datasets: Sequence[str], predictors: Sequence[str], train_sizes: S
         Default :func:`hwlib.paths.cache_dir`.
     progress : bool
         Show a tqdm bar over cell groups.
+    limits : dict predictor -> (seeds, largest training size), optional
+        Run these predictors on other seeds and only up to that (nominal) training size (None:
+        all sizes): the slow-to-train ones, where the whole grid would take too long.
 
     Returns
     -------
@@ -290,14 +294,19 @@ def run_study(datasets: Sequence[str], predictors: Sequence[str], train_sizes: S
     from .paths import cache_dir as default_cache
 
     root = Path(cache_dir) if cache_dir is not None else default_cache()
-    seeds, params = [int(s) for s in seeds], dict(params or {})
-    groups = _plan(datasets, predictors, train_sizes)
+    params = dict(params or {})
+    runs = {p: ([int(s) for s in seeds], None) for p in predictors}
+    runs.update({p: ([int(s) for s in lim_seeds], max_size) for p, (lim_seeds, max_size)
+                 in (limits or {}).items() if p in runs})
+    groups = [g for g in _plan(datasets, predictors, train_sizes)
+              if runs[g[1]][1] is None or g[2] <= runs[g[1]][1]]
     encoded: dict[tuple[str, str], np.ndarray] = {}
     rows = []
     for ds, predictor, nominal_size, n in _progress(groups, progress):
-        done = _run_group(root, ds, predictor, n, seeds, params.get(predictor, {}), hpo_budget,
+        group_seeds = runs[predictor][0]
+        done = _run_group(root, ds, predictor, n, group_seeds, params.get(predictor, {}), hpo_budget,
                           hpo_max_iter, encoded)
-        rows += [{**done[s], "nominal_train_size": nominal_size} for s in seeds]
+        rows += [{**done[s], "nominal_train_size": nominal_size} for s in group_seeds]
     return _tidy(pd.DataFrame(rows))
 
 

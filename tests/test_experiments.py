@@ -179,3 +179,11 @@ def test_evaluate_output_is_strict_json(monkeypatch):
     json.dumps(out, allow_nan=False)
     with pytest.raises(InputError, match="no seeds"):
         E.evaluate(ds.name, "lr", 5, seeds=[])
+
+
+def test_limits_run_a_predictor_on_fewer_seeds_and_sizes(require_data, tmp_path):
+    df = E.run_study(["cifar10-fpga_latency"], ["lr", "ridge"], [11, 25, 55], range(3),
+                   cache_dir=tmp_path, progress=False, limits={"ridge": ([7], 25)})
+    lr, ridge = df[df["predictor"] == "lr"], df[df["predictor"] == "ridge"]
+    assert sorted(set(lr["seed"])) == [0, 1, 2] and sorted(set(lr["train_size"])) == [11, 25, 55]
+    assert sorted(set(ridge["seed"])) == [7] and sorted(set(ridge["train_size"])) == [11, 25]

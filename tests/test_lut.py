@@ -12,7 +12,7 @@ from sklearn.base import clone
 from hwlib.encodings import onehot
 from hwlib.errors import InputError
 from hwlib.metrics import kendalltau
-from hwlib.predictors.lut import PROTOCOL_LAYOUTS, LookupTable, choose_layout
+from hwlib.predictors.lut import PROTOCOL_LAYOUTS, LookupTable, choose_layout, evaluate_lut, lut_predictions
 from hwlib.spaces import get_space
 
 
@@ -145,3 +145,12 @@ def test_forced_base(nb201_cells):
     np.testing.assert_allclose(lut.predict(X), y, atol=1e-9)
     with pytest.raises(InputError, match="neighbours are not among"):
         LookupTable("nb201", base=(0,) * 6).fit(X[1:], y[1:])
+
+
+def test_lut_predictions_are_in_measured_units(require_data):
+    y, pred = lut_predictions("cifar10-fpga_latency")
+    assert y.shape == pred.shape == (15625,)
+    # FPGA latency takes 84 distinct values: many predictions tie exactly in theory, and whether their
+    # float sums tie too differs between raw and z-scored units, so the two taus differ slightly
+    assert kendalltau(y, pred) == pytest.approx(evaluate_lut("cifar10-fpga_latency")["kendalltau"], abs=2e-3)
+    assert np.abs(pred - y).mean() < 0.05 * np.abs(y).mean()   # FPGA latency is nearly additive
