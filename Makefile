@@ -51,7 +51,6 @@ test-fast: data
 	$(PY) -m pytest -m "not slow"
 
 bench: data
-	$(PY) -m pip install --quiet pymoo
 	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done
 
 clean:
