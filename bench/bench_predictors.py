@@ -20,13 +20,13 @@ epochs). Prints a table; ``--json PATH`` also writes the numbers.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import sys
 import time
 
 import numpy as np
 
+from hwlib.paths import atomic_write_json
 from hwlib.data import load_dataset
 from hwlib.encodings import encode
 from hwlib.experiments import split, test_size
@@ -126,8 +126,7 @@ def main(argv=None) -> int:
                   f"{args.ratio_seeds} stacked {r['stacked_per_seed_s']:.3f} s/seed -> {r['ratio']:.1f}x",
                   flush=True)
     if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(results, fh, indent=1)
+        atomic_write_json(args.json, results)
     return 0
 
 

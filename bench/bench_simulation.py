@@ -20,7 +20,6 @@ Needs pymoo (the ``bench`` extra: ``pip install -e .[bench]``) and the benchmark
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import sys
 import time
@@ -28,6 +27,7 @@ import time
 import numpy as np
 from scipy import stats
 
+from hwlib.paths import atomic_write_json
 from hwlib import simulation as sim
 from hwlib.data import hard_datasets
 
@@ -160,8 +160,7 @@ def main(argv=None) -> int:
         print(f"MEASURED whole grid with hwlib (n_jobs={args.n_jobs}): {t_grid:.0f} s "
               f"({ref_total / t_grid:.1f}x faster than the extrapolated reference)")
     if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(summary, fh, indent=1)
+        atomic_write_json(args.json, summary)
     return 0
 
 
