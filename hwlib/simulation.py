@@ -36,7 +36,7 @@ import json
 import logging
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import paths
+from . import _kernels, paths
 from .errors import InputError
 from .pareto import hypervolume_sorted, nondominated_mask, nondominated_sorted
 
@@ -208,6 +208,17 @@ class SelectionProblem:
     def n_archs(self) -> int:
         return int(self.acc.shape[0])
 
+    @cached_property
+    def value_ranks(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every point's rank by (hardware value, position), and its dense hardware-value rank."""
+        order = np.argsort(self.hw, kind="stable")
+        rank = np.empty(self.n_archs, dtype=np.intp)
+        rank[order] = np.arange(self.n_archs)
+        new = np.r_[True, self.hw[order][1:] != self.hw[order][:-1]]
+        dense = np.empty(self.n_archs, dtype=np.intp)
+        dense[order] = np.cumsum(new) - 1
+        return rank, dense
+
     @property
     def f0(self) -> np.ndarray:
         """First objective, ``-acc / 100``, non-decreasing."""
@@ -333,28 +344,53 @@ def _rng(seed: int, name: str, n: int, trial: int, std: float | None = None,
     return gen
 
 
-def _draw(problem: SelectionProblem, n: int, stds: Sequence[float], seed: int,
-          trial: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Subset positions (sorted), the deviation block of each, and the block values (stds, blocks)."""
+def _draw_batch(problem: SelectionProblem, n: int, stds: Sequence[float], seed: int,
+                trials: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Subsets, deviation blocks and block values of several trials.
+
+    Returns
+    -------
+    pos, block : ndarray of int, shape (trials, n)
+        Subset positions (sorted) and the deviation block of each point.
+    values : ndarray, shape (trials, stds, blocks)
+        Deviation values; zero where the std is 0. The mixture runs once for the whole batch;
+        each row's values do not depend on the others (see :func:`_mixture`).
+    """
     N = problem.n_archs
-    drawn = _rng(seed, problem.name, n, trial, reuse=True).choice(N, size=n, replace=False)
-    if 16 * n < N:
-        order = np.argsort(drawn)
-    else:                                       # O(N) instead of a sort when n is a large share of N
-        rank = np.empty(N, dtype=np.intp)
-        rank[drawn] = np.arange(n)
-        marked = np.zeros(N, dtype=bool)
-        marked[drawn] = True
-        order = rank[np.flatnonzero(marked)]
     block, weights = _blocks(n)
-    noisy = np.array([s > 0 for s in stds])
-    values = np.zeros((len(stds), weights.size))
-    if noisy.any():
-        raw = [_raw_draws(_rng(seed, problem.name, n, trial, s, reuse=True), weights.size)
-               for s, on in zip(stds, noisy) if on]
-        values[noisy] = _mixture(np.asarray(stds)[noisy], np.stack([r[0] for r in raw]),
-                                 np.stack([r[1] for r in raw]), weights)
-    return drawn[order], block[order], values
+    m = weights.size
+    noisy = [k for k, s in enumerate(stds) if s > 0]
+    pos, blocks = np.empty((len(trials), n), dtype=np.intp), np.empty((len(trials), n), dtype=np.intp)
+    uniforms = np.empty((len(trials), len(noisy), 2 * m + 1))
+    normals = np.empty((len(trials), len(noisy), 2, m))
+    for b, trial in enumerate(trials):
+        pos[b] = _rng(seed, problem.name, n, trial, reuse=True).choice(N, size=n, replace=False)
+        for j, k in enumerate(noisy):
+            uniforms[b, j], normals[b, j] = _raw_draws(_rng(seed, problem.name, n, trial, stds[k], reuse=True), m)
+    if _kernels.AVAILABLE:
+        _kernels.sort_draws(pos, block, N, blocks)
+    else:
+        for b, drawn in enumerate(pos):
+            if 16 * n < N:
+                order = np.argsort(drawn)
+            else:                               # O(N) instead of a sort when n is a large share of N
+                rank = np.empty(N, dtype=np.intp)
+                rank[drawn] = np.arange(n)
+                marked = np.zeros(N, dtype=bool)
+                marked[drawn] = True
+                order = rank[np.flatnonzero(marked)]
+            pos[b], blocks[b] = drawn[order], block[order]
+    values = np.zeros((len(trials), len(stds), m))
+    if noisy:
+        level_stds = np.tile(np.asarray(stds)[noisy], len(trials))
+        uniforms, normals = uniforms.reshape(-1, 2 * m + 1), normals.reshape(-1, 2, m)
+        if _kernels.AVAILABLE:
+            mixed = np.empty((len(level_stds), m))
+            _kernels.mixture(level_stds, uniforms, normals, weights, _P_POS, _P_NEG, _SD_NEG, _UNIFORM, mixed)
+        else:
+            mixed = _mixture(level_stds, uniforms, normals, weights)
+        values[:, noisy] = mixed.reshape(len(trials), len(noisy), m)
+    return pos, blocks, values
 
 
 def draw_trial(problem: SelectionProblem, n: int, stds: Sequence[float], seed: int,
@@ -371,8 +407,8 @@ def draw_trial(problem: SelectionProblem, n: int, stds: Sequence[float], seed: i
         equals :func:`simulate_deviations` of ``stds[k]`` reordered.
     """
     n, stds, _, seed = _check_run(problem, n, stds, 1, seed)
-    pos, block, values = _draw(problem, n, stds, seed, trial)
-    return pos, np.take(values, block, axis=1)
+    pos, block, values = _draw_batch(problem, n, stds, seed, [trial])
+    return pos[0], np.take(values[0], block[0], axis=1)
 
 
 def _float_keys(Y: np.ndarray) -> np.ndarray:
@@ -491,7 +527,13 @@ def _kendall(X: np.ndarray, Y: np.ndarray, group: np.ndarray) -> np.ndarray:
             dis[r] = _kendall_dis(xr[g], yr)
         else:
             dis[r] = _kendall_dis(y_ranks, x_by_y[r])
-    tot, xtie = n * (n - 1) // 2, xtie[group]
+    return _tau_b(n, xtie[group], ytie, joint, dis)
+
+
+def _tau_b(n: int, xtie, ytie, joint, dis) -> np.ndarray:
+    """Kendall tau-b from the pair counts of ``n`` points: x-tied, y-tied, tied in both, discordant."""
+    tot = n * (n - 1) // 2
+    dis = np.asarray(dis, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         tau = (tot - xtie - ytie + joint - 2 * dis) / np.sqrt(tot - xtie) / np.sqrt(tot - ytie)
     return np.clip(np.where((xtie == tot) | (ytie == tot), np.nan, tau), -1.0, 1.0)
@@ -611,6 +653,60 @@ def _kendall_batch(hw: np.ndarray, pred: np.ndarray) -> np.ndarray:
     return kt
 
 
+def _evaluate_compiled(problem: SelectionProblem, pos: np.ndarray, block: np.ndarray, values: np.ndarray,
+                       kendall: bool = True) -> dict:
+    """:func:`_evaluate_batch` for block deviations, in compiled loops (:mod:`hwlib._kernels`).
+
+    ``pos``, ``block`` (trials, n): the subsets (increasing positions, so in accuracy order) and
+    the deviation block of each point; ``values`` (trials, levels, m): the noisy value of point
+    ``i`` at level ``k`` is ``hw[t, i] + values[t, k, block[t, i]]``. The results equal
+    :func:`_evaluate_batch` on those noisy values, bit for bit.
+    """
+    acc, hw = problem.acc[pos], problem.hw[pos]
+    trials, levels = hw.shape[0], values.shape[1]
+    out = np.empty((10, trials, levels))
+    noisy = np.empty((trials, levels), dtype=bool)
+    _kernels.select_batch(acc, -acc / 100.0, hw, block, values, 1.1 * hw.max(axis=-1), out, noisy)
+    res = dict(zip(("mra_all", "mra_pareto", "hv_selected", "hv_verified", "hv_predicted",
+                    "n_selected", "n_verified", "hv_true", "n_true"), out[:9]))
+    kt = np.full((trials, levels), np.nan)
+    if kendall:
+        kt[:] = np.where(np.ptp(hw, axis=-1) > 0, 1.0, np.nan)[:, None]
+        rows = np.argwhere(noisy)
+        if len(rows):
+            kt[rows[:, 0], rows[:, 1]] = _kendall_compiled(problem, pos, block, values, rows)
+    res["kendalltau"] = kt
+    return res
+
+
+def _kendall_compiled(problem: SelectionProblem, pos: np.ndarray, block: np.ndarray, values: np.ndarray,
+                      rows: np.ndarray) -> np.ndarray:
+    """Kendall tau of the (trial, level) ``rows``: noisy values and keys in compiled loops, one
+    numpy sort of the keys (SIMD), and a compiled discordant-pair count (:mod:`hwlib._kernels`)."""
+    trials, n = pos.shape
+    rank, dense = problem.value_ranks
+    order, xr, block_x = (np.empty((trials, n), dtype=np.intp) for _ in range(3))
+    hw_x = np.empty((trials, n))
+    _kernels.subset_value_order(pos, block, rank, dense, problem.hw, order, xr, hw_x, block_x)
+    new = np.ones((trials, n), dtype=bool)
+    np.not_equal(xr[:, 1:], xr[:, :-1], out=new[:, 1:])
+    xtie = _run_pairs(new)
+    low_bits = max(int(n - 1).bit_length(), 1)
+    # Rows in chunks of about 2^18 values: the scratch arrays stay in cache and are reused.
+    chunk = min(len(rows), max(1, (1 << 18) // n))
+    y = np.empty((chunk, n))
+    # 32-bit keys sort twice as fast; they keep at least 16 bits for the value below 2^16 points
+    keys = np.empty((chunk, n), dtype=np.uint32 if low_bits <= 16 else np.uint64)
+    counts = np.empty((len(rows), 3), dtype=np.int64)
+    for start in range(0, len(rows), chunk):
+        part = rows[start:start + chunk]
+        k, yk = keys[:len(part)], y[:len(part)]
+        _kernels.kendall_keys(hw_x, block_x, values, part, low_bits, yk, k)
+        k.sort(axis=-1)
+        _kernels.kendall_counts(k, yk, xr, part, low_bits, counts[start:start + chunk])
+    return _tau_b(n, xtie[rows[:, 0]], counts[:, 1], counts[:, 2], counts[:, 0])
+
+
 def simulate_trials(problem: SelectionProblem, n: int, stds: Sequence[float] = STDS,
                     trials: int = 1000, seed: int = 0, kendall: bool = True) -> dict[str, np.ndarray]:
     """Run ``trials`` selections of ``n`` architectures at each deviation std, vectorised.
@@ -638,11 +734,13 @@ def simulate_trials(problem: SelectionProblem, n: int, stds: Sequence[float] = S
     batch = max(1, min(trials, _ELEMENTS_PER_BATCH // (len(stds) * n)))
     parts = []
     for start in range(0, trials, batch):
-        drawn = [_draw(problem, n, stds, seed, t) for t in range(start, min(start + batch, trials))]
-        pos = np.stack([d[0] for d in drawn])
-        hw = problem.hw[pos]
-        eps = np.stack([np.take(d[2], d[1], axis=1) for d in drawn])
-        parts.append(_evaluate_batch(problem.acc[pos], hw, hw[:, None, :] + eps, kendall))
+        pos, block, values = _draw_batch(problem, n, stds, seed, range(start, min(start + batch, trials)))
+        if _kernels.AVAILABLE:
+            parts.append(_evaluate_compiled(problem, pos, block, values, kendall))
+        else:
+            hw = problem.hw[pos]
+            eps = np.take_along_axis(values, block[:, None, :], axis=2)
+            parts.append(_evaluate_batch(problem.acc[pos], hw, hw[:, None, :] + eps, kendall))
     return {k: np.concatenate([p[k] for p in parts]).astype(np.float64) for k in METRICS}
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from hwlib import simulation as sim
+from hwlib import _kernels, simulation as sim
 from hwlib.errors import InputError
 from hwlib.simulation import SelectionProblem
 
@@ -167,6 +167,65 @@ def test_trials_match_point_by_point_reference(ties):
             want = brute_selection(p.acc[pos], p.hw[pos], p.hw[pos] + eps[k])
             for key, value in want.items():
                 assert got[key][t, k] == pytest.approx(value, abs=1e-10), (key, t, k)
+
+
+def _numpy_path(monkeypatch, *args, **kwargs):
+    with monkeypatch.context() as m:
+        m.setattr(_kernels, "AVAILABLE", False)
+        return sim.simulate_trials(*args, **kwargs)
+
+
+@pytest.mark.skipif(not _kernels.AVAILABLE, reason="numba is not installed")
+@pytest.mark.parametrize("ties, n", [(True, 120), (False, 120), (True, 400), (False, 400), (True, 29), (True, 2)])
+def test_compiled_path_equals_numpy_path_bit_for_bit(monkeypatch, ties, n):
+    p = make_problem(400, ties=ties)
+    fast = sim.simulate_trials(p, n, sim.STDS, trials=6, seed=4)
+    slow = _numpy_path(monkeypatch, p, n, sim.STDS, trials=6, seed=4)
+    for key in sim.METRICS:
+        np.testing.assert_array_equal(fast[key], slow[key], err_msg=key)
+
+
+def _tau_problem(hw: np.ndarray, seed: int = 0) -> SelectionProblem:
+    rng = np.random.default_rng(seed)
+    return SelectionProblem.from_arrays(rng.uniform(50, 90, hw.size), hw, name=f"tau-{hw.size}-{seed}")
+
+
+@pytest.mark.skipif(not _kernels.AVAILABLE, reason="numba is not installed")
+@pytest.mark.parametrize("kind", ["few values", "one far outlier", "distinct"])
+def test_compiled_kendall_equals_scipy(kind):
+    """Ties in the true values (eyeriss-like), a range so wide that most noisy values share a
+    quantised key (long runs put right exactly), and plain distinct values."""
+    rng = np.random.default_rng(7)
+    n = 3000
+    hw = {"few values": rng.integers(0, 40, n) / 7.0,
+          "one far outlier": np.r_[1e9, rng.normal(0, 1e-3, n - 1)],
+          "distinct": rng.normal(size=n)}[kind]
+    p = _tau_problem(hw)
+    stds = (0.0, 0.05, 1.0)
+    got = sim.simulate_trials(p, n, stds, trials=2, seed=1)["kendalltau"]
+    for t in range(2):
+        pos, eps = sim.draw_trial(p, n, stds, 1, t)
+        for k in (1, 2):
+            want = stats.kendalltau(p.hw[pos], p.hw[pos] + eps[k]).statistic
+            assert got[t, k] == pytest.approx(want, abs=1e-12), (kind, t, k)
+
+
+@pytest.mark.skipif(not _kernels.AVAILABLE, reason="numba is not installed")
+def test_compiled_kendall_beyond_16_bit_sizes():
+    """From 2^16 points the keys are 64-bit and the pair counter uses wide counters."""
+    hw = np.random.default_rng(3).normal(size=70_000)
+    p = _tau_problem(hw)
+    got = sim.simulate_trials(p, p.n_archs, (0.5,), trials=1, seed=0)["kendalltau"][0, 0]
+    pos, eps = sim.draw_trial(p, p.n_archs, (0.5,), 0, 0)
+    assert got == pytest.approx(stats.kendalltau(p.hw[pos], p.hw[pos] + eps[0]).statistic, abs=1e-12)
+
+
+@pytest.mark.skipif(not _kernels.AVAILABLE, reason="numba is not installed")
+def test_pairwise_sum_is_numpys_sum():
+    rng = np.random.default_rng(0)
+    for size in [*range(1, 300), 1041, 4097, 100_003]:
+        x = rng.standard_normal(size) * rng.random(size) * 1e3
+        assert _kernels._pairwise_sum(x, 0, size) == x.sum(), size
 
 
 def test_trial_invariants():
