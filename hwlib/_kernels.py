@@ -155,30 +155,31 @@ def _hypervolume(x, f1, mask, k, ref1):
 
 
 @_jit
-def _mra_gaps(acc, hw, gaps):
+def _mra_gaps(acc, hw, by_value, gaps):
     """Per point (accuracy order), the accuracy gap to the first point whose running minimum of
-    ``hw`` is <= its own ``hw``: the most accurate true-front point weakly dominating it. The
-    candidates are the records of the running minimum, searched by bisection."""
+    ``hw`` is <= its own ``hw``: the most accurate true-front point weakly dominating it.
+
+    Those points are the records of the running minimum (decreasing values); the answer moves to
+    earlier records as ``hw`` grows, so one walk over the points in increasing ``hw``
+    (``by_value``) and over the records finds them all.
+    """
     n = acc.size
     rec = np.empty(n, dtype=np.intp)     # positions where the running minimum drops
-    low = np.empty(n)
     k = 0
     for i in range(n):
-        if k == 0 or hw[i] < low[k - 1]:
-            rec[k], low[k] = i, hw[i]
+        if k == 0 or hw[i] < hw[rec[k - 1]]:
+            rec[k] = i
             k += 1
-    for i in range(n):                   # first record with low <= hw[i] (the last one qualifies),
-        h = hw[i]                        # by a bisection without unpredictable branches
-        base, size = 0, k
-        while size > 1:
-            half = size >> 1
-            base = base + half if low[base + half] > h else base
-            size -= half
-        gaps[i] = acc[rec[base + (low[base] > h)]] - acc[i]
+    r = k - 1
+    for j in range(n):
+        i = by_value[j]
+        while r > 0 and hw[rec[r - 1]] <= hw[i]:
+            r -= 1
+        gaps[i] = acc[rec[r]] - acc[i]
 
 
 @_jit
-def select_batch(acc, f0, hw, block, values, ref1, out, noisy):
+def select_batch(acc, f0, hw, block, values, ref1, by_value, out, noisy, same_subsets=False):
     """Selection metrics of every (trial, level) of a batch.
 
     Parameters
@@ -191,11 +192,16 @@ def select_batch(acc, f0, hw, block, values, ref1, out, noisy):
         Deviation values; a point's noisy value is ``hw + values[t, k, block]``.
     ref1 : float64 (trials,)
         Hypervolume reference of the hardware value.
+    by_value : intp (trials, n)
+        Each trial's points in increasing true hardware value.
     out : float64 (10, trials, levels)
         Filled with mra_all, mra_pareto, hv_selected, hv_verified, hv_predicted, n_selected,
         n_verified, hv_true, n_true and the number of candidates.
     noisy : bool (trials, levels)
         Filled: whether any noisy value differs from the true one.
+    same_subsets : bool
+        Every trial has the same points (all of the problem's): the true front, the MRA gaps and
+        the true hypervolume are computed once.
     """
     trials, n = hw.shape
     levels = values.shape[1]
@@ -206,25 +212,38 @@ def select_batch(acc, f0, hw, block, values, ref1, out, noisy):
     sel = np.empty(n, dtype=np.bool_)
     ver = np.empty(n, dtype=np.bool_)
     all_true = np.ones(n, dtype=np.bool_)
+    hv_true, n_true = 0.0, 0
     for t in range(trials):
-        _mra_gaps(acc[t], hw[t], gaps)
-        for i in range(n):
-            x[i] = min(f0[t, i], 0.0)
-        _nondominated(f0[t], hw[t], n, sel)
-        hv_true = _hypervolume(x, hw[t], all_true, n, ref1[t])
-        n_true = sel.sum()
+        if t == 0 or not same_subsets:
+            _mra_gaps(acc[t], hw[t], by_value[t], gaps)
+            for i in range(n):
+                x[i] = min(f0[t, i], 0.0)
+            hv_true = _hypervolume(x, hw[t], all_true, n, ref1[t])
+            k = 0                        # the true front: among the running minimum's candidates
+            before = np.inf
+            for i in range(n):
+                p = hw[t, i]
+                if p <= before:
+                    if p < before or (i > 0 and f0[t, i] == f0[t, i - 1]):
+                        c_f0[k], c_pred[k] = f0[t, i], p
+                        k += 1
+                    before = p
+            _nondominated(c_f0, c_pred, k, sel)
+            n_true = sel[:k].sum()
+        hw_t, f0_t, block_t = hw[t], f0[t], block[t]
         for lv in range(levels):
             vals = values[t, lv]
             k = 0
             before = np.inf
             differs = False
             for i in range(n):           # candidates: below every earlier value, or tied in f0
-                p = hw[t, i] + vals[block[t, i]]
-                differs |= p != hw[t, i]
-                if p < before or (p == before and i > 0 and f0[t, i] == f0[t, i - 1]):
-                    c_f0[k], c_x[k], c_pred[k], c_hw[k], c_gap[k] = f0[t, i], x[i], p, hw[t, i], gaps[i]
-                    k += 1
-                before = min(before, p)
+                p = hw_t[i] + vals[block_t[i]]
+                differs |= p != hw_t[i]
+                if p <= before:          # rare: a branch, not a chain of minima
+                    if p < before or (i > 0 and f0_t[i] == f0_t[i - 1]):
+                        c_f0[k], c_x[k], c_pred[k], c_hw[k], c_gap[k] = f0_t[i], x[i], p, hw_t[i], gaps[i]
+                        k += 1
+                    before = p
             noisy[t, lv] = differs
             _nondominated(c_f0, c_pred, k, sel)
             for j in range(k):
@@ -384,19 +403,19 @@ def _lane_masks(lanes):
 
 
 @_jit
-def _count_discordant(order, group_end, tie_free):
-    """Pairs (i before j in ``order``) with ``order[i] >= group_end[order[j]]``.
+def _count_discordant(keys, low, group_end, tie_free):
+    """Pairs (i before j in ``keys``) with ``pos(i) >= group_end[pos(j)]``, ``pos = key & low``.
 
-    ``order`` lists positions 0..n-1 (sorted by true value, ties grouped) in increasing noisy
-    value; a pair counts when the earlier element (smaller noisy value) sits in a later group of
-    true values: a discordant pair. "How many earlier elements at position >= T" is a popcount in
-    a bit set over positions plus two suffix counts: of the words after T's word within its
-    superblock of ``_SB`` words, and of the superblocks after T's. The suffix counts are 16-bit
-    counters packed four to a word, so adding one element updates them with a few word additions
-    (n < 65536; :func:`_count_discordant_wide` otherwise). ``tie_free``: no true values tie, so
-    ``group_end[v]`` is ``v + 1`` (not looked up).
+    The sorted keys list positions 0..n-1 (sorted by true value, ties grouped) by increasing
+    noisy value; a pair counts when the earlier element (smaller noisy value) sits in a later
+    group of true values: a discordant pair. "How many earlier elements at position >= T" is a
+    popcount in a bit set over positions plus two suffix counts: of the words after T's word
+    within its superblock of ``_SB`` words, and of the superblocks after T's. The suffix counts
+    are 16-bit counters packed four to a word, so adding one element updates them with a few word
+    additions (n < 65536; :func:`_count_discordant_wide` otherwise). ``tie_free``: no true values
+    tie, so ``group_end[v]`` is ``v + 1`` (not looked up).
     """
-    n = order.size
+    n = keys.size
     n_super = ((n >> 6) + _SB) // _SB
     words = np.zeros(n_super * _SB, dtype=np.uint64)
     m1, m2 = _lane_masks(_SB), _lane_masks(n_super)
@@ -405,12 +424,12 @@ def _count_discordant(order, group_end, tie_free):
     S2 = np.zeros(w2, dtype=np.uint64)
     total = 0
     for j in range(n):
-        T = order[j] + 1 if tie_free else group_end[order[j]]
+        v = np.intp(keys[j] & low)
+        T = v + 1 if tie_free else group_end[v]
         w = T >> 6
         sb = w // _SB
         total += (_popcount(words[w] >> np.uint64(T & 63)) + _lane(S1, sb * w1, w - sb * _SB + 1)
                   + _lane(S2, 0, sb + 1))
-        v = order[j]
         w = v >> 6
         words[w] |= np.uint64(1) << np.uint64(v & 63)
         sb = w // _SB
@@ -423,20 +442,20 @@ def _count_discordant(order, group_end, tie_free):
 
 
 @_jit
-def _count_discordant_wide(order, group_end):
+def _count_discordant_wide(keys, low, group_end):
     """:func:`_count_discordant` with plain 64-bit suffix counts, for any n."""
-    n = order.size
+    n = keys.size
     n_super = ((n >> 6) + _SB) // _SB
     words = np.zeros(n_super * _SB, dtype=np.uint64)
     S1 = np.zeros(n_super * (_SB + 1), dtype=np.int64)
     S2 = np.zeros(n_super + 1, dtype=np.int64)
     total = 0
     for j in range(n):
-        T = group_end[order[j]]
+        v = np.intp(keys[j] & low)
+        T = group_end[v]
         w = T >> 6
         sb = w // _SB
         total += _popcount(words[w] >> np.uint64(T & 63)) + S1[sb * (_SB + 1) + w - sb * _SB + 1] + S2[sb + 1]
-        v = order[j]
         w = v >> 6
         words[w] |= np.uint64(1) << np.uint64(v & 63)
         sb = w // _SB
@@ -449,15 +468,14 @@ def _count_discordant_wide(order, group_end):
 
 
 @_jit
-def _sort_run(order, lo, hi, yr):
-    """Sort ``order[lo:hi]`` (positions) by ``yr``, stably."""
-    run = order[lo:hi].copy()
-    order[lo:hi] = run[np.argsort(yr[run], kind="mergesort")]
-
-
-@_jit
 def kendall_counts(keys, y, x_rank, rows, low_bits, out):
     """Kendall tau's pair counts of each row, from its sorted keys.
+
+    Keys with different quantised values are in the order of their noisy values, so the pair
+    counter (:func:`_count_discordant`) is exact for every pair but those within a run of keys
+    that share a quantised value; there the keys are in position order, which the counter never
+    counts as discordant. Those pairs (a few percent, mostly runs of two) are settled one by one
+    with the exact values: discordant, tied in the noisy value, or tied in both.
 
     Parameters
     ----------
@@ -476,9 +494,9 @@ def kendall_counts(keys, y, x_rank, rows, low_bits, out):
     n = keys.shape[1]
     low = keys.dtype.type((1 << low_bits) - 1)
     shift = keys.dtype.type(low_bits)
-    order = np.empty(n, dtype=np.intp)
     shared = np.empty(n, dtype=np.intp)
     group_end = np.empty(n, dtype=np.intp)
+    tie_free = True
     last_t = -1
     for r in range(rows.shape[0]):
         t = rows[r, 0]
@@ -490,57 +508,30 @@ def kendall_counts(keys, y, x_rank, rows, low_bits, out):
                     end = i
             tie_free = x_rank[t, n - 1] == n - 1
             last_t = t
-        k, yr = keys[r], y[r]
+        k, yr, xr = keys[r], y[r], x_rank[t]
         n_shared = 0                     # positions whose key shares its value part with the last
-        last = k[0] >> shift
-        for j in range(n):
-            kj = k[j]
-            order[j] = kj & low
+        for j in range(1, n):
             shared[n_shared] = j
-            n_shared += (kj >> shift) == last
-            last = kj >> shift
-        y_tied = both_tied = 0
-        i = 1 if n_shared and shared[0] == 0 else 0
-        while i < n_shared:              # each run of shared values: exact order, then its ties
+            n_shared += (k[j] >> shift) == (k[j - 1] >> shift)
+        dis = y_tied = both_tied = 0
+        i = 0
+        while i < n_shared:              # each run of shared values, pair by pair
             lo, hi = shared[i] - 1, shared[i] + 1
             i += 1
             while i < n_shared and shared[i] == hi:
                 hi += 1
                 i += 1
-            if hi - lo == 2:             # the common case, without branches
-                a, b = order[lo], order[lo + 1]
-                ya, yb = yr[a], yr[b]
-                swap = yb < ya
-                order[lo], order[lo + 1] = (b, a) if swap else (a, b)
-                tied = ya == yb
-                y_tied += tied
-                both_tied += tied and x_rank[t, a] == x_rank[t, b]
-                continue
-            if hi - lo > 32:
-                _sort_run(order, lo, hi, yr)
-            else:
-                for j in range(lo + 1, hi):
-                    p = order[j]
-                    v = yr[p]
-                    m = j
-                    while m > lo and yr[order[m - 1]] > v:
-                        order[m] = order[m - 1]
-                        m -= 1
-                    order[m] = p
-            run_y = run_xy = 1
-            for j in range(lo + 1, hi):
-                if yr[order[j]] == yr[order[j - 1]]:
-                    y_tied += run_y
-                    run_y += 1
-                    if x_rank[t, order[j]] == x_rank[t, order[j - 1]]:
-                        both_tied += run_xy
-                        run_xy += 1
-                    else:
-                        run_xy = 1
-                else:
-                    run_y = run_xy = 1
+            for a in range(lo, hi - 1):
+                pa = np.intp(k[a] & low)
+                for b in range(a + 1, hi):
+                    pb = np.intp(k[b] & low)     # pa < pb: the true value of a is not above b's
+                    if yr[pa] > yr[pb]:
+                        dis += xr[pa] != xr[pb]
+                    elif yr[pa] == yr[pb]:
+                        y_tied += 1
+                        both_tied += xr[pa] == xr[pb]
         if n < 1 << 16:
-            out[r, 0] = _count_discordant(order, group_end, tie_free)
+            dis += _count_discordant(k, low, group_end, tie_free)
         else:
-            out[r, 0] = _count_discordant_wide(order, group_end)
-        out[r, 1], out[r, 2] = y_tied, both_tied
+            dis += _count_discordant_wide(k, low, group_end)
+        out[r, 0], out[r, 1], out[r, 2] = dis, y_tied, both_tied

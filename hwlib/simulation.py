@@ -664,9 +664,11 @@ def _evaluate_compiled(problem: SelectionProblem, pos: np.ndarray, block: np.nda
     """
     acc, hw = problem.acc[pos], problem.hw[pos]
     trials, levels = hw.shape[0], values.shape[1]
+    by_value = _value_order(problem, pos, block)
     out = np.empty((10, trials, levels))
     noisy = np.empty((trials, levels), dtype=bool)
-    _kernels.select_batch(acc, -acc / 100.0, hw, block, values, 1.1 * hw.max(axis=-1), out, noisy)
+    _kernels.select_batch(acc, -acc / 100.0, hw, block, values, 1.1 * hw.max(axis=-1), by_value[0], out,
+                          noisy, pos.shape[1] == problem.n_archs)
     res = dict(zip(("mra_all", "mra_pareto", "hv_selected", "hv_verified", "hv_predicted",
                     "n_selected", "n_verified", "hv_true", "n_true"), out[:9]))
     kt = np.full((trials, levels), np.nan)
@@ -674,20 +676,33 @@ def _evaluate_compiled(problem: SelectionProblem, pos: np.ndarray, block: np.nda
         kt[:] = np.where(np.ptp(hw, axis=-1) > 0, 1.0, np.nan)[:, None]
         rows = np.argwhere(noisy)
         if len(rows):
-            kt[rows[:, 0], rows[:, 1]] = _kendall_compiled(problem, pos, block, values, rows)
+            kt[rows[:, 0], rows[:, 1]] = _kendall_compiled(*by_value[1:], values, rows)
     res["kendalltau"] = kt
     return res
 
 
-def _kendall_compiled(problem: SelectionProblem, pos: np.ndarray, block: np.ndarray, values: np.ndarray,
-                      rows: np.ndarray) -> np.ndarray:
-    """Kendall tau of the (trial, level) ``rows``: noisy values and keys in compiled loops, one
-    numpy sort of the keys (SIMD), and a compiled discordant-pair count (:mod:`hwlib._kernels`)."""
+def _value_order(problem: SelectionProblem, pos: np.ndarray, block: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Each subset in increasing hardware value (ties by position): the points' indices, their
+    dense value ranks, values and deviation blocks, each of shape (trials, n)."""
     trials, n = pos.shape
     rank, dense = problem.value_ranks
+    if n == problem.n_archs:            # every trial holds every point: one order serves all
+        by_value = np.argsort(rank)
+        order, xr, hw_x = (np.repeat(a[None], trials, axis=0) for a in (by_value, dense[by_value],
+                                                                         problem.hw[by_value]))
+        return order, xr, hw_x, block[:, by_value]
     order, xr, block_x = (np.empty((trials, n), dtype=np.intp) for _ in range(3))
     hw_x = np.empty((trials, n))
     _kernels.subset_value_order(pos, block, rank, dense, problem.hw, order, xr, hw_x, block_x)
+    return order, xr, hw_x, block_x
+
+
+def _kendall_compiled(xr: np.ndarray, hw_x: np.ndarray, block_x: np.ndarray, values: np.ndarray,
+                      rows: np.ndarray) -> np.ndarray:
+    """Kendall tau of the (trial, level) ``rows``: noisy values and keys in compiled loops, one
+    numpy sort of the keys (SIMD), and a compiled discordant-pair count (:mod:`hwlib._kernels`).
+    ``xr``, ``hw_x``, ``block_x``: from :func:`_value_order`."""
+    trials, n = xr.shape
     new = np.ones((trials, n), dtype=bool)
     np.not_equal(xr[:, 1:], xr[:, :-1], out=new[:, 1:])
     xtie = _run_pairs(new)
