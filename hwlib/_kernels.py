@@ -215,7 +215,7 @@ def select_batch(acc, f0, hw, block, values, ref1, by_value, out, noisy, same_su
     hv_true, n_true = 0.0, 0
     for t in range(trials):
         if t == 0 or not same_subsets:
-            _mra_gaps(acc[t], hw[t], by_value[t], gaps)
+            _mra_gaps(acc[t], hw[t], by_value[t if by_value.shape[0] > 1 else 0], gaps)
             for i in range(n):
                 x[i] = min(f0[t, i], 0.0)
             hv_true = _hypervolume(x, hw[t], all_true, n, ref1[t])
@@ -356,29 +356,28 @@ else:  # pragma: no cover
 
 
 @_jit
-def kendall_keys(hw_x, block_x, values, rows, low_bits, y, keys):
-    """Noisy values in true-value order, and sort keys: quantised value above, position below.
+def kendall_keys(hw_x, block_x, values, rows, low_bits, keys):
+    """Sort keys of the noisy values in true-value order: quantised value above, position below.
 
-    Fills ``y[r, i] = hw_x[t, i] + values[t, k, block_x[t, i]]`` for each row ``r = (t, k)`` of
-    ``rows``, and ``keys[r, i] = q(y[r, i]) << low_bits | i``, where ``q`` maps the row's range
-    monotonically onto the integers the key's remaining bits hold (32- or 64-bit keys). Sorting a
-    row lists the positions by increasing noisy value, up to values that share a ``q``; those
-    come out in position order and :func:`kendall_counts` puts them right.
+    For each row ``r = (t, k)`` of ``rows``, the noisy value of position ``i`` is
+    ``y = hw_x[t, i] + values[t, k, block_x[t, i]]`` and its key ``q(y) << low_bits | i``, where
+    ``q`` maps a range that holds every ``y`` of the row (the sums of the extreme values and
+    deviations: rounding is monotone, so no ``y`` falls outside) monotonically onto the integers
+    the key's remaining bits hold (32- or 64-bit keys). Sorting a row lists the positions by
+    increasing noisy value, up to values that share a ``q``; those come out in position order and
+    :func:`kendall_counts` settles them. ``hw_x`` may have one row for all trials.
     """
     n = hw_x.shape[1]
     top = (1 << (keys.itemsize * 8 - low_bits)) - 1
     for r in range(rows.shape[0]):
         t, lv = rows[r, 0], rows[r, 1]
-        vals = values[t, lv]
-        yr = y[r]
-        lo, hi = np.inf, -np.inf
-        for i in range(n):
-            v = hw_x[t, i] + vals[block_x[t, i]]
-            yr[i] = v
-            lo, hi = min(lo, v), max(hi, v)
+        h = hw_x[t if hw_x.shape[0] > 1 else 0]
+        vals, blk = values[t, lv], block_x[t]
+        lo = h.min() + vals.min()
+        hi = h.max() + vals.max()
         scale = top / (hi - lo) if hi > lo else 0.0
         for i in range(n):               # monotone in y; the clip guards the top against rounding
-            q = min(np.int64((yr[i] - lo) * scale), top)     # (int64: a fast conversion)
+            q = min(np.int64(((h[i] + vals[blk[i]]) - lo) * scale), top)   # (int64: a fast conversion)
             keys[r, i] = (q << low_bits) | i
 
 
@@ -468,7 +467,7 @@ def _count_discordant_wide(keys, low, group_end):
 
 
 @_jit
-def kendall_counts(keys, y, x_rank, rows, low_bits, out):
+def kendall_counts(keys, hw_x, block_x, values, x_rank, rows, low_bits, out):
     """Kendall tau's pair counts of each row, from its sorted keys.
 
     Keys with different quantised values are in the order of their noisy values, so the pair
@@ -481,9 +480,9 @@ def kendall_counts(keys, y, x_rank, rows, low_bits, out):
     ----------
     keys : uint32 or uint64 (r, n)
         Rows of :func:`kendall_keys`, each sorted.
-    y : float64 (r, n)
-        The noisy values in true-value order (from :func:`kendall_keys`).
-    x_rank : intp (trials, n)
+    hw_x, block_x, values
+        As for :func:`kendall_keys`.
+    x_rank : intp (trials or 1, n)
         Dense ranks of the true values in that order (non-decreasing).
     rows : intp (r, 2)
         (trial, level) of each row.
@@ -500,15 +499,17 @@ def kendall_counts(keys, y, x_rank, rows, low_bits, out):
     last_t = -1
     for r in range(rows.shape[0]):
         t = rows[r, 0]
-        if t != last_t:                  # end of each position's group of equal true values
+        tx = t if x_rank.shape[0] > 1 else 0
+        xr, h = x_rank[tx], hw_x[tx]
+        if tx != last_t:                 # end of each position's group of equal true values
             end = n
             for i in range(n - 1, -1, -1):
                 group_end[i] = end
-                if i > 0 and x_rank[t, i] != x_rank[t, i - 1]:
+                if i > 0 and xr[i] != xr[i - 1]:
                     end = i
-            tie_free = x_rank[t, n - 1] == n - 1
-            last_t = t
-        k, yr, xr = keys[r], y[r], x_rank[t]
+            tie_free = xr[n - 1] == n - 1
+            last_t = tx
+        k, vals, blk = keys[r], values[t, rows[r, 1]], block_x[t]
         n_shared = 0                     # positions whose key shares its value part with the last
         for j in range(1, n):
             shared[n_shared] = j
@@ -525,9 +526,10 @@ def kendall_counts(keys, y, x_rank, rows, low_bits, out):
                 pa = np.intp(k[a] & low)
                 for b in range(a + 1, hi):
                     pb = np.intp(k[b] & low)     # pa < pb: the true value of a is not above b's
-                    if yr[pa] > yr[pb]:
+                    ya, yb = h[pa] + vals[blk[pa]], h[pb] + vals[blk[pb]]
+                    if ya > yb:
                         dis += xr[pa] != xr[pb]
-                    elif yr[pa] == yr[pb]:
+                    elif ya == yb:
                         y_tied += 1
                         both_tied += xr[pa] == xr[pb]
         if n < 1 << 16:

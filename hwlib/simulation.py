@@ -110,7 +110,8 @@ def _blocks(size: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _raw_draws(rng: np.random.Generator, m: int) -> tuple[np.ndarray, np.ndarray]:
-    """The random numbers behind ``m`` deviation values: 2m + 1 uniforms, 2 x m normals."""
+    """The random numbers behind ``m`` deviation values: 2m + 1 uniforms, 2 x m normals
+    (:func:`_draw_batch` draws the same numbers into its buffers)."""
     return rng.random(2 * m + 1), rng.standard_normal((2, m))
 
 
@@ -319,10 +320,19 @@ def accuracy_matched_datasets() -> list[str]:
 _STREAMS = threading.local()
 
 
+@lru_cache(maxsize=256)
+def _key_hash(seed: int, name: str, n: int):
+    """BLAKE2b state after the common start of the keys of one (seed, dataset, n)."""
+    return hashlib.blake2b(repr((seed, name, n, 0))[:-2].encode(), digest_size=32)
+
+
 def _stream_state(seed: int, name: str, n: int, trial: int, std: float | None) -> dict:
-    """PCG64 state of the stream (seed, dataset, n, trial[, std]): BLAKE2b of the key, odd increment."""
-    digest = hashlib.blake2b(repr((seed, name, n, trial, None if std is None else float(std))).encode(),
-                             digest_size=32).digest()
+    """PCG64 state of the stream (seed, dataset, n, trial[, std]): BLAKE2b of the key's repr,
+    odd increment. The hash of the key's common start is kept, so each stream hashes only
+    ``'<trial>, <std>)'``."""
+    h = _key_hash(seed, name, n).copy()
+    h.update(f"{trial!r}, {None if std is None else float(std)!r})".encode())
+    digest = h.digest()
     return {"bit_generator": "PCG64", "has_uint32": 0, "uinteger": 0,
             "state": {"state": int.from_bytes(digest[:16], "little"),
                       "inc": int.from_bytes(digest[16:], "little") | 1}}
@@ -365,8 +375,10 @@ def _draw_batch(problem: SelectionProblem, n: int, stds: Sequence[float], seed: 
     normals = np.empty((len(trials), len(noisy), 2, m))
     for b, trial in enumerate(trials):
         pos[b] = _rng(seed, problem.name, n, trial, reuse=True).choice(N, size=n, replace=False)
-        for j, k in enumerate(noisy):
-            uniforms[b, j], normals[b, j] = _raw_draws(_rng(seed, problem.name, n, trial, stds[k], reuse=True), m)
+        for j, k in enumerate(noisy):               # the draws of _raw_draws, written in place
+            gen = _rng(seed, problem.name, n, trial, stds[k], reuse=True)
+            gen.random(out=uniforms[b, j])
+            gen.standard_normal(out=normals[b, j])
     if _kernels.AVAILABLE:
         _kernels.sort_draws(pos, block, N, blocks)
     else:
@@ -683,14 +695,13 @@ def _evaluate_compiled(problem: SelectionProblem, pos: np.ndarray, block: np.nda
 
 def _value_order(problem: SelectionProblem, pos: np.ndarray, block: np.ndarray) -> tuple[np.ndarray, ...]:
     """Each subset in increasing hardware value (ties by position): the points' indices, their
-    dense value ranks, values and deviation blocks, each of shape (trials, n)."""
+    dense value ranks, values and deviation blocks, each of shape (trials, n); the first three
+    have a single row when every trial holds all of the problem's points."""
     trials, n = pos.shape
     rank, dense = problem.value_ranks
     if n == problem.n_archs:            # every trial holds every point: one order serves all
         by_value = np.argsort(rank)
-        order, xr, hw_x = (np.repeat(a[None], trials, axis=0) for a in (by_value, dense[by_value],
-                                                                         problem.hw[by_value]))
-        return order, xr, hw_x, block[:, by_value]
+        return by_value[None], dense[by_value][None], problem.hw[by_value][None], block[:, by_value]
     order, xr, block_x = (np.empty((trials, n), dtype=np.intp) for _ in range(3))
     hw_x = np.empty((trials, n))
     _kernels.subset_value_order(pos, block, rank, dense, problem.hw, order, xr, hw_x, block_x)
@@ -702,24 +713,24 @@ def _kendall_compiled(xr: np.ndarray, hw_x: np.ndarray, block_x: np.ndarray, val
     """Kendall tau of the (trial, level) ``rows``: noisy values and keys in compiled loops, one
     numpy sort of the keys (SIMD), and a compiled discordant-pair count (:mod:`hwlib._kernels`).
     ``xr``, ``hw_x``, ``block_x``: from :func:`_value_order`."""
-    trials, n = xr.shape
-    new = np.ones((trials, n), dtype=bool)
+    n = xr.shape[1]
+    new = np.ones(xr.shape, dtype=bool)
     np.not_equal(xr[:, 1:], xr[:, :-1], out=new[:, 1:])
     xtie = _run_pairs(new)
+    xtie = xtie[rows[:, 0]] if len(xr) > 1 else np.full(len(rows), xtie[0])
     low_bits = max(int(n - 1).bit_length(), 1)
     # Rows in chunks of about 2^18 values: the scratch arrays stay in cache and are reused.
     chunk = min(len(rows), max(1, (1 << 18) // n))
-    y = np.empty((chunk, n))
     # 32-bit keys sort twice as fast; they keep at least 16 bits for the value below 2^16 points
     keys = np.empty((chunk, n), dtype=np.uint32 if low_bits <= 16 else np.uint64)
     counts = np.empty((len(rows), 3), dtype=np.int64)
     for start in range(0, len(rows), chunk):
         part = rows[start:start + chunk]
-        k, yk = keys[:len(part)], y[:len(part)]
-        _kernels.kendall_keys(hw_x, block_x, values, part, low_bits, yk, k)
+        k = keys[:len(part)]
+        _kernels.kendall_keys(hw_x, block_x, values, part, low_bits, k)
         k.sort(axis=-1)
-        _kernels.kendall_counts(k, yk, xr, part, low_bits, counts[start:start + chunk])
-    return _tau_b(n, xtie[rows[:, 0]], counts[:, 1], counts[:, 2], counts[:, 0])
+        _kernels.kendall_counts(k, hw_x, block_x, values, xr, part, low_bits, counts[start:start + chunk])
+    return _tau_b(n, xtie, counts[:, 1], counts[:, 2], counts[:, 0])
 
 
 def simulate_trials(problem: SelectionProblem, n: int, stds: Sequence[float] = STDS,
