@@ -373,8 +373,8 @@ def kendall_keys(hw_x, block_x, values, rows, low_bits, keys):
         t, lv = rows[r, 0], rows[r, 1]
         h = hw_x[t if hw_x.shape[0] > 1 else 0]
         vals, blk = values[t, lv], block_x[t]
-        lo = h.min() + vals.min()
-        hi = h.max() + vals.max()
+        lo = h[0] + vals.min()           # h is increasing
+        hi = h[n - 1] + vals.max()
         scale = top / (hi - lo) if hi > lo else 0.0
         for i in range(n):               # monotone in y; the clip guards the top against rounding
             q = min(np.int64(((h[i] + vals[blk[i]]) - lo) * scale), top)   # (int64: a fast conversion)
@@ -419,6 +419,7 @@ def _count_discordant(keys, low, group_end, tie_free):
     words = np.zeros(n_super * _SB, dtype=np.uint64)
     m1, m2 = _lane_masks(_SB), _lane_masks(n_super)
     w1, w2 = m1.shape[1], m2.shape[1]
+    u1, u2 = (_SB + 3) >> 2, (n_super + 3) >> 2     # words holding lanes that get counts
     S1 = np.zeros(n_super * w1, dtype=np.uint64)
     S2 = np.zeros(w2, dtype=np.uint64)
     total = 0
@@ -433,9 +434,9 @@ def _count_discordant(keys, low, group_end, tie_free):
         words[w] |= np.uint64(1) << np.uint64(v & 63)
         sb = w // _SB
         base = sb * w1
-        for k in range(w1):
+        for k in range(u1):              # the pad lane's word never changes
             S1[base + k] += m1[w - sb * _SB, k]
-        for k in range(w2):
+        for k in range(u2):
             S2[k] += m2[sb, k]
     return total
 
