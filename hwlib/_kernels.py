@@ -1,15 +1,18 @@
 """Compiled inner loops of the selection simulation (numba).
 
-:func:`hwlib.simulation.simulate_trials` spends its time in two places: the Pareto selection of
-each (trial, deviation level), and Kendall tau between true and noisy hardware values. Both are
-single passes here, compiled, over one trial's points, with no (trials, levels, n) temporaries:
+:func:`hwlib.simulation.simulate_trials` spends its time in the Pareto selection of each (trial,
+deviation level), in Kendall tau between true and noisy hardware values, and in drawing the
+deviations. Here each is a compiled pass over one trial's points, with no (trials, levels, n)
+temporaries, and each reproduces the numpy path of :mod:`hwlib.simulation` bit for bit:
 
-* :func:`select_batch` builds the noisy values on the fly, finds the few candidates a running
-  minimum leaves, and then scores them with exactly the floating-point operations of the numpy
-  path in :mod:`hwlib.simulation` (same candidates, same left-to-right sums), so both give
-  bit-identical results.
-* :func:`discordant_batch` counts the discordant pairs, y-tied pairs and jointly tied pairs by a
-  merge sort of the noisy values listed in true-value order (O(n log n), no separate value sort).
+* :func:`mixture` scales the deviation draws with numpy's own summation order;
+* :func:`select_batch` builds the noisy values on the fly, keeps the few candidates a running
+  minimum leaves, and scores them with the numpy path's floating-point operations (same
+  candidates, same left-to-right sums);
+* :func:`kendall_keys` and :func:`kendall_counts` give Kendall tau's pair counts: 32-bit keys
+  (quantised noisy value above, position in true-value order below) that numpy sorts with SIMD,
+  then one pass that counts discordant pairs in a bit set, and settles exactly the few pairs
+  whose keys share a quantised value.
 
 When numba is missing (``AVAILABLE`` is False) the simulation uses its numpy path instead.
 """
@@ -25,7 +28,8 @@ except ImportError:  # pragma: no cover - numba is a pinned dependency; the nump
 
 AVAILABLE = numba is not None
 
-__all__ = ["AVAILABLE", "select_batch", "kendall_keys", "kendall_counts"]
+__all__ = ["AVAILABLE", "mixture", "select_batch", "sort_draws", "subset_value_order", "kendall_keys",
+           "kendall_counts"]
 
 
 def _jit(fn):
@@ -192,8 +196,8 @@ def select_batch(acc, f0, hw, block, values, ref1, by_value, out, noisy, same_su
         Deviation values; a point's noisy value is ``hw + values[t, k, block]``.
     ref1 : float64 (trials,)
         Hypervolume reference of the hardware value.
-    by_value : intp (trials, n)
-        Each trial's points in increasing true hardware value.
+    by_value : intp (trials or 1, n)
+        Each trial's points in increasing true hardware value (one row: the same for all).
     out : float64 (10, trials, levels)
         Filled with mra_all, mra_pareto, hv_selected, hv_verified, hv_predicted, n_selected,
         n_verified, hv_true, n_true and the number of candidates.
