@@ -212,15 +212,16 @@ class SelectionProblem:
         return int(self.acc.shape[0])
 
     @cached_property
-    def value_ranks(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every point's rank by (hardware value, position), and its dense hardware-value rank."""
+    def value_ranks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The points by increasing hardware value (ties by position), every point's rank in
+        that order, and its dense hardware-value rank."""
         order = np.argsort(self.hw, kind="stable")
         rank = np.empty(self.n_archs, dtype=np.intp)
         rank[order] = np.arange(self.n_archs)
         new = np.r_[True, self.hw[order][1:] != self.hw[order][:-1]]
         dense = np.empty(self.n_archs, dtype=np.intp)
         dense[order] = np.cumsum(new) - 1
-        return rank, dense
+        return order, rank, dense
 
     @property
     def f0(self) -> np.ndarray:
@@ -700,9 +701,8 @@ def _value_order(problem: SelectionProblem, pos: np.ndarray, block: np.ndarray) 
     dense value ranks, values and deviation blocks, each of shape (trials, n); the first three
     have a single row when every trial holds all of the problem's points."""
     trials, n = pos.shape
-    rank, dense = problem.value_ranks
+    by_value, rank, dense = problem.value_ranks
     if n == problem.n_archs:            # every trial holds every point: one order serves all
-        by_value = np.argsort(rank)
         return by_value[None], dense[by_value][None], problem.hw[by_value][None], block[:, by_value]
     order, xr, block_x = (np.empty((trials, n), dtype=np.intp) for _ in range(3))
     hw_x = np.empty((trials, n))
