@@ -101,7 +101,7 @@ fig, axes = plt.subplots(2, 2, figsize=(13, 9))
 for row, bench in enumerate(benchmarks):
     part = results[results["benchmark"] == bench]
     for col, centred in enumerate([False, True]):
-        table = experiments.summarize(part, centred=centred).rename(index=labels)
+        table = experiments.summarize_tau(part, centred=centred).rename(index=labels)
         table.T.plot(ax=axes[row, col], logx=True, marker="o", ms=3, legend=False, colormap="tab20")
         axes[row, col].set(xlabel="training samples", ylabel="Kendall tau" + (" - mean" if centred else ""),
                            title=f"{titles[bench]}: {'centred on the average' if centred else 'absolute'}")
@@ -119,14 +119,14 @@ plt.show()
 # %%
 crossing = {}
 for bench in benchmarks:
-    table = experiments.summarize(results[results["benchmark"] == bench])
+    table = experiments.summarize_tau(results[results["benchmark"] == bench])
     beats = table.gt(lut_mean[bench])
     crossing[bench] = beats.idxmax(axis=1).where(beats.any(axis=1))
 crossing = pd.DataFrame(crossing).rename(index=labels)
 crossing.astype("Int64").astype(str).replace("<NA>", "-")
 
 # %% tags=["hide-input"]
-best = {b: experiments.summarize(results[results["benchmark"] == b]).rename(index=labels) for b in benchmarks}
+best = {b: experiments.summarize_tau(results[results["benchmark"] == b]).rename(index=labels) for b in benchmarks}
 hw_worst = crossing["hwnas"].max()
 display(Markdown(
     f"On HW-NAS-Bench the lookup table reaches a mean tau of {lut_mean['hwnas']:.2f} (paper: 0.437) and "
