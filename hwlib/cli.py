@@ -93,7 +93,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
 
 
 def _cmd_lut(args: argparse.Namespace) -> None:
-    from .predictors.lut import evaluate_lut
+    from .lookup import evaluate_lut
 
     _print(evaluate_lut(args.dataset), args.json)
 

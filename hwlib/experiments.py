@@ -30,8 +30,7 @@ from .store import Store, cell_key
 
 __all__ = ["HWNAS_TRAIN_SIZES", "TRANSNAS_TRAIN_SIZES", "TEST_SIZES", "benchmark_of", "test_size",
            "train_sizes_for", "split", "evaluate", "run_cells", "run_study", "predictor_key",
-           "predictor_table", "summarize_tau", "load_results", "PAPER_TABLE1", "device_metric",
-           "lookup_table_comparison", "TIMING_NAMES"]
+           "predictor_table", "summarize_tau", "load_results", "TIMING_NAMES"]
 
 log = logging.getLogger(__name__)
 
@@ -381,52 +380,3 @@ def summarize_tau(results: pd.DataFrame, metric: str = "kendalltau", centred: bo
     order = [p for p in results["predictor"].drop_duplicates()]
     table = table.reindex(order)
     return table - table.mean(axis=0) if centred else table
-
-
-# ----------------------------------------------------------------------------- Table 1
-
-#: The paper's Table 1: (device, metric) -> (lookup table tau, Linear Regression tau at 124 samples).
-#: HW-NAS-Bench columns; "tesla_v100" is TransNAS-Bench-101 (macro space, mean of its five tasks).
-PAPER_TABLE1 = {
-    ("raspi4", "latency"): (0.45, 0.75), ("fpga", "latency"): (0.99, 0.97),
-    ("eyeriss", "latency"): (0.99, 0.96), ("pixel3", "latency"): (0.49, 0.78),
-    ("edgegpu", "latency"): (0.21, 0.79), ("tesla_v100", "latency"): (0.60, 0.70),
-    ("fpga", "energy"): (0.99, 0.97), ("eyeriss", "energy"): (1.00, 0.99),
-    ("edgegpu", "energy"): (0.23, 0.79), ("eyeriss", "arithmetic_intensity"): (0.84, 0.81),
-}
-
-
-def device_metric(dataset: str) -> tuple[str, str]:
-    """``'cifar10-raspi4_latency'`` -> ``('raspi4', 'latency')``; TransNAS -> ``('tesla_v100', 'latency')``."""
-    if dataset.startswith("transnas"):
-        return "tesla_v100", "latency"
-    device, _, metric = dataset.split("-", 1)[1].partition("_")
-    return device, metric
-
-
-def lookup_table_comparison(datasets: Sequence[str], seeds: Iterable[int] = range(50),
-                            train_size: int = 124, store: Store | None = None,
-                            progress: bool = False) -> pd.DataFrame:
-    """The paper's Table 1 per dataset: lookup-table tau over all architectures beside Linear
-    Regression's mean test tau at ``train_size`` samples, and the published numbers.
-
-    Returns
-    -------
-    DataFrame
-        One row per dataset: dataset, device, metric, lut, lr, paper_lut, paper_lr, lut_base,
-        lut_base_reason, n_measured.
-    """
-    from .predictors.lut import evaluate_lut
-
-    lr = run_study(datasets, ["lr"], [train_size], seeds, store=store, progress=progress)
-    lr_tau = lr.groupby("dataset")["kendalltau"].mean()
-    rows = []
-    for name in datasets:
-        lut = evaluate_lut(name)
-        device, metric = device_metric(name)
-        paper = PAPER_TABLE1.get((device, metric), (np.nan, np.nan))
-        rows.append({"dataset": name, "device": device, "metric": metric, "lut": lut["kendalltau"],
-                     "lr": float(lr_tau[name]), "paper_lut": paper[0], "paper_lr": paper[1],
-                     "lut_base": " / ".join(lut["base"]), "lut_base_reason": lut["base_reason"],
-                     "n_measured": lut["n_measured"]})
-    return pd.DataFrame(rows)

@@ -118,7 +118,7 @@ class Store:
             return cached[1]
         try:
             frame = pd.read_csv(path, dtype={"key": str, "run": str}, keep_default_na=False,
-                                na_values=[""])
+                                na_values=[""], float_precision="round_trip")
         except (OSError, ValueError, pd.errors.ParserError) as exc:
             raise HwlibError(f"results file {path} cannot be read ({exc}); restore it with git "
                              "or delete it to recompute its cells") from None

@@ -34,7 +34,7 @@ from .metrics import METRIC_NAMES
 from .profiles import settings
 from .store import Store
 
-__all__ = ["Group", "study_datasets", "study_predictors", "grid", "plan", "run", "verify",
+__all__ = ["Group", "results", "agreement", "study_datasets", "study_predictors", "grid", "plan", "run", "verify",
            "parse_duration", "estimate_seconds", "FIT_TIME_PRIOR"]
 
 log = logging.getLogger(__name__)
@@ -120,6 +120,79 @@ def _subset(asked: Sequence[str] | None, known: list[str], what: str) -> list[st
     if unknown:
         raise InputError(f"unknown {what}(s) for the study: {', '.join(unknown)}; known: {', '.join(known)}")
     return list(asked)
+
+
+# ----------------------------------------------------------------------------- results
+
+
+def results(profile: str = "quick", store: Store | None = None, progress: bool = False,
+            **overrides: Any) -> pd.DataFrame:
+    """The records of a profile's grid on the paper's hard datasets, one row per cell.
+
+    The quick profile computes its cells anew (into the cache, never reading the committed
+    results: see :func:`agreement`); the full profile reads the committed results and, unless
+    its ``compute`` setting is overridden, computes nothing: a cell not yet committed is absent.
+
+    Parameters
+    ----------
+    profile : str
+    store : Store, optional
+        Default: :func:`hwlib.store.default_store` (the committed results are read in the full
+        profile only).
+    **overrides
+        Settings of chapter ``predictors`` (:data:`hwlib.profiles.SETTINGS`).
+
+    Returns
+    -------
+    DataFrame
+        As :func:`hwlib.experiments.run_study`, with a ``benchmark`` column ('hwnas', 'transnas').
+    """
+    from .data import hard_datasets
+    from .experiments import run_study
+    from .protocol import nominal_train_sizes
+    from .store import default_store
+
+    cfg = settings("predictors", profile, **overrides)
+    store = store or default_store(committed=profile != "quick")
+    predictors = list(cfg.predictors or study_predictors())
+    limits = {p: (range(cfg.heavy_seeds), cfg.heavy_max_size) for p in cfg.heavy}
+    frames = []
+    for bench, space in [("hwnas", "nb201"), ("transnas", "transnas_micro")]:
+        sizes = [nominal_train_sizes(space)[i] for i in cfg.size_indices]
+        frame = run_study(hard_datasets(bench), predictors, sizes, range(cfg.seeds), hpo_budget=cfg.hpo_budget,
+                          store=store, progress=progress, limits=limits, compute=cfg.compute)
+        frames.append(frame.assign(benchmark=bench))
+    return pd.concat(frames, ignore_index=True)
+
+
+def agreement(computed: pd.DataFrame, store: Store | None = None) -> dict[str, Any]:
+    """How records computed now compare with the committed ones of the same cells.
+
+    Returns
+    -------
+    dict
+        ``shared`` (cells in both), ``differ`` (cells with a metric that differs beyond
+        :data:`VERIFY_TOLERANCE`), ``max_abs_diff`` (largest difference of any metric).
+    """
+    store = store or _results_store()
+    shared, differ, worst = 0, 0, 0.0
+    for (dataset, predictor), part in computed.groupby(["dataset", "predictor"]):
+        committed = store.records(predictor_table(dataset, predictor))
+        if committed.empty:
+            continue
+        merged = part.merge(committed, on=["train_size", "seed"], suffixes=("", "_committed"))
+        if "params_committed" in merged:
+            merged = merged[merged["params_committed"].isin(["{}", {}])]
+        shared += len(merged)
+        bad = np.zeros(len(merged), dtype=bool)
+        for metric in METRIC_NAMES:
+            a, b = merged[metric].to_numpy(float), merged[f"{metric}_committed"].to_numpy(float)
+            gap = np.where(np.isnan(a) & np.isnan(b), 0.0, np.abs(a - b))
+            gap = np.where(np.isnan(a) ^ np.isnan(b), np.inf, gap)
+            worst = max(worst, float(np.max(gap, initial=0.0)))
+            bad |= gap > VERIFY_TOLERANCE * np.maximum(1.0, np.nan_to_num(np.abs(b)))
+        differ += int(bad.sum())
+    return {"shared": shared, "differ": differ, "max_abs_diff": worst}
 
 
 # ----------------------------------------------------------------------------- plan
