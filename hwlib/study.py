@@ -271,12 +271,11 @@ def plan(profile: str = "full", store: Store | None = None, predictors: Sequence
         row["cells_done"] += sum(k in done[g.table] for k in g.keys)
         row["cpu_hours_done"] += spent[g] / 3600
         row["cpu_hours_left"] += left[g] / 3600
-    by = [{**r, "cpu_hours_done": round(r["cpu_hours_done"], 3), "cpu_hours_left": round(r["cpu_hours_left"], 3)}
-          for r in rows.values()]
+    by = list(rows.values())
     return {"profile": profile, "results": str(store.root),
             "cells_total": sum(r["cells_total"] for r in by), "cells_done": sum(r["cells_done"] for r in by),
-            "cpu_hours_done": round(sum(r["cpu_hours_done"] for r in by), 3),
-            "cpu_hours_left": round(sum(r["cpu_hours_left"] for r in by), 3), "by_predictor": by}
+            "cpu_hours_done": sum(r["cpu_hours_done"] for r in by),
+            "cpu_hours_left": sum(r["cpu_hours_left"] for r in by), "by_predictor": by}
 
 
 def _spent_seconds(store: Store, groups: Sequence[Group], done: dict[str, set[str]]) -> dict[Group, float]:
