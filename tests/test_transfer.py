@@ -111,13 +111,21 @@ def test_paper_protocol_split_is_the_study_split():
     np.testing.assert_array_equal(train, pool[:55])
 
 
-def test_save_results_writes_sorted_csv_and_provenance(tmp_path):
-    frame = pd.DataFrame({"target": ["b", "a", "a"], "seed": [0, 1, 0], "spearman": [0.5, 0.7, 0.6]})
-    paths = transfer.save_results({"help": frame}, tmp_path, {"seeds": 2})
-    back = pd.read_csv(tmp_path / "help.csv")
-    assert back[["target", "seed"]].values.tolist() == [["a", 0], ["a", 1], ["b", 0]]
-    assert json.loads((tmp_path / "provenance.json").read_text())["version"] == transfer.VERSION
-    assert len(paths) == 2 and not list(tmp_path.glob(".*tmp"))
+def test_studies_store_their_records_and_compute_only_what_is_missing(tmp_path):
+    from hwlib.store import Store
+
+    store = Store(tmp_path)
+    rows = [{"method": m, "seed": s} for s in (0, 1) for m in ("a", "b")]
+    frame = pd.DataFrame([{**r, "spearman": 0.5 + r["seed"]} for r in rows])
+    first = transfer._stored(store, "demo", {"target": "t"}, rows, lambda: frame)
+    assert (tmp_path / "transfer" / "demo.csv").is_file() and (tmp_path / "provenance.json").is_file()
+
+    def fail():
+        raise AssertionError("computed again")
+    again = transfer._stored(store, "demo", {"target": "t"}, rows, fail)
+    assert again["spearman"].tolist() == first["spearman"].tolist() == [0.5, 0.5, 1.5, 1.5]
+    with pytest.raises(AssertionError, match="computed again"):
+        transfer._stored(store, "demo", {"target": "u"}, rows, fail)
 
 
 # ----------------------------------------------------------------------------- with the benchmark files
@@ -148,11 +156,13 @@ def test_pipeline_takes_architectures(require_data, tmp_path, monkeypatch):
     from hwlib.data import load_dataset
 
     monkeypatch.setenv("HWLIB_CACHE_DIR", str(tmp_path))
+    transfer.source_values.cache_clear()
     ds = load_dataset("help-gold_6226")
     model = transfer.make_transfer_predictor("proxy", ["help-gold_6240"], random_state=0)
     pred = model.fit(ds.A[:10], np.log(ds.y[:10])).predict(ds.A)
     assert stats.spearmanr(pred, ds.y)[0] > 0.9      # two Xeons of one family rank alike
-    assert list((tmp_path / "transfer" / "sources").glob("help-gold_6240-*.npz"))
+    stored = [json.loads(p.read_text())["params"]["dataset"] for p in (tmp_path / "transfer" / "sources").glob("*.json")]
+    assert "help-gold_6240" in stored
 
 
 def _cli(capsys, *argv):

@@ -47,9 +47,6 @@ are invariant to that monotone map, and so is the Pareto selection.
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
 import logging
 import re
 import time
@@ -65,15 +62,15 @@ from sklearn.linear_model import LinearRegression, Ridge, RidgeCV
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .errors import InputError
-from .predictors import PredictorSpec
+from ..errors import InputError
+from ..predictors import PredictorSpec
 
 __all__ = ["HELP_SOURCES", "HELP_TARGETS", "HELP_PUBLISHED", "SOURCE_SETS", "TRANSFER_REGISTRY", "STRONGEST",
            "PROTOCOLS", "LODO_SIZES", "VERSION", "device_of", "resolve_sources", "source_values",
            "target_values", "nb201_positions", "SourceFeatures", "BestProxyRegressor", "SourceRidgeRegressor",
            "ConsensusRegressor", "ConsensusEnsembleRegressor", "list_methods", "get_method",
            "make_transfer_predictor", "transfer_split", "transfer_runs", "evaluate_transfer",
-           "help_study", "lodo_study", "lodo_baselines", "selection_study", "save_results"]
+           "help_study", "lodo_study", "lodo_baselines", "selection_study", "BASELINE_SIZES"]
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +89,10 @@ HELP_PUBLISHED = {"help-titan_rtx_256": 0.987, "help-gold_6226": 0.989, "help-pi
                   "cifar10-fpga_latency": 0.985}
 SOURCE_SETS = ("help-train", "others")
 PROTOCOLS = ("help", "paper")
-#: Training sizes of the leave-one-device-out protocol: the study's sizes up to 124, with 10 for 11 (HELP's count).
-LODO_SIZES = (5, 10, 25, 55, 124)
+#: Training sizes of the leave-one-device-out protocol: the study's sizes up to 124, and HELP's 10.
+LODO_SIZES = (5, 10, 11, 25, 55, 124)
+#: The study's training sizes up to 124, where the single-device predictors are compared.
+BASELINE_SIZES = (5, 11, 25, 55, 124)
 _N_CELLS = 15625
 _ALPHAS = np.logspace(-3, 3, 13)
 _RESIDUAL_ALPHAS = np.logspace(-1, 4, 11)
@@ -114,7 +113,7 @@ def device_of(name: str) -> str:
 def _hardware_datasets() -> list[str]:
     """NB201 hardware datasets at hand: HELP's lists and the HW-NAS-Bench metrics (edgetpu excluded,
     as in the study, and one image dataset: the metric is the same network's)."""
-    from .data import list_datasets
+    from ..data import list_datasets
 
     names = [n for n in list_datasets() if n.startswith("help-")]
     names += [n for n in list_datasets() if n.startswith("cifar10-") and "accuracy" not in n and "edgetpu" not in n]
@@ -137,7 +136,7 @@ def resolve_sources(target: str, sources: str | Sequence[str]) -> tuple[str, ...
     InputError
         An unknown dataset, a non-NB201 one, no sources, or the target among the sources.
     """
-    from .data import load_dataset
+    from ..data import load_dataset
 
     _check_nb201(target)
     if isinstance(sources, str) and sources == "others":
@@ -158,7 +157,7 @@ def resolve_sources(target: str, sources: str | Sequence[str]) -> tuple[str, ...
 
 
 def _check_nb201(name: str) -> None:
-    from .data import load_dataset
+    from ..data import load_dataset
 
     ds = load_dataset(name)
     if ds.search_space != "nb201" or name.endswith("test_accuracy"):
@@ -184,8 +183,8 @@ def _denoise(ds, values: np.ndarray) -> np.ndarray:
     import lightgbm as lgb
     from sklearn.model_selection import KFold
 
-    from .data import nb201_archs
-    from .encodings import onehot
+    from ..data import nb201_archs
+    from ..encodings import onehot
 
     X, X_all = onehot(ds.A, "nb201"), onehot(nb201_archs(), "nb201")
     out, rest = np.zeros(_N_CELLS), np.zeros(_N_CELLS)
@@ -204,28 +203,29 @@ def source_values(name: str) -> tuple[np.ndarray, np.ndarray]:
     """(raw, denoised) values of source dataset ``name`` on all 15625 cells, each z-scored.
 
     Raw holds the measured value (log of a positive metric), the denoised value where the dataset
-    lacks a cell. Cached in ``cache_dir()/transfer/sources`` (keyed by the data checksum).
+    lacks a cell. Kept as arrays in the results store (:func:`hwlib.store.default_store`, table
+    ``transfer/sources``), keyed by the data checksum.
 
     Returns
     -------
     raw, denoised : ndarray, shape (15625,), read-only
     """
-    from .data import load_dataset
-    from .paths import atomic_write, cache_dir
+    from ..data import load_dataset
+    from ..store import cell_key, default_store
 
     ds = load_dataset(name)
-    path = cache_dir() / "transfer" / "sources" / f"{name}-{ds.checksum}-v{VERSION}.npz"
-    if path.exists():
-        with np.load(path) as f:
-            raw, den = f["raw"], f["denoised"]
-    else:
+    store = default_store()
+    params = {"dataset": name, "checksum": ds.checksum, "denoiser": "lgb-oof5", "version": VERSION}
+    key = cell_key("transfer/sources", params)
+    arrays = store.get_arrays("transfer/sources", key)
+    if arrays is None:
         values = target_values(ds)
         den = _denoise(ds, values)
         raw = den.copy()
         raw[ds.index] = values
-        buf = io.BytesIO()
-        np.savez(buf, raw=raw, denoised=den)
-        atomic_write(path, buf.getvalue())
+        arrays = {"raw": raw, "denoised": den}
+        store.put_arrays("transfer/sources", key, params, arrays)
+    raw, den = arrays["raw"], arrays["denoised"]
     raw, den = _zscore(raw), _zscore(den)
     raw.setflags(write=False)
     den.setflags(write=False)
@@ -234,8 +234,8 @@ def source_values(name: str) -> tuple[np.ndarray, np.ndarray]:
 
 def nb201_positions(A: np.ndarray) -> np.ndarray:
     """NB201 index of each architecture (op codes, shape (n, 6)) -> shape (n,)."""
-    from .data import nb201_archs
-    from .spaces import get_space
+    from ..data import nb201_archs
+    from ..spaces import get_space
 
     A = get_space("nb201").validate(np.asarray(A))
     return _code_to_index(nb201_archs().tobytes())[A @ (5 ** np.arange(6))]
@@ -273,7 +273,7 @@ class SourceFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, A) -> np.ndarray:
         """Features of ``A`` (n, 6), shape (n, 2k + 30)."""
-        from .encodings import onehot
+        from ..encodings import onehot
 
         check_is_fitted(self, "raw_")
         pos = nb201_positions(A)
@@ -461,7 +461,7 @@ def transfer_split(n_archs: int, seed: int, train_size: int, protocol: str = "he
     ``'help'``: the first ``train_size`` of a seeded permutation, scored on every architecture.
     ``'paper'``: the study's split (:func:`hwlib.experiments.split`), training a prefix of the pool.
     """
-    from .experiments import TEST_SIZES, split
+    from ..experiments import TEST_SIZES, split
 
     if protocol not in PROTOCOLS:
         raise InputError(f"unknown protocol {protocol!r}; one of {', '.join(PROTOCOLS)}")
@@ -476,7 +476,7 @@ def transfer_split(n_archs: int, seed: int, train_size: int, protocol: str = "he
 
 
 def _score(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
-    from .metrics import kendalltau, spearman
+    from ..metrics import kendalltau, spearman
 
     return {"kendalltau": kendalltau(y_true, y_pred), "spearman": spearman(y_true, y_pred)}
 
@@ -491,7 +491,7 @@ def transfer_runs(target: str, sources: str | Sequence[str], methods: Sequence[s
         One row per (method, train size, seed): target, sources (count), protocol, method,
         train_size, seed, kendalltau, spearman, fit_time.
     """
-    from .data import load_dataset
+    from ..data import load_dataset
 
     names = resolve_sources(target, sources)
     specs = [get_method(m) for m in methods]
@@ -544,22 +544,39 @@ def evaluate_transfer(target: str, sources: str | Sequence[str] = "help-train", 
 # ----------------------------------------------------------------------------- studies (cached)
 
 
-def _cached(kind: str, params: dict, compute) -> pd.DataFrame:
-    """``compute()`` once per ``params``: kept as CSV in ``cache_dir()/transfer/<kind>``."""
-    from .paths import atomic_write, cache_dir
+def _stored(store, table: str, params: dict, rows: Sequence[dict], compute) -> pd.DataFrame:
+    """The records of one group from ``store`` (table ``transfer/<table>``), computed when any is missing.
 
-    key = hashlib.sha256(json.dumps({"version": VERSION, **params}, sort_keys=True, default=str)
-                         .encode()).hexdigest()[:16]
-    path = cache_dir() / "transfer" / kind / f"{key}.csv"
-    if path.exists():
-        return pd.read_csv(path)
+    Parameters
+    ----------
+    store : hwlib.store.Store
+    params : dict
+        What the whole group shares (target, data checksum, sources, protocol, ...).
+    rows : sequence of dict
+        What tells its records apart (method, train size, seed, ...): one key each.
+    compute : callable
+        Returns the group's records as a DataFrame with the columns of ``rows``.
+    """
+    from .. import store as store_mod
+
+    table = f"transfer/{table}"
+    keys = [store_mod.cell_key(f"{table}@{VERSION}", {**params, **r}) for r in rows]
+    found = store.get(table, keys)
+    if len(found) == len(keys):
+        return pd.DataFrame([found[k] for k in keys])
     frame = compute()
-    atomic_write(path, frame.to_csv(index=False))
-    return frame
+    cols = list(rows[0])
+    index = {tuple(r[c] for c in cols): k for r, k in zip(rows, keys)}
+    run = store.register_run()
+    records = [{**rec, "key": index[tuple(rec[c] for c in cols)], "run": run}
+               for rec in frame.to_dict(orient="records")]
+    store.put(table, records, sort_by=[c for c in ("target", "dataset", "kind", "predictor", "method",
+                                                   "train_size", "n_train", "seed", "trial") if c in frame])
+    return pd.DataFrame(records)
 
 
 def _checksum(name: str) -> str:
-    from .data import load_dataset
+    from ..data import load_dataset
 
     return load_dataset(name).checksum
 
@@ -571,7 +588,7 @@ def _bar(items: list, desc: str, progress: bool):
 
 
 def help_study(seeds: Iterable[int] = range(50), methods: Sequence[str] | None = None, train_size: int = 10,
-               progress: bool = True) -> pd.DataFrame:
+               store=None, progress: bool = True) -> pd.DataFrame:
     """HELP's protocol: its nine sources, its six targets, ``train_size`` samples, all cells scored.
 
     Returns
@@ -579,12 +596,13 @@ def help_study(seeds: Iterable[int] = range(50), methods: Sequence[str] | None =
     DataFrame
         :func:`transfer_runs` rows of every target, plus ``help_published`` (HELP's Spearman).
     """
+    store = store or _default_store()
     methods, seeds = list(methods or list_methods()), [int(s) for s in seeds]
     frames = []
     for target in _bar(list(HELP_TARGETS), "HELP targets", progress):
-        params = {"study": "help", "target": target, "checksum": _checksum(target), "methods": methods,
-                  "seeds": seeds, "size": train_size}
-        frames.append(_cached("help", params, lambda t=target: transfer_runs(
+        params = {"target": target, "checksum": _checksum(target), "sources": list(HELP_SOURCES), "protocol": "help"}
+        rows = [{"method": m, "train_size": int(train_size), "seed": s} for s in seeds for m in methods]
+        frames.append(_stored(store, "help", params, rows, lambda t=target: transfer_runs(
             t, "help-train", methods, [train_size], seeds, "help")))
     out = pd.concat(frames, ignore_index=True)
     out["help_published"] = out["target"].map(HELP_PUBLISHED)
@@ -592,7 +610,7 @@ def help_study(seeds: Iterable[int] = range(50), methods: Sequence[str] | None =
 
 
 def lodo_study(datasets: Sequence[str], seeds: Iterable[int] = range(50), sizes: Sequence[int] = LODO_SIZES,
-               methods: Sequence[str] | None = None, progress: bool = True) -> pd.DataFrame:
+               methods: Sequence[str] | None = None, store=None, progress: bool = True) -> pd.DataFrame:
     """Leave one device out on the study's splits: each dataset the target, every other device's
     datasets the sources (:func:`resolve_sources` ``'others'``).
 
@@ -601,24 +619,31 @@ def lodo_study(datasets: Sequence[str], seeds: Iterable[int] = range(50), sizes:
     DataFrame
         :func:`transfer_runs` rows (protocol ``'paper'``).
     """
+    store = store or _default_store()
     methods, seeds = list(methods or list_methods()), [int(s) for s in seeds]
     frames = []
     for target in _bar(list(datasets), "leave-one-device-out", progress):
         names = resolve_sources(target, "others")
-        params = {"study": "lodo", "target": target, "checksum": _checksum(target), "sources": names,
-                  "methods": methods, "seeds": seeds, "sizes": list(sizes)}
-        frames.append(_cached("lodo", params, lambda t=target, s=names: transfer_runs(
+        params = {"target": target, "checksum": _checksum(target), "sources": list(names), "protocol": "paper"}
+        rows = [{"method": m, "train_size": int(n), "seed": s} for s in seeds for n in sizes for m in methods]
+        frames.append(_stored(store, "lodo", params, rows, lambda t=target, s=names: transfer_runs(
             t, s, methods, sizes, seeds, "paper")))
     return pd.concat(frames, ignore_index=True)
 
 
 def lodo_baselines(datasets: Sequence[str], predictors: Sequence[str], seeds: Iterable[int] = range(50),
-                   sizes: Sequence[int] = LODO_SIZES, progress: bool = True) -> pd.DataFrame:
-    """The single-device predictors on the same splits (:func:`hwlib.experiments.run_study`, its cache),
-    with the protocol's defaults (no hyperparameter search)."""
-    from .experiments import run_study
+                   sizes: Sequence[int] = BASELINE_SIZES, progress: bool = True) -> pd.DataFrame:
+    """The single-device predictors on the same splits at the study's sizes, as the study runs them
+    (:func:`hwlib.experiments.run_study`: the committed study results, the rest computed into the cache)."""
+    from ..experiments import run_study
 
     return run_study(list(datasets), list(predictors), list(sizes), list(seeds), progress=progress)
+
+
+def _default_store():
+    from ..store import default_store
+
+    return default_store()
 
 
 def _selection_trials(name: str, transfer_methods: Sequence[str], singles: Sequence[str], n_train: int,
@@ -626,9 +651,9 @@ def _selection_trials(name: str, transfer_methods: Sequence[str], singles: Seque
     """Rows of :func:`selection_study` for one dataset."""
     import zlib
 
-    from .data import load_dataset
-    from .predictors import make_predictor
-    from .simulation import select, selection_problem
+    from ..data import load_dataset
+    from ..predictors import make_predictor
+    from ..simulation import select, selection_problem
 
     problem = selection_problem(name, "architecture")
     hw_name = name.partition("@")[0]
@@ -660,7 +685,7 @@ def _selection_trials(name: str, transfer_methods: Sequence[str], singles: Seque
 def selection_study(datasets: Sequence[str], transfer_methods: Sequence[str] = (STRONGEST,),
                     singles: Sequence[str] = ("ridge", "lgb", "mlp_small"), n_train: int = 10,
                     single_sizes: Sequence[int] = (10, 124), n: int = 1000, trials: int = 20, seed: int = 0,
-                    progress: bool = True) -> pd.DataFrame:
+                    store=None, progress: bool = True) -> pd.DataFrame:
     """The selection simulation driven by transfer and single-device predictors on the same draws.
 
     Per trial of a dataset (see :func:`hwlib.simulation.selection_problem`; ``'name@image'``
@@ -676,36 +701,16 @@ def selection_study(datasets: Sequence[str], transfer_methods: Sequence[str] = (
         One row per (dataset, predictor, training size, trial): dataset, kind (``'transfer'`` or
         ``'single'``), predictor, n_train, n, trial and the metrics of :data:`hwlib.simulation.METRICS`.
     """
+    store = store or _default_store()
     frames = []
+    first = max([n_train, *single_sizes])
     for name in _bar(list(datasets), "selection", progress):
-        params = {"study": "selection", "dataset": name, "checksum": _checksum(name.partition("@")[0]),
-                  "methods": list(transfer_methods), "singles": list(singles), "n_train": n_train,
-                  "single_sizes": list(single_sizes), "n": n, "trials": trials, "seed": seed}
-        frames.append(_cached("selection", params, lambda d=name: _selection_trials(
+        params = {"dataset": name, "checksum": _checksum(name.partition("@")[0]), "n": n, "seed": seed,
+                  "first": first}
+        rows = [{"kind": "transfer", "predictor": m, "n_train": n_train, "trial": t}
+                for t in range(trials) for m in transfer_methods]
+        rows += [{"kind": "single", "predictor": p, "n_train": k, "trial": t}
+                 for t in range(trials) for p in singles for k in single_sizes]
+        frames.append(_stored(store, "selection", params, rows, lambda d=name: _selection_trials(
             d, transfer_methods, singles, n_train, single_sizes, n, trials, seed)))
     return pd.concat(frames, ignore_index=True)
-
-
-# ----------------------------------------------------------------------------- committed results
-
-
-def save_results(tables: dict[str, pd.DataFrame], folder: str | Path, provenance: dict) -> list[Path]:
-    """Write each table as a plain CSV sorted by its leading columns, and ``provenance.json`` beside
-    them (parameters, data checksums, :data:`VERSION`), each file atomically.
-
-    Returns
-    -------
-    list of Path
-        The files written.
-    """
-    from .paths import atomic_write, atomic_write_json
-
-    folder = Path(folder)
-    written = []
-    for name, frame in tables.items():
-        keys = [c for c in frame.columns if frame[c].dtype == object or c in ("train_size", "seed", "n_train",
-                                                                              "trial")]
-        frame = frame.sort_values(keys, kind="stable").reset_index(drop=True) if keys else frame
-        written.append(atomic_write(folder / f"{name}.csv", frame.to_csv(index=False, float_format="%.6g")))
-    written.append(atomic_write_json(folder / "provenance.json", {"version": VERSION, **provenance}))
-    return written

@@ -11,7 +11,7 @@ import pandas as pd
 
 from . import HELP_PUBLISHED, HELP_TARGETS, LODO_SIZES, STRONGEST, TRANSFER_REGISTRY
 
-__all__ = ["settings", "GOALS", "help_table", "help_goals", "lodo_curves", "lodo_table", "selection_table",
+__all__ = ["settings", "run_all", "GOALS", "help_table", "help_goals", "lodo_curves", "lodo_table", "selection_table",
            "plot_help", "plot_lodo", "plot_selection", "short"]
 
 #: The issue's goals: HELP protocol mean Spearman and worst device; LODO: 10 samples vs 124.
@@ -20,11 +20,36 @@ GOALS = {"help_mean": 0.95, "help_min": 0.90, "lodo_size": 10, "lodo_reference_s
 
 def settings(profile: str) -> dict:
     """Seeds, baselines and simulation sizes of the chapter's ``'quick'`` or ``'full'`` profile."""
-    if profile == "full":
+    from ..profiles import check_profile
+
+    if check_profile(profile) == "full":
         return {"seeds": list(range(50)), "baselines": ["lr", "ridge", "svr", "lgb", "mlp_small"],
-                "selection_singles": ["ridge", "lgb", "mlp_small"], "selection_trials": 20, "write": True}
+                "selection_singles": ["ridge", "lgb", "mlp_small"], "selection_trials": 20}
     return {"seeds": list(range(3)), "baselines": ["ridge", "lgb"], "selection_singles": ["ridge"],
-            "selection_trials": 2, "write": False}
+            "selection_trials": 2}
+
+
+def run_all(profile: str, store=None, progress: bool = True) -> dict[str, pd.DataFrame]:
+    """Every experiment of the chapter in ``profile``: HELP's protocol, leave one device out (transfer
+    and single-device), and the selection simulation; read from ``store`` where done.
+
+    Returns
+    -------
+    dict
+        ``help``, ``lodo``, ``baselines``, ``selection``: the runs' records.
+    """
+    from ..data import hard_datasets
+    from ..simulation import accuracy_matched_datasets
+    from . import help_study, lodo_baselines, lodo_study, selection_study
+
+    cfg, hard = settings(profile), hard_datasets("hwnas")
+    return {
+        "help": help_study(cfg["seeds"], store=store, progress=progress),
+        "lodo": lodo_study(hard, cfg["seeds"], store=store, progress=progress),
+        "baselines": lodo_baselines(hard, cfg["baselines"], cfg["seeds"], progress=progress),
+        "selection": selection_study(accuracy_matched_datasets(), singles=cfg["selection_singles"],
+                                     trials=cfg["selection_trials"], store=store, progress=progress),
+    }
 
 
 def short(name: str) -> str:
