@@ -197,3 +197,38 @@ def test_strongest_beats_the_best_proxy_on_helps_hardest_device(require_data):
     runs = transfer.transfer_runs("help-pixel2", "help-train", ["proxy", transfer.STRONGEST], [10], range(5))
     mean = runs.groupby("method")["spearman"].mean()
     assert mean[transfer.STRONGEST] > mean["proxy"]
+
+
+def test_help_table_and_goals_from_runs():
+    from hwlib.transfer import report
+
+    rows = [{"target": t, "method": m, "seed": s, "kendalltau": 0.8, "spearman": 0.99 if m == transfer.STRONGEST
+             else 0.5} for t in transfer.HELP_TARGETS for m in transfer.list_methods() for s in range(3)]
+    rows[0] = {**rows[0], "spearman": 0.5}                    # one worse run of proxy on the first target
+    table = report.help_table(pd.DataFrame(rows))
+    assert list(table.index) == [report.short(t) for t in transfer.HELP_TARGETS] + ["mean"]
+    assert table.at["mean", "HELP (published)"] == pytest.approx(np.mean(list(transfer.HELP_PUBLISHED.values())))
+    goals = report.help_goals(table)
+    assert goals["mean_ok"] and goals["min_ok"] and goals["mean"] == pytest.approx(0.99)
+    assert set(goals["beats"]) == {report.short(t) for t in transfer.HELP_TARGETS}
+
+
+def test_lodo_table_compares_ten_samples_with_the_best_single_device_predictor_at_124():
+    from hwlib.transfer import report
+
+    runs = pd.DataFrame([{"target": d, "method": transfer.STRONGEST, "train_size": 10, "seed": 0,
+                          "kendalltau": tau} for d, tau in (("cifar10-a_latency", 0.8), ("cifar10-b_latency", 0.5))])
+    base = pd.DataFrame([{"dataset": d, "predictor": p, "train_size": 124, "seed": 0, "kendalltau": tau}
+                         for d in ("cifar10-a_latency", "cifar10-b_latency")
+                         for p, tau in (("lr", 0.6), ("mlp_small", 0.7))])
+    table = report.lodo_table(report.lodo_curves(runs, base))
+    assert table.loc["a_latency", "beats"] and not table.loc["b_latency", "beats"]
+    assert table.loc["b_latency", "best single @124"] == "mlp_small"
+
+
+def test_profile_settings():
+    from hwlib.transfer import report
+
+    assert len(report.settings("full")["seeds"]) == 50 > len(report.settings("quick")["seeds"])
+    with pytest.raises(InputError, match="unknown profile"):
+        report.settings("huge")
