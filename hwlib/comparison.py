@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-__all__ = ["stand_ins", "curves", "curve_table", "lut_means", "lut_crossing", "size_reaching", "Claim", "CLAIMS",
+__all__ = ["stand_ins", "ranking_agreement", "curves", "curve_table", "lut_means", "lut_crossing", "size_reaching", "Claim", "CLAIMS",
            "check_claims", "fit_time_table", "cpu_hours"]
 
 BENCHMARK_TITLES = {"hwnas": "HW-NAS-Bench", "transnas": "TransNAS-Bench-101"}
@@ -267,6 +267,26 @@ def check_claims(curve: pd.DataFrame, lut_mean: pd.Series, seeds: int | None = N
         rows.append({"where": claim.where, "claim": claim.text, "paper": claim.paper, "ours": ours,
                      "verdict": verdict, "reason": "; ".join(reasons) if verdict == "differs" else ""})
     return pd.DataFrame(rows)
+
+
+def ranking_agreement(curve: pd.DataFrame, other: pd.DataFrame) -> dict[str, float]:
+    """How two metrics' curves (e.g. Kendall and Spearman) agree on the predictors.
+
+    Returns
+    -------
+    dict
+        ``rank_tau``: mean over (benchmark, size) of Kendall tau between the two orderings of the
+        predictors; ``higher``: share of (benchmark, predictor, size) points where ``other`` is
+        the larger value.
+    """
+    from .metrics import kendalltau
+
+    merged = curve.merge(other, on=["benchmark", "predictor", "train_size"], suffixes=("", "_other")).dropna(
+        subset=["mean", "mean_other"])
+    taus = [kendalltau(g["mean"].to_numpy(), g["mean_other"].to_numpy())
+            for _, g in merged.groupby(["benchmark", "train_size"]) if len(g) > 2]
+    return {"rank_tau": float(np.nanmean(taus)) if taus else float("nan"),
+            "higher": float((merged["mean_other"] > merged["mean"]).mean()) if len(merged) else float("nan")}
 
 
 def fit_time_table(results: pd.DataFrame) -> pd.DataFrame:
