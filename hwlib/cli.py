@@ -99,9 +99,9 @@ def _cmd_lut(args: argparse.Namespace) -> None:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> None:
-    from .simulation import summarize
+    from .simulation import simulate_means
 
-    _print(summarize(args.dataset, n=args.n, std=args.std, trials=args.trials,
+    _print(simulate_means(args.dataset, n=args.n, std=args.std, trials=args.trials,
                      pairing=args.pairing, seed=args.seed), args.json)
 
 

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from hwlib import _kernels, simulation as sim
+from hwlib import _jit, simulation as sim
+from hwlib.simulation import deviations, grid, trials
 from hwlib.errors import InputError
 from hwlib.simulation import SelectionProblem
 
@@ -96,34 +97,6 @@ def test_deviation_mixture_shape():
     assert stats.kurtosis(eps) > 1.0
 
 
-# ----------------------------------------------------------------------------- Kendall tau
-
-
-def test_kendalltau_rows_equals_scipy_with_ties():
-    rng = np.random.default_rng(2)
-    for i in range(60):
-        n = int(rng.integers(2, 300))
-        x = rng.integers(0, 6, n).astype(float) if i % 2 else rng.standard_normal(n)
-        Y = np.round(x + rng.standard_normal((3, n)), 1 if i % 3 else 8)
-        want = [stats.kendalltau(x, y).statistic for y in Y]
-        np.testing.assert_allclose(sim.kendalltau_rows(x, Y), want, rtol=1e-12, atol=1e-12)
-
-
-def test_kendalltau_rows_constant_and_fallback(monkeypatch):
-    x = np.arange(10.0)
-    out = sim.kendalltau_rows(x, np.vstack([np.ones(10), x[::-1], x]))
-    assert np.isnan(out[0]) and out[1] == pytest.approx(-1.0) and out[2] == pytest.approx(1.0)
-    monkeypatch.setattr(sim, "_kendall_dis", None)
-    assert sim.kendalltau_rows(x, x[None] ** 2)[0] == pytest.approx(1.0)
-
-
-def test_kendalltau_invariant_to_monotone_transform():
-    rng = np.random.default_rng(3)
-    x, y = rng.standard_normal(200), rng.standard_normal(200)
-    a = sim.kendalltau_rows(x, y[None])[0]
-    assert sim.kendalltau_rows(np.exp(x), (3 * y ** 3 + 1)[None])[0] == pytest.approx(a)
-
-
 # ----------------------------------------------------------------------------- one selection
 
 
@@ -171,11 +144,11 @@ def test_trials_match_point_by_point_reference(ties):
 
 def _numpy_path(monkeypatch, *args, **kwargs):
     with monkeypatch.context() as m:
-        m.setattr(_kernels, "AVAILABLE", False)
+        m.setattr(_jit, "AVAILABLE", False)
         return sim.simulate_trials(*args, **kwargs)
 
 
-@pytest.mark.skipif(not _kernels.AVAILABLE, reason="numba is not installed")
+@pytest.mark.skipif(not _jit.AVAILABLE, reason="numba is not installed")
 @pytest.mark.parametrize("ties, n", [(True, 120), (False, 120), (True, 400), (False, 400), (True, 29), (True, 2)])
 def test_compiled_path_equals_numpy_path_bit_for_bit(monkeypatch, ties, n):
     p = make_problem(400, ties=ties)
@@ -190,7 +163,7 @@ def _tau_problem(hw: np.ndarray, seed: int = 0) -> SelectionProblem:
     return SelectionProblem.from_arrays(rng.uniform(50, 90, hw.size), hw, name=f"tau-{hw.size}-{seed}")
 
 
-@pytest.mark.skipif(not _kernels.AVAILABLE, reason="numba is not installed")
+@pytest.mark.skipif(not _jit.AVAILABLE, reason="numba is not installed")
 @pytest.mark.parametrize("kind", ["few values", "one far outlier", "distinct"])
 def test_compiled_kendall_equals_scipy(kind):
     """Ties in the true values (eyeriss-like), a range so wide that most noisy values share a
@@ -210,7 +183,7 @@ def test_compiled_kendall_equals_scipy(kind):
             assert got[t, k] == pytest.approx(want, abs=1e-12), (kind, t, k)
 
 
-@pytest.mark.skipif(not _kernels.AVAILABLE, reason="numba is not installed")
+@pytest.mark.skipif(not _jit.AVAILABLE, reason="numba is not installed")
 def test_compiled_kendall_beyond_16_bit_sizes():
     """From 2^16 points the keys are 64-bit and the pair counter uses wide counters."""
     hw = np.random.default_rng(3).normal(size=70_000)
@@ -220,12 +193,12 @@ def test_compiled_kendall_beyond_16_bit_sizes():
     assert got == pytest.approx(stats.kendalltau(p.hw[pos], p.hw[pos] + eps[0]).statistic, abs=1e-12)
 
 
-@pytest.mark.skipif(not _kernels.AVAILABLE, reason="numba is not installed")
+@pytest.mark.skipif(not _jit.AVAILABLE, reason="numba is not installed")
 def test_pairwise_sum_is_numpys_sum():
     rng = np.random.default_rng(0)
     for size in [*range(1, 300), 1041, 4097, 100_003]:
         x = rng.standard_normal(size) * rng.random(size) * 1e3
-        assert _kernels._pairwise_sum(x, 0, size) == x.sum(), size
+        assert deviations._pairwise_sum(x, 0, size) == x.sum(), size
 
 
 def test_trial_invariants():
@@ -243,7 +216,7 @@ def test_trial_invariants():
 def test_reproducible_and_independent_of_batching_and_std_list(monkeypatch):
     p = make_problem(300)
     a = sim.simulate_trials(p, 100, (0.2, 0.5), trials=8, seed=5)
-    monkeypatch.setattr(sim, "_ELEMENTS_PER_BATCH", 250)                  # one trial per batch
+    monkeypatch.setattr(trials, "_ELEMENTS_PER_BATCH", 250)                  # one trial per batch
     b = sim.simulate_trials(p, 100, (0.5,), trials=3, seed=5)
     for key in sim.METRICS:
         np.testing.assert_array_equal(a[key][:3, 1], b[key][:, 0])
@@ -255,7 +228,7 @@ def test_draw_trial_matches_simulate_deviations():
     p = make_problem(300)
     pos, eps = sim.draw_trial(p, 90, (0.4,), seed=1, trial=2)
     assert (np.diff(pos) > 0).all() and eps.shape == (1, 90)
-    direct = sim.simulate_deviations(0.4, 90, sim._rng(1, p.name, 90, 2, 0.4))
+    direct = sim.simulate_deviations(0.4, 90, trials._rng(1, p.name, 90, 2, 0.4))
     assert sorted(direct) == sorted(eps[0]) and eps[0].std() == pytest.approx(0.4)
 
 
@@ -302,7 +275,7 @@ def test_grid_aggregates_and_caches(tmp_path, monkeypatch):
     assert df.loc[df["dataset"] == "b", "n_used"].max() == 200                # clipped
     assert {"kendalltau", "mra_all_sd", "hv_verified"} <= set(df.columns)
     assert len(list(tmp_path.glob("*.npz"))) == 4 and not list(tmp_path.glob("*.tmp"))
-    monkeypatch.setattr(sim, "simulate_trials", lambda *a, **k: pytest.fail("cache not used"))
+    monkeypatch.setattr(grid, "simulate_trials", lambda *a, **k: pytest.fail("cache not used"))
     again = sim.run_grid(problems, sizes=(50, 250), stds=(0.0, 0.5), trials=4, progress=False, cache=tmp_path)
     pd.testing.assert_frame_equal(df, again)
 
@@ -353,8 +326,8 @@ def test_predictor_selection_runs_a_real_predictor(nb201_cells):
 
 
 @pytest.mark.data
-def test_summarize_keys_and_published_tau(require_data):
-    out = sim.summarize("cifar10-raspi4_latency", n=500, std=0.4, trials=10, seed=0)
+def test_simulate_means_keys_and_published_tau(require_data):
+    out = sim.simulate_means("cifar10-raspi4_latency", n=500, std=0.4, trials=10, seed=0)
     assert {"kendalltau", "mra_all", "mra_pareto", "hv_true", "hv_selected", "hv_verified"} <= set(out)
     assert out["kendalltau"] == pytest.approx(sim.PUBLISHED["kendalltau"][0.4], abs=0.03)
     assert out["hv_selected"] == out["hv_verified"] <= out["hv_true"]
@@ -366,10 +339,10 @@ def test_summarize_keys_and_published_tau(require_data):
 @pytest.mark.data
 @pytest.mark.parametrize("kwargs", [dict(n=1), dict(n=12555), dict(std=-1.0), dict(trials=0),
                                     dict(pairing="random")])
-def test_summarize_rejects_bad_parameters(require_data, kwargs):
+def test_simulate_means_rejects_bad_parameters(require_data, kwargs):
     args = dict(dataset="cifar10-edgegpu_latency", n=100, std=0.1, trials=1) | kwargs
     with pytest.raises(InputError):
-        sim.summarize(**args)
+        sim.simulate_means(**args)
 
 
 @pytest.mark.data

@@ -1,0 +1,114 @@
+"""The selection driven by trained predictors instead of simulated deviations (beyond the paper),
+and the simulation at the same Kendall tau as a yardstick.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .. import paths
+from ..errors import InputError
+from .grid import VERSION, _resolve_cache
+from .problem import SelectionProblem, selection_problem
+from .selection import select
+from .trials import _rng
+
+__all__ = ["predictor_selection", "run_predictor_grid", "equal_tau"]
+
+
+def predictor_selection(problem: SelectionProblem, predictor: str, n_train: int, n: int,
+                        trials: int = 10, seed: int = 0, **params) -> pd.DataFrame:
+    """The selection driven by a trained predictor instead of simulated deviations.
+
+    Per trial: ``n_train`` architectures train the predictor (``make_predictor(predictor,
+    'nb201', random_state=seed + trial)``, fit on z-scored hardware values), a subset of ``n``
+    others is predicted, and the subset is selected on the predictions (:func:`select`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per trial: predictor, n_train, n, trial and every name of :data:`METRICS`.
+    """
+    from ..predictors import make_predictor
+
+    if problem.pairing != "architecture":
+        raise InputError("real predictors need pairing='architecture' (the quirk pairs unrelated values)")
+    if not 1 <= n_train < problem.n_archs or not 2 <= n <= problem.n_archs - n_train:
+        raise InputError(f"need 1 <= n_train and 2 <= n with n_train + n <= {problem.n_archs}, "
+                         f"got n_train={n_train}, n={n}")
+    rows = []
+    for t in range(trials):
+        perm = _rng(seed, problem.name + "/predictor", n, t).permutation(problem.n_archs)
+        train, cand = perm[:n_train], np.sort(perm[n_train:n_train + n])
+        model = make_predictor(predictor, "nb201", random_state=seed + t, **params)
+        model.fit(problem.A[train], problem.hw[train])
+        pred = np.asarray(model.predict(problem.A[cand]), dtype=np.float64)
+        sel = select(problem.acc[cand], problem.hw[cand], pred)
+        rows.append({"dataset": problem.name, "predictor": predictor, "n_train": n_train, "n": n,
+                     "trial": t, **sel.metrics})
+    return pd.DataFrame(rows)
+
+
+def run_predictor_grid(datasets: Iterable[str], predictors: Sequence[str], train_sizes: Sequence[int],
+                       n: int, trials: int = 10, seed: int = 0, progress: bool = True,
+                       cache=True) -> pd.DataFrame:
+    """:func:`predictor_selection` over datasets x predictors x training sizes, cached per cell.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (dataset, predictor, n_train, trial); see :func:`predictor_selection`.
+    """
+    from tqdm import tqdm
+
+    cache_path = _resolve_cache(cache)
+    cells = [(d, p, k) for d in datasets for p in predictors for k in train_sizes]
+    frames = []
+    for name, predictor, n_train in tqdm(cells, desc="predictor cells", disable=not progress):
+        problem = selection_problem(name, "architecture")
+        key = hashlib.sha256(json.dumps([VERSION, name, problem.checksum, predictor, n_train, n, trials,
+                                         seed]).encode()).hexdigest()[:16]
+        path = None if cache_path is None else \
+            cache_path / f"predictor__{name.replace('@', '_at_')}__{predictor}__{n_train}__{key}.csv"
+        if path is not None and path.exists():
+            frames.append(pd.read_csv(path))
+            continue
+        frame = predictor_selection(problem, predictor, n_train, n, trials, seed)
+        if path is not None:
+            paths.atomic_write(path, frame.to_csv(index=False))
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def equal_tau(real: pd.DataFrame, grid: pd.DataFrame) -> pd.DataFrame:
+    """Real predictors next to the simulation at the same Kendall tau.
+
+    Parameters
+    ----------
+    real : DataFrame
+        Rows of :func:`run_predictor_grid`.
+    grid : DataFrame
+        Aggregated :func:`run_grid` rows (architecture pairing) with the same datasets and ``n``.
+
+    Returns
+    -------
+    DataFrame
+        Per (dataset, predictor, n_train): the real mean Kendall tau, MRA_all and MRA_pareto, and
+        the simulation's MRA interpolated (in tau) at that Kendall tau (``sim_mra_all``,
+        ``sim_mra_pareto``; NaN outside the simulated range).
+    """
+    means = real.groupby(["dataset", "predictor", "n_train", "n"], as_index=False)[
+        ["kendalltau", "mra_all", "mra_pareto", "hv_selected", "hv_true"]].mean()
+    out = []
+    for row in means.itertuples(index=False):
+        curve = grid[(grid["dataset"] == row.dataset) & (grid["n_used"] == row.n)].sort_values("kendalltau")
+        sim_vals = {f"sim_{k}": float(np.interp(row.kendalltau, curve["kendalltau"], curve[k],
+                                                left=np.nan, right=np.nan)) if len(curve) else np.nan
+                    for k in ("mra_all", "mra_pareto", "std")}
+        out.append({**row._asdict(), **sim_vals})
+    return pd.DataFrame(out)
