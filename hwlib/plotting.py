@@ -1,5 +1,5 @@
 """Figures of the "Datasets" and "Lookup tables" chapters (one function a figure; each returns the
-matplotlib Figure)."""
+matplotlib Figure), and the style every figure gives a predictor (:func:`predictor_style`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,36 @@ import pandas as pd
 
 from .data import load_dataset
 
-__all__ = ["plot_distributions", "plot_kendall_matrix", "plot_difficulty", "plot_lut_comparison"]
+__all__ = ["plot_distributions", "plot_kendall_matrix", "plot_difficulty", "plot_lut_comparison",
+           "PREDICTOR_STYLE", "predictor_style"]
+
+#: Colour and marker of each registered predictor (keyed by its registry name), the same in every
+#: figure of the book.
+PREDICTOR_STYLE: dict[str, tuple[str, str]] = {
+    "lr": ("tab:blue", "o"), "ridge": ("tab:orange", "s"), "blr": ("tab:green", "^"),
+    "svr": ("tab:red", "v"), "gp": ("tab:purple", "D"), "sparse_gp": ("tab:brown", "P"),
+    "rf": ("tab:pink", "X"), "xgb": ("tab:gray", "*"), "ngb": ("tab:olive", "h"),
+    "lgb": ("tab:cyan", "p"), "bohamiann": ("navy", "<"), "bananas": ("darkgoldenrod", ">"),
+    "bonas": ("teal", "d"), "gcn": ("crimson", "H"), "mlp_small": ("indigo", "8"),
+    "mlp_large": ("darkgreen", "x"), "nao": ("saddlebrown", "+"), "lut": ("black", "_"),
+}
+
+
+def predictor_style(name: str) -> dict[str, str]:
+    """Keyword arguments ``color`` and ``marker`` for predictor ``name`` (a registry name).
+
+    Raises
+    ------
+    InputError
+        For a name that has no style (not a registered predictor).
+    """
+    from .errors import InputError
+
+    try:
+        color, marker = PREDICTOR_STYLE[name]
+    except KeyError:
+        raise InputError(f"no plotting style for predictor {name!r}; known: {', '.join(PREDICTOR_STYLE)}") from None
+    return {"color": color, "marker": marker}
 
 
 def plot_distributions(names: Sequence[str], ncols: int = 4, bins: int = 60) -> plt.Figure:

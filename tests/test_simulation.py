@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from hwlib import _jit, simulation as sim
-from hwlib.simulation import deviations, grid, trials
+from hwlib.simulation import deviations, findings, grid, trials
 from hwlib.errors import InputError
 from hwlib.simulation import SelectionProblem
 
@@ -44,8 +44,9 @@ def brute_hv(F: np.ndarray, ref) -> float:
                if ((F[:, 0] <= x0) & (F[:, 1] <= y0)).any())
 
 
-def brute_selection(acc, hw, pred) -> dict:
-    """The protocol's definitions, spelled out point by point."""
+def brute_selection(acc, hw, pred, ref1: float | None = None) -> dict:
+    """The protocol's definitions, spelled out point by point (reference ``(0, ref1)``, by
+    default 1.1 x the largest ``hw``)."""
     F, P = np.column_stack([-acc / 100, hw]), np.column_stack([-acc / 100, pred])
     true, sel = brute_front(F), brute_front(P)
     ver = sel.copy()
@@ -55,7 +56,7 @@ def brute_selection(acc, hw, pred) -> dict:
         dom = true & (acc >= acc[t]) & (hw <= hw[t])
         return acc[dom].max() - acc[t]
 
-    ref = np.array([0.0, 1.1 * hw.max()])
+    ref = np.array([0.0, 1.1 * hw.max() if ref1 is None else ref1])
     return {"mra_all": np.mean([gap(t) for t in np.flatnonzero(sel)]),
             "mra_pareto": np.mean([gap(t) for t in np.flatnonzero(ver)]),
             "hv_true": brute_hv(F, ref), "hv_selected": brute_hv(F[sel], ref),
@@ -142,6 +143,24 @@ def test_trials_match_point_by_point_reference(ties):
                 assert got[key][t, k] == pytest.approx(value, abs=1e-10), (key, t, k)
 
 
+def test_fixed_reference_matches_point_by_point_reference():
+    p = make_problem(400)
+    stds = (0.0, 0.5)
+    got = sim.simulate_trials(p, 60, stds, trials=3, seed=2, reference="dataset")
+    moving = sim.simulate_trials(p, 60, stds, trials=3, seed=2)
+    for t in range(3):
+        pos, eps = sim.draw_trial(p, 60, stds, 2, t)
+        for k in range(len(stds)):
+            want = brute_selection(p.acc[pos], p.hw[pos], p.hw[pos] + eps[k], ref1=1.1 * p.hw.max())
+            for key, value in want.items():
+                assert got[key][t, k] == pytest.approx(value, abs=1e-10), (key, t, k)
+    for key in ("mra_all", "kendalltau", "n_selected"):                  # only the hypervolumes change
+        np.testing.assert_array_equal(got[key], moving[key])
+    assert (got["hv_true"] >= moving["hv_true"]).all() and (got["hv_true"] > moving["hv_true"]).any()
+    with pytest.raises(InputError, match="reference"):
+        sim.simulate_trials(p, 60, stds, trials=1, reference="front")
+
+
 def _numpy_path(monkeypatch, *args, **kwargs):
     with monkeypatch.context() as m:
         m.setattr(_jit, "AVAILABLE", False)
@@ -149,11 +168,13 @@ def _numpy_path(monkeypatch, *args, **kwargs):
 
 
 @pytest.mark.skipif(not _jit.AVAILABLE, reason="numba is not installed")
-@pytest.mark.parametrize("ties, n", [(True, 120), (False, 120), (True, 400), (False, 400), (True, 29), (True, 2)])
-def test_compiled_path_equals_numpy_path_bit_for_bit(monkeypatch, ties, n):
+@pytest.mark.parametrize("ties, n, reference", [(True, 120, "subset"), (False, 120, "subset"), (True, 400, "subset"),
+                                                (False, 400, "subset"), (True, 29, "subset"), (True, 2, "subset"),
+                                                (True, 120, "dataset"), (False, 400, "dataset")])
+def test_compiled_path_equals_numpy_path_bit_for_bit(monkeypatch, ties, n, reference):
     p = make_problem(400, ties=ties)
-    fast = sim.simulate_trials(p, n, sim.STDS, trials=6, seed=4)
-    slow = _numpy_path(monkeypatch, p, n, sim.STDS, trials=6, seed=4)
+    fast = sim.simulate_trials(p, n, sim.STDS, trials=6, seed=4, reference=reference)
+    slow = _numpy_path(monkeypatch, p, n, sim.STDS, trials=6, seed=4, reference=reference)
     for key in sim.METRICS:
         np.testing.assert_array_equal(fast[key], slow[key], err_msg=key)
 
@@ -275,6 +296,11 @@ def test_grid_aggregates_and_caches(tmp_path, monkeypatch):
     assert df.loc[df["dataset"] == "b", "n_used"].max() == 200                # clipped
     assert {"kendalltau", "mra_all_sd", "hv_verified"} <= set(df.columns)
     assert len(list(tmp_path.glob("*.npz"))) == 4 and not list(tmp_path.glob("*.tmp"))
+    assert (df["reference"] == "subset").all()
+    fixed = sim.run_grid(problems, sizes=(50, 250), stds=(0.0, 0.5), trials=4, progress=False, cache=tmp_path,
+                         reference="dataset")
+    assert len(list(tmp_path.glob("*.npz"))) == 8                          # the reference is part of the key
+    assert (fixed["hv_true"] >= df["hv_true"]).all() and (fixed["reference"] == "dataset").all()
     monkeypatch.setattr(grid, "simulate_trials", lambda *a, **k: pytest.fail("cache not used"))
     again = sim.run_grid(problems, sizes=(50, 250), stds=(0.0, 0.5), trials=4, progress=False, cache=tmp_path)
     pd.testing.assert_frame_equal(df, again)
@@ -290,9 +316,11 @@ def test_grid_per_trial_rows_and_mean_agree():
     np.testing.assert_allclose(means, short["mra_all"].to_numpy())
 
 
-def test_grid_rejects_bad_pairing_and_jobs():
+def test_grid_rejects_bad_pairing_jobs_and_reference():
     with pytest.raises(InputError):
         sim.run_grid([make_problem(100)], sizes=(50,), trials=1, pairing="bogus", progress=False, cache=False)
+    with pytest.raises(InputError, match="reference"):
+        sim.run_grid([make_problem(100)], sizes=(50,), trials=1, reference="bogus", progress=False, cache=False)
     with pytest.raises(InputError):
         sim.run_grid([make_problem(100)], sizes=(50,), trials=1, n_jobs=0, progress=False, cache=False)
 
@@ -387,15 +415,17 @@ def test_chapter_figures_and_tables_build():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from hwlib import plotting_simulation as ps
+    from hwlib import plotting_selection as ps
 
     problems = {p: [make_problem(300, pairing=p, name="a"), make_problem(300, seed=2, pairing=p, name="b")]
                 for p in sim.PAIRINGS}
     grids = {p: sim.run_grid(pr, sizes=(100, 300), stds=sim.STDS, trials=2, progress=False, cache=False)
              for p, pr in problems.items()}
-    table = ps.published_table(grids)
+    fixed = {p: sim.run_grid(pr, sizes=(100, 300), stds=sim.STDS, trials=2, progress=False, cache=False,
+                             reference="dataset") for p, pr in problems.items()}
+    table = findings.published_table(grids)
     assert len(table) == 11 and table.notna().all().all()
-    assert list(ps.hv_table(grids).index) == [100, 300, 15625]
+    assert list(findings.hv_table(grids).index) == [100, 300, 15625]
     sel = {p: sim.simulate_selection(pr[0], 300, 0.5) for p, pr in problems.items()}
     live = sim.run_grid(problems["architecture"], sizes=(50, 100, 200, 300), stds=(0.0,), trials=2,
                         progress=False, cache=False)
@@ -403,8 +433,125 @@ def test_chapter_figures_and_tables_build():
     real = pd.DataFrame({"dataset": "a", "predictor": "ridge", "n_train": [10, 20], "n": 100, "trial": 0,
                          "kendalltau": [0.6, 0.8], "mra_all": [1.0, 0.5], "mra_pareto": [0.5, 0.2],
                          "hv_selected": 1.0, "hv_true": 1.0})
-    for fig in (ps.plot_selection(sel, "synthetic"), ps.plot_mra_vs_std(grids), ps.plot_mra_by_dataset(grids),
-                ps.plot_hv_vs_n(grids), ps.plot_equal_tau(grids["architecture"], real, 100),
-                ps.plot_live_equivalent(curves[curves["std"] > 0])):
+    comparison = sim.DeviationComparison("a", "xgb", 10, np.arange(50.0), np.arange(50.0) + np.sin(np.arange(50)),
+                                         sim.simulate_deviations(0.7, 600, np.random.default_rng(0)))
+    for fig in (ps.plot_deviations(comparison.truth, comparison.pred, comparison.simulated, "synthetic"),
+                ps.plot_selection(sel, "synthetic"), ps.plot_mra_vs_std(grids), ps.plot_mra_by_dataset(grids),
+                ps.plot_hv_vs_n(grids), ps.plot_hv_vs_n(fixed, reference="dataset"),
+                ps.plot_equal_tau(grids["architecture"], real, 100),
+                ps.plot_live_equivalent(curves[curves["std"] > 0], reference="dataset")):
         assert fig.axes
         plt.close(fig)
+
+
+# ----------------------------------------------------------------------------- findings
+
+
+def _grid_frame(hv: np.ndarray, gap: float = 0.1) -> pd.DataFrame:
+    """An aggregated grid of one dataset whose mean hypervolume is ``hv`` (stds x sizes)."""
+    stds, sizes = np.linspace(0, 1, hv.shape[0]), [100, 1000, 15625][:hv.shape[1]]
+    rows = [{"dataset": "cifar10-x@cifar100", "pairing": "architecture", "n": n, "n_used": n, "std": s,
+             "kendalltau": 1 - s / 2, "mra_all": s + gap, "mra_pareto": s, "hv_true": hv[0, j],
+             "hv_selected": hv[i, j], "mra_all_sd": 0.1}
+            for i, s in enumerate(stds) for j, n in enumerate(sizes)]
+    return pd.DataFrame(rows)
+
+
+def test_hv_trends_and_reference_share():
+    rising = np.array([[3.0, 3.5, 4.0], [2.9, 3.4, 3.9], [2.0, 3.45, 3.8]])
+    t = findings.hv_trends(_grid_frame(rising))
+    assert t["more_candidates"] and t["better_predictors"]
+    assert t["candidate_steps"] == 1.0 and t["predictor_steps"] == pytest.approx(5 / 6)
+    flat = findings.hv_trends(_grid_frame(np.array([[3.0, 3.0, 2.9], [3.0, 3.1, 3.2]])))
+    assert not flat["more_candidates"] and not flat["better_predictors"]
+    fixed = rising[:, :] + np.array([1.0, 0.6, 0.0])                  # the larger reference lifts small n most
+    share = findings.reference_share({"architecture": _grid_frame(rising)}, {"architecture": _grid_frame(fixed)})
+    np.testing.assert_allclose(share["share_from_reference"], [1.0 / 1.0, 1.0 / 1.0, 1.0 / 1.8])
+    table = findings.conclusions({"architecture": _grid_frame(rising)}, {"architecture": _grid_frame(fixed)})
+    assert table["architecture"].to_dict() == {"verify": True, "more candidates": False, "better predictors": True}
+
+
+def test_pairing_effect_and_verification_verdicts():
+    table = pd.DataFrame({"quantity": ["MRA_all [%]", "MRA_pareto [%]", "Kendall tau"], "std": [0.2, 0.2, 0.2],
+                          "published": [1.0, 0.5, 0.9], "ours, by architecture": [0.5, 0.4, 0.9],
+                          "ours, sorted (released code)": [1.0, 0.8, 0.9]})
+    assert findings.pairing_effect(table) == {"ratio_min": 0.5, "ratio_max": 0.5, "verdict": "inflates"}
+    table["ours, by architecture"] = [1.5, 0.4, 0.9]
+    assert findings.pairing_effect(table)["verdict"] == "mixed"
+    assert findings.compare_published(table)["worst_quantity"] == "MRA_pareto [%]"
+    grids = {"architecture": _grid_frame(np.ones((3, 2))), "sorted": _grid_frame(np.ones((3, 2)), gap=-0.1)}
+    assert findings.verification_helps(grids) == {"architecture": (2, 2), "sorted": (0, 2)}
+
+
+def test_mra_by_dataset_orders_image_datasets():
+    grid = pd.concat([_grid_frame(np.ones((2, 2))).assign(dataset=name, mra_all=v) for name, v in
+                      [("cifar10-x", 0.5), ("cifar10-x@cifar100", 1.0), ("cifar10-y@ImageNet16-120", 2.0)]])
+    per, image, harder = findings.mra_by_dataset(grid)
+    assert list(image.index) == ["cifar10", "cifar100", "ImageNet16-120"] and harder
+    _, _, harder = findings.mra_by_dataset(grid.assign(mra_all=lambda g: 3 - g["mra_all"]))
+    assert not harder
+
+
+def test_pessimism_and_error_smoothness():
+    cmp = pd.DataFrame({"mra_all": [1.0, 2.0, 0.0], "sim_mra_all": [2.0, 3.0, 1.0],
+                        "mra_pareto": [1.0, 1.0, 1.0], "sim_mra_pareto": [0.5, 0.5, np.nan]})
+    out = findings.simulation_pessimism(cmp)
+    assert out["ratio_all"] == pytest.approx(1.75) and out["pessimistic"] and out["ratio_pareto"] == 0.5
+    real = pd.DataFrame({"predictor": ["a", "a", "b"], "neighbour_corr": [0.4, 0.6, 0.3]})
+    smooth = findings.error_smoothness(real, {"d1": 0.01, "d2": 0.05})
+    assert smooth["smoother"] and smooth["real_min"] == 0.3 and smooth["simulated_max"] == 0.05
+    assert not findings.error_smoothness(real, {"d1": 0.35})["smoother"]
+
+
+# ----------------------------------------------------------------------------- errors of trained predictors
+
+
+def test_neighbour_pairs_match_brute_force():
+    A = np.random.default_rng(3).integers(0, 3, (70, 4))
+    want = {(i, j) for i in range(70) for j in range(i + 1, 70) if (A[i] != A[j]).sum() == 1}
+    assert set(map(tuple, sim.trained.neighbour_pairs(A, chunk=16).tolist())) == want
+
+
+def test_neighbour_correlation_sees_smooth_errors():
+    A = np.array(list(__import__("itertools").product(range(4), repeat=4)))
+    rng = np.random.default_rng(0)
+    smooth = A @ rng.normal(size=4)                                     # additive in the operations
+    assert sim.neighbour_correlation(A, smooth) > 0.5
+    assert abs(sim.neighbour_correlation(A, rng.normal(size=len(A)))) < 0.1
+    assert np.isnan(sim.neighbour_correlation(A, np.zeros(len(A))))
+    p = SelectionProblem.from_arrays(rng.uniform(50, 90, len(A)), rng.normal(size=len(A)), A, name="grid4")
+    assert abs(sim.simulated_neighbour_correlation(p, 200, trials=3)) < 0.1   # random groups of 15
+
+
+# ----------------------------------------------------------------------------- time budget
+
+
+def test_live_equivalent_at_and_in_words():
+    p = make_problem(400)
+    live = sim.run_grid([p], sizes=(50, 100, 200, 400), stds=(0.0,), trials=6, progress=False, cache=False)
+    grid = sim.run_grid([p], sizes=(100, 400), stds=(0.0, 0.5, 1.0), trials=6, progress=False, cache=False)
+    curves = sim.live_equivalent_table(live, grid)
+    mean = sim.mean_live_curve(curves)
+    at = sim.live_equivalent_at(curves, 0.7)["architecture"]
+    g = mean.loc["architecture"]
+    assert np.isfinite(at) and at == np.interp(0.7, g["kendalltau"][::-1], g["n_live"][::-1])
+    assert sim.live_equivalent_words(curves, 0.7)["architecture"] == f"about {at:.0f}"
+    below = curves.assign(n_live=np.nan, hv_all=curves["hv_live_min"] - 1)
+    assert sim.live_equivalent_words(below, 0.7)["architecture"] == "fewer than 50"
+    above = curves.assign(n_live=np.nan, hv_all=curves["hv_live_max"] + 1)
+    assert sim.live_equivalent_words(above, 0.7)["architecture"] == "more than 400"
+    assert sim.live_sizes() == [100, 150, 220, 320, 470, 700, 1030, 1520, 2240, 3300, 4870, 7180, 10590, 15620]
+
+
+# ----------------------------------------------------------------------------- Figure 2
+
+
+@pytest.mark.data
+def test_compare_deviations_on_real_data(require_data):
+    out = sim.compare_deviations("cifar10-raspi4_latency", n_train=200, seed=0, predictor="ridge", size=3000)
+    stats_ = out.shape_stats()
+    assert out.truth.shape == out.pred.shape == (625,) and out.simulated.shape == (3000,)
+    assert out.simulated.std() == pytest.approx(stats_["std"], rel=1e-9)
+    assert stats_["kendalltau"] == stats.kendalltau(out.truth, out.pred).statistic
+    with pytest.raises(InputError, match="n_train"):
+        sim.compare_deviations("cifar10-raspi4_latency", n_train=0)

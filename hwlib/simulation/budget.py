@@ -9,7 +9,8 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["live_equivalent", "live_equivalent_table", "mean_live_curve", "live_equivalent_at"]
+__all__ = ["live_sizes", "live_equivalent", "live_equivalent_table", "mean_live_curve", "live_equivalent_at",
+           "live_equivalent_words"]
 
 
 def live_equivalent_table(live: pd.DataFrame, grid: pd.DataFrame, mean: bool = True) -> pd.DataFrame:
@@ -29,7 +30,9 @@ def live_equivalent_table(live: pd.DataFrame, grid: pd.DataFrame, mean: bool = T
     Returns
     -------
     DataFrame
-        Columns dataset, pairing, std, kendalltau, n_all, hv_all (HV of predicting all), n_live.
+        Columns dataset, pairing, std, kendalltau, n_all, hv_all (HV of predicting all), n_live,
+        then the live curve's range: live_min and live_max (its smallest and largest size) and
+        hv_live_min, hv_live_max (its hypervolume there, made monotone).
     """
     frames = []
     for (name, pairing), g in grid.groupby(["dataset", "pairing"], sort=False):
@@ -47,11 +50,14 @@ def live_equivalent_table(live: pd.DataFrame, grid: pd.DataFrame, mean: bool = T
 
 def _live_rows(name: str, pairing: str, curve: pd.DataFrame, full: pd.DataFrame) -> pd.DataFrame:
     curve = curve.sort_values("n_used")
+    hv_live = np.maximum.accumulate(curve["hv_true"].to_numpy())
     return pd.DataFrame({
         "dataset": name, "pairing": pairing, "std": full["std"].to_numpy(),
         "kendalltau": full["kendalltau"].to_numpy(), "n_all": full["n_used"].to_numpy(),
         "hv_all": full["hv_selected"].to_numpy(),
-        "n_live": live_equivalent(curve["n_used"], curve["hv_true"], full["hv_selected"])})
+        "n_live": live_equivalent(curve["n_used"], curve["hv_true"], full["hv_selected"]),
+        "live_min": curve["n_used"].iloc[0], "live_max": curve["n_used"].iloc[-1],
+        "hv_live_min": hv_live[0], "hv_live_max": hv_live[-1]})
 
 
 def live_equivalent(sizes: Sequence[int], hv_live: Sequence[float], hv_target) -> np.ndarray:
@@ -95,3 +101,28 @@ def live_equivalent_at(curves: pd.DataFrame, kendalltau: float) -> dict[str, flo
     interpolated linearly in Kendall tau (e.g. the paper's 0.73)."""
     return {p: float(np.interp(kendalltau, g["kendalltau"][::-1], g["n_live"][::-1]))
             for p, g in mean_live_curve(curves).groupby(level=0)}
+
+
+def live_equivalent_words(curves: pd.DataFrame, kendalltau: float) -> dict[str, str]:
+    """:func:`live_equivalent_at` in words, per pairing: ``'about 4324'``, or where that is NaN
+    (beyond the live curve) which side: ``'fewer than 100'`` when the hypervolume of predicting all
+    (interpolated in Kendall tau) is below the curve's, ``'more than 15620'`` when above, else
+    ``'near the edge of the measured range (100 to 15620)'``."""
+    at = live_equivalent_at(curves, kendalltau)
+    words = {}
+    for p, g in mean_live_curve(curves).groupby(level=0):
+        if np.isfinite(at[p]):
+            words[p] = f"about {at[p]:.0f}"
+            continue
+        target = np.interp(kendalltau, g["kendalltau"][::-1], g["hv_all"][::-1])
+        first = g.iloc[0]
+        words[p] = (f"fewer than {first['live_min']:.0f}" if target < first["hv_live_min"] else
+                    f"more than {first['live_max']:.0f}" if target > first["hv_live_max"] else
+                    f"near the edge of the measured range ({first['live_min']:.0f} to {first['live_max']:.0f})")
+    return words
+
+
+def live_sizes(low: int = 100, high: int = 15625, count: int = 14) -> list[int]:
+    """Subset sizes for the live-measurement curve: ``count`` sizes spaced evenly in log from
+    ``low`` to ``high``, rounded to tens (duplicates dropped)."""
+    return np.unique(np.geomspace(low, high, count).round(-1).astype(int)).tolist()

@@ -17,10 +17,12 @@ import pandas as pd
 
 from ..errors import InputError
 
-__all__ = ["PAIRINGS", "SelectionProblem", "selection_problem", "accuracy_dataset", "accuracy_matched_datasets",
+__all__ = ["PAIRINGS", "PAIRING_LABELS", "SelectionProblem", "selection_problem", "accuracy_dataset", "accuracy_matched_datasets",
            "problem_overview"]
 
 PAIRINGS = ("architecture", "sorted")
+#: How tables and figures name each pairing.
+PAIRING_LABELS = {"architecture": "by architecture", "sorted": "sorted (released code)"}
 
 
 @dataclass(frozen=True, eq=False)

@@ -13,12 +13,78 @@ import pandas as pd
 
 from .. import paths
 from ..errors import InputError
-from .grid import VERSION, _resolve_cache
+from .grid import _resolve_cache
 from .problem import SelectionProblem, selection_problem
 from .selection import select
-from .trials import _rng
+from .trials import _rng, draw_trial
 
-__all__ = ["predictor_selection", "run_predictor_grid", "equal_tau"]
+__all__ = ["VERSION", "predictor_selection", "run_predictor_grid", "equal_tau", "neighbour_pairs",
+           "neighbour_correlation", "simulated_neighbour_correlation"]
+
+#: Bump when the meaning of cached predictor cells changes (3: rows carry ``neighbour_corr``).
+VERSION = "3"
+
+
+def neighbour_pairs(A: np.ndarray, chunk: int = 512) -> np.ndarray:
+    """Pairs of architectures one operation apart.
+
+    Parameters
+    ----------
+    A : ndarray of int, shape (n, positions)
+        Op codes.
+
+    Returns
+    -------
+    ndarray of int, shape (pairs, 2)
+        Row indices ``(i, j)``, ``i < j``, of the rows that differ in exactly one position.
+    """
+    A = np.asarray(A)
+    found = []
+    for start in range(0, len(A), chunk):
+        diff = (A[start:start + chunk, None, :] != A[None, :, :]).sum(axis=-1)
+        i, j = np.nonzero(diff == 1)
+        keep = start + i < j
+        found.append(np.column_stack([start + i[keep], j[keep]]))
+    return np.concatenate(found) if found else np.zeros((0, 2), dtype=np.intp)
+
+
+def neighbour_correlation(A: np.ndarray, dev: np.ndarray) -> float:
+    """Pearson correlation of the deviations of architectures one operation apart.
+
+    Near 0 when errors are independent of the architecture's neighbourhood (the simulated
+    deviations: random groups of 15), high when similar cells err alike.
+
+    Parameters
+    ----------
+    A : ndarray of int, shape (n, positions)
+    dev : ndarray, shape (n,)
+        Deviations (prediction - truth) of the same architectures.
+
+    Returns
+    -------
+    float
+        NaN with fewer than two pairs or constant deviations.
+    """
+    pairs = neighbour_pairs(A)
+    if len(pairs) < 2:
+        return float("nan")
+    dev = np.asarray(dev, dtype=np.float64)
+    x = np.r_[dev[pairs[:, 0]], dev[pairs[:, 1]]]           # each pair both ways: symmetric
+    y = np.r_[dev[pairs[:, 1]], dev[pairs[:, 0]]]
+    if np.ptp(x) == 0:
+        return float("nan")
+    return float(np.corrcoef(x, y)[0, 1])
+
+
+def simulated_neighbour_correlation(problem: SelectionProblem, n: int, trials: int, seed: int = 0,
+                                    std: float = 0.5) -> float:
+    """:func:`neighbour_correlation` of the simulated deviations of the grid's trials (``std``
+    scales them and changes no correlation), mean over ``trials``."""
+    values = []
+    for t in range(trials):
+        pos, eps = draw_trial(problem, n, [std], seed, t)
+        values.append(neighbour_correlation(problem.A[pos], eps[0]))
+    return float(np.mean(values))
 
 
 def predictor_selection(problem: SelectionProblem, predictor: str, n_train: int, n: int,
@@ -32,7 +98,8 @@ def predictor_selection(problem: SelectionProblem, predictor: str, n_train: int,
     Returns
     -------
     pandas.DataFrame
-        One row per trial: predictor, n_train, n, trial and every name of :data:`METRICS`.
+        One row per trial: predictor, n_train, n, trial, every name of :data:`METRICS`, and
+        ``neighbour_corr``, the :func:`neighbour_correlation` of the predictor's deviations.
     """
     from ..predictors import make_predictor
 
@@ -50,7 +117,8 @@ def predictor_selection(problem: SelectionProblem, predictor: str, n_train: int,
         pred = np.asarray(model.predict(problem.A[cand]), dtype=np.float64)
         sel = select(problem.acc[cand], problem.hw[cand], pred)
         rows.append({"dataset": problem.name, "predictor": predictor, "n_train": n_train, "n": n,
-                     "trial": t, **sel.metrics})
+                     "trial": t, **sel.metrics,
+                     "neighbour_corr": neighbour_correlation(problem.A[cand], pred - problem.hw[cand])})
     return pd.DataFrame(rows)
 
 
