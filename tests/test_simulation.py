@@ -479,6 +479,8 @@ def test_pairing_effect_and_verification_verdicts():
     table["ours, by architecture"] = [1.5, 0.4, 0.9]
     assert findings.pairing_effect(table)["verdict"] == "mixed"
     assert findings.compare_published(table)["worst_quantity"] == "MRA_pareto [%]"
+    halved = table.assign(**{c: table[c] / 2 for c in table.columns if c.startswith("ours")})
+    assert findings.accuracy_scale_effect(table, halved) == {"ratio_min": 0.5, "ratio_max": 0.5}
     grids = {"architecture": _grid_frame(np.ones((3, 2))), "sorted": _grid_frame(np.ones((3, 2)), gap=-0.1)}
     assert findings.verification_helps(grids) == {"architecture": (2, 2), "sorted": (0, 2)}
 

@@ -15,9 +15,9 @@ import pandas as pd
 from .problem import PAIRING_LABELS, accuracy_dataset
 from .published import PUBLISHED
 
-__all__ = ["mean_over_datasets", "published_table", "compare_published", "pairing_effect", "verification_gap", "verification_helps",
-           "mra_by_dataset", "hv_table", "hv_by_size", "hv_trends", "reference_share", "conclusions",
-           "simulation_pessimism", "error_smoothness", "equal_tau_summary"]
+__all__ = ["mean_over_datasets", "published_table", "compare_published", "accuracy_scale_effect", "pairing_effect",
+           "verification_gap", "verification_helps", "mra_by_dataset", "hv_table", "hv_by_size", "hv_trends",
+           "reference_share", "conclusions", "simulation_pessimism", "error_smoothness", "equal_tau_summary"]
 
 Grids = Mapping[str, pd.DataFrame]
 
@@ -68,6 +68,21 @@ def compare_published(table: pd.DataFrame) -> dict:
             "mra_rel_min": float(rel.min()), "mra_rel_max": float(rel.max()),
             "worst_quantity": worst["quantity"], "worst_std": float(worst["std"]),
             "worst_ours": float(worst[srt]), "worst_published": float(worst["published"])}
+
+
+def accuracy_scale_effect(table: pd.DataFrame, other: pd.DataFrame) -> dict:
+    """MRA of ``other`` relative to ``table`` (two :func:`published_table` results, e.g. with
+    cifar10 accuracy and with the accuracy-matched datasets), over the MRA rows and both pairings.
+
+    Returns
+    -------
+    dict
+        ``ratio_min``, ``ratio_max``.
+    """
+    mra = table["quantity"] != "Kendall tau"
+    cols = [c for c in table.columns if c.startswith("ours, ")]
+    ratio = other.loc[mra, cols].to_numpy() / table.loc[mra, cols].to_numpy()
+    return {"ratio_min": float(ratio.min()), "ratio_max": float(ratio.max())}
 
 
 def pairing_effect(table: pd.DataFrame) -> dict:

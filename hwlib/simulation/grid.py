@@ -32,10 +32,11 @@ VERSION = "2"
 
 
 def simulate_means(dataset: str, n: int, std: float, trials: int, pairing: str = "architecture",
-                   seed: int = 0) -> dict:
-    """Means over ``trials`` selections of ``n`` architectures of ``dataset`` at deviation ``std``.
+                   seed: int = 0, reference: str = "subset") -> dict:
+    """Means over ``trials`` selections of ``n`` architectures of ``dataset`` at deviation ``std``
+    (what ``hwlib simulate`` prints).
 
-    The values equal the ``std`` row of :func:`run_grid` with the same seed.
+    The values equal the ``std`` row of :func:`run_grid` with the same seed and reference.
 
     Returns
     -------
@@ -46,12 +47,14 @@ def simulate_means(dataset: str, n: int, std: float, trials: int, pairing: str =
     Raises
     ------
     InputError
-        For n outside 2..(architectures of the dataset), std < 0, trials < 1, an unknown pairing.
+        For n outside 2..(architectures of the dataset), std < 0, trials < 1, an unknown pairing
+        or reference.
     """
     problem = selection_problem(dataset, pairing)
-    res = simulate_trials(problem, n, [std], trials, seed)
+    res = simulate_trials(problem, n, [std], trials, seed, reference=reference)
     out: dict = {k: float(np.nanmean(v[:, 0])) for k, v in res.items()}
-    out.update(dataset=dataset, n=int(n), std=float(std), trials=int(trials), pairing=pairing, seed=int(seed))
+    out.update(dataset=dataset, n=int(n), std=float(std), trials=int(trials), pairing=pairing, seed=int(seed),
+               reference=reference)
     return out
 
 
