@@ -1,0 +1,234 @@
+"""The predictor comparison (the paper's Section 4, Figure 1): curves, the lookup-table crossing,
+and the paper's claims about predictors, each checked with a computed verdict.
+
+Everything here works on the records of :func:`hwlib.study.results` (one row per dataset,
+predictor, training size and seed, with a ``benchmark`` column).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["curves", "curve_table", "lut_means", "lut_crossing", "size_reaching", "Claim", "CLAIMS",
+           "check_claims", "fit_time_table", "cpu_hours"]
+
+BENCHMARK_TITLES = {"hwnas": "HW-NAS-Bench", "transnas": "TransNAS-Bench-101"}
+
+
+def curves(results: pd.DataFrame, metric: str = "kendalltau") -> pd.DataFrame:
+    """Mean and standard error over seeds of ``metric``, per benchmark, predictor and training size.
+
+    Each seed's value is first averaged over the benchmark's datasets (undefined values left out),
+    then the mean and its standard error are taken over seeds: Figure 1's curves and bands.
+
+    Returns
+    -------
+    DataFrame
+        Columns benchmark, predictor, train_size (nominal), mean, se, seeds.
+    """
+    size = "nominal_train_size" if "nominal_train_size" in results else "train_size"
+    per_seed = results.groupby(["benchmark", "predictor", size, "seed"], sort=False)[metric].mean()
+    grouped = per_seed.groupby(level=[0, 1, 2], sort=False)
+    out = pd.DataFrame({"mean": grouped.mean(), "se": grouped.sem(), "seeds": grouped.count()}).reset_index()
+    return out.rename(columns={size: "train_size"})
+
+
+def curve_table(curve: pd.DataFrame, benchmark: str, value: str = "mean", centred: bool = False) -> pd.DataFrame:
+    """One benchmark's curves as a table: predictors (rows) x training sizes (columns).
+
+    With ``centred``, each column has the mean over predictors subtracted (Figure 1, right).
+    """
+    part = curve[curve["benchmark"] == benchmark]
+    order = list(dict.fromkeys(part["predictor"]))
+    table = part.pivot(index="predictor", columns="train_size", values=value).reindex(order)
+    return table - table.mean(axis=0) if centred else table
+
+
+def lut_means(datasets: dict[str, list[str]]) -> tuple[pd.Series, pd.DataFrame]:
+    """The lookup table's Kendall tau over all architectures: its mean per benchmark, and per dataset.
+
+    ``datasets`` maps a benchmark to its dataset names.
+    """
+    from .lookup import evaluate_lut
+
+    per = pd.DataFrame([{**evaluate_lut(n), "benchmark": b} for b, names in datasets.items() for n in names])
+    return per.groupby("benchmark")["kendalltau"].mean(), per
+
+
+def lut_crossing(curve: pd.DataFrame, lut_mean: pd.Series) -> pd.DataFrame:
+    """The smallest training size at which each predictor's mean tau beats the lookup table's.
+
+    Returns a predictors x benchmarks table (NaN: not within the sizes run).
+    """
+    out = {}
+    for bench in lut_mean.index:
+        table = curve_table(curve, bench)
+        beats = table.gt(lut_mean[bench])
+        out[bench] = beats.idxmax(axis=1).where(beats.any(axis=1))
+    return pd.DataFrame(out)
+
+
+def size_reaching(row: pd.Series, threshold: float) -> float:
+    """The training size at which a curve first reaches ``threshold``, interpolated in log size.
+
+    NaN if it never does; the smallest size if it starts above.
+    """
+    values = row.dropna()
+    above = np.flatnonzero(values.to_numpy() >= threshold)
+    if not len(above):
+        return float("nan")
+    i = above[0]
+    if i == 0:
+        return float(values.index[0])
+    (x0, y0), (x1, y1) = (np.log(values.index[i - 1]), values.iloc[i - 1]), (np.log(values.index[i]), values.iloc[i])
+    return float(np.exp(x0 + (threshold - y0) * (x1 - x0) / (y1 - y0)))
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One of the paper's statements about predictors, with where it is made and how it is checked.
+
+    ``check(tables, lut_mean, crossing)`` returns (our number as text, holds: bool); ``tables``
+    maps a benchmark to its predictors x sizes table of mean Kendall tau.
+    """
+
+    where: str
+    text: str
+    paper: str
+    check: Callable[[dict, pd.Series, pd.DataFrame], tuple[str, bool]]
+
+
+def _beat_lut_early(tables, lut, crossing):
+    col = crossing["hwnas"]
+    early = (col < 25).sum()
+    return f"{early} of {len(col)} beat it with fewer than 25 samples", bool(early > len(col) / 2)
+
+
+def _beat_lut_by_60(tables, lut, crossing):
+    col = crossing["hwnas"]
+    worst = col.max()
+    text = (f"the last needs {int(worst)}" if col.notna().all() else
+            f"{col.isna().sum()} never beat it within the sizes run")
+    return text, bool(col.notna().all() and worst <= 60)
+
+
+def _linear_best_small(tables, lut, crossing):
+    sizes = [(b, s) for b, t in tables.items() for s in t.columns if s <= 50]
+    best = {(b, s): tables[b][s].idxmax() for b, s in sizes}
+    hits = [k for k, p in best.items() if p in ("lr", "ridge")]
+    text = f"best at {len(hits)} of {len(sizes)} sizes up to 50 (" + ", ".join(
+        f"{BENCHMARK_TITLES[b].split('-')[0]} {s}: {p}" for (b, s), p in best.items()) + ")"
+    return text, bool(len(hits) == len(sizes))
+
+
+def _mlp_best_transnas(tables, lut, crossing):
+    table = tables["transnas"]
+    sizes = [s for s in table.columns if s >= 18]
+    best = {s: table[s].idxmax() for s in sizes}
+    hits = [s for s, p in best.items() if p.startswith("mlp")]
+    return (f"an MLP is best at {len(hits)} of {len(sizes)} sizes from 18 on"
+            + ("" if len(hits) == len(sizes) else " (else " + ", ".join(f"{s}: {p}" for s, p in best.items()
+                                                                      if s not in hits) + ")")), \
+        bool(len(hits) == len(sizes))
+
+
+def _mlp_08(tables, lut, crossing):
+    table = tables["transnas"]
+    mlp, svr = size_reaching(table.loc["mlp_small"], 0.8), size_reaching(table.loc["svr"], 0.8)
+    ratio = svr / mlp
+    return (f"small MLP at {mlp:.0f} samples, SVM at {svr:.0f} ({ratio:.1f}x)",
+            bool(100 <= mlp <= 400 and 2.5 <= ratio <= 6))
+
+
+def _only_mlp_09(tables, lut, crossing):
+    table = tables["transnas"]
+    over = sorted(table.index[table.max(axis=1) > 0.9])
+    runner = table.drop(index=[p for p in table.index if p.startswith("mlp")]).max(axis=1)
+    return (f"above 0.9: {', '.join(over) or 'none'}; next best {runner.idxmax()} at {runner.max():.3f}",
+            bool(over and all(p.startswith("mlp") for p in over)))
+
+
+def _deep_mlp_overtakes(tables, lut, crossing):
+    table = tables["hwnas"]
+    ahead = (table.loc["mlp_large"] > table.loc["mlp_small"]).dropna()
+    after = [s for s in ahead.index if ahead[s:].all()]
+    first = after[0] if after else None
+    return (f"from {first} samples on" if first else "never for good"), bool(first and 1366 <= first <= 6748)
+
+
+def _trees_catch_up(tables, lut, crossing):
+    table = tables["hwnas"]
+    trees = [p for p in ("rf", "xgb", "ngb", "lgb") if p in table.index]
+    gap = table.max(axis=0) - table.loc[trees].max(axis=0)
+    small, large = gap[[s for s in gap.index if s <= 124]].mean(), gap.iloc[-1]
+    return (f"best tree {gap.index[-1]}-sample gap to the best {large:.3f} (up to 124 samples: {small:.3f})",
+            bool(large < small and large <= 0.03))
+
+
+def _bohamiann_levels(tables, lut, crossing):
+    row = tables["hwnas"].loc["bohamiann"].dropna()
+    top, late = row.max(), row.iloc[-3:]
+    return (f"peaks at {top:.3f}, last three sizes {', '.join(f'{v:.3f}' for v in late)}",
+            bool(0.7 <= top <= 0.88 and late.max() - late.min() <= 0.05))
+
+
+#: The paper's claims about predictors (Section 4, Figure 1), in the order the paper makes them.
+CLAIMS = [
+    Claim("Sec. 4, Fig. 1a", "More than half of the predictors beat the lookup table with fewer than 25 samples (HW-NAS)",
+          "more than half", _beat_lut_early),
+    Claim("Fig. 1a caption", "No predictor needs more than about 60 samples to beat the lookup table (HW-NAS)",
+          "at most 60", _beat_lut_by_60),
+    Claim("Sec. 4, Sec. 6", "Linear and Ridge Regression are best with 50 samples and fewer",
+          "Ridge best with few samples", _linear_best_small),
+    Claim("Fig. 1b caption", "From about 20 samples on, the MLPs are the best predictors on TransNAS",
+          "after ~20 samples", _mlp_best_transnas),
+    Claim("Sec. 4", "The small MLP reaches Kendall tau 0.8 with about 200 TransNAS samples, about four times "
+          "fewer than SVM", "~200 vs ~800 (4x)", _mlp_08),
+    Claim("Sec. 4", "Only the MLPs exceed Kendall tau 0.9 on TransNAS (next best: LightGBM, about 0.05 lower)",
+          "only MLPs > 0.9", _only_mlp_09),
+    Claim("Sec. 4", "The deep, thin MLP overtakes the small one beyond about 3000 HW-NAS samples",
+          "after ~3000", _deep_mlp_overtakes),
+    Claim("Sec. 4, Sec. 6", "Tree ensembles catch up with the best given many samples (HW-NAS)",
+          "competitive with enough data", _trees_catch_up),
+    Claim("Sec. 4, Sec. 5", "BOHAMIANN saturates early, near Kendall tau 0.8 (HW-NAS)", "KT ~ 0.8", _bohamiann_levels),
+]
+
+
+def check_claims(curve: pd.DataFrame, lut_mean: pd.Series) -> pd.DataFrame:
+    """Each claim of :data:`CLAIMS` with our number and a verdict.
+
+    A claim whose predictors or sizes were not run gets the verdict 'not run'.
+
+    Returns
+    -------
+    DataFrame
+        Columns where, claim, paper, ours, verdict ('reproduced', 'differs' or 'not run').
+    """
+    tables = {b: curve_table(curve, b) for b in curve["benchmark"].unique()}
+    crossing = lut_crossing(curve, lut_mean)
+    rows = []
+    for claim in CLAIMS:
+        try:
+            ours, holds = claim.check(tables, lut_mean, crossing)
+            verdict = "reproduced" if holds else "differs"
+        except (KeyError, IndexError, ValueError):
+            ours, verdict = "-", "not run"
+        rows.append({"where": claim.where, "claim": claim.text, "paper": claim.paper, "ours": ours,
+                     "verdict": verdict})
+    return pd.DataFrame(rows)
+
+
+def fit_time_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Mean fit time (seconds per model) per predictor (rows) and nominal training size, per benchmark."""
+    size = "nominal_train_size" if "nominal_train_size" in results else "train_size"
+    return results.groupby(["benchmark", "predictor", size], sort=False)["fit_time"].mean().unstack(size)
+
+
+def cpu_hours(results: pd.DataFrame) -> pd.Series:
+    """CPU-hours spent per predictor: the recorded fit and query times, summed."""
+    query = results["query_time"].fillna(0) if "query_time" in results else 0
+    return ((results["fit_time"] + query).groupby(results["predictor"], sort=False).sum() / 3600).rename("cpu_hours")
