@@ -3,13 +3,15 @@ reproducibility, the grid and its cache, the CLI summary, and the real-predictor
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
 from hwlib import _jit, simulation as sim
-from hwlib.simulation import deviations, findings, grid, trials
+from hwlib.simulation import deviations, findings, grid, trained, trials
 from hwlib.errors import InputError
 from hwlib.simulation import SelectionProblem
 
@@ -295,11 +297,15 @@ def test_grid_aggregates_and_caches(tmp_path, monkeypatch):
     assert len(df) == 2 * 2 * 2 and set(df["n_used"]) == {50, 200, 250}
     assert df.loc[df["dataset"] == "b", "n_used"].max() == 200                # clipped
     assert {"kendalltau", "mra_all_sd", "hv_verified"} <= set(df.columns)
-    assert len(list(tmp_path.glob("*.npz"))) == 4 and not list(tmp_path.glob("*.tmp"))
+    stored = sorted(tmp_path.rglob("*.npz"))
+    assert len(stored) == 4 and not list(tmp_path.rglob("*.tmp"))
+    assert {p.parent.name for p in stored} == {"a", "b"} and stored[0].parent.parent.name == "simulation"
+    beside = json.loads(stored[0].with_suffix(".json").read_text())["params"]       # parameters beside the cell
+    assert beside["trials"] == 4 and beside["stds"] == [0.0, 0.5] and beside["reference"] == "subset"
     assert (df["reference"] == "subset").all()
     fixed = sim.run_grid(problems, sizes=(50, 250), stds=(0.0, 0.5), trials=4, progress=False, cache=tmp_path,
                          reference="dataset")
-    assert len(list(tmp_path.glob("*.npz"))) == 8                          # the reference is part of the key
+    assert len(list(tmp_path.rglob("*.npz"))) == 8                         # the reference is part of the key
     assert (fixed["hv_true"] >= df["hv_true"]).all() and (fixed["reference"] == "dataset").all()
     monkeypatch.setattr(grid, "simulate_trials", lambda *a, **k: pytest.fail("cache not used"))
     again = sim.run_grid(problems, sizes=(50, 250), stds=(0.0, 0.5), trials=4, progress=False, cache=tmp_path)
@@ -523,6 +529,22 @@ def test_neighbour_correlation_sees_smooth_errors():
     assert np.isnan(sim.neighbour_correlation(A, np.zeros(len(A))))
     p = SelectionProblem.from_arrays(rng.uniform(50, 90, len(A)), rng.normal(size=len(A)), A, name="grid4")
     assert abs(sim.simulated_neighbour_correlation(p, 200, trials=3)) < 0.1   # random groups of 15
+
+
+@pytest.mark.data
+def test_predictor_grid_keeps_each_trial_in_the_store(require_data, tmp_path, monkeypatch):
+    args = (["cifar10-raspi4_latency"], ["ridge"], [50], 200)
+    first = sim.run_predictor_grid(*args, trials=2, progress=False, cache=tmp_path)
+    fresh = sim.run_predictor_grid(*args, trials=2, progress=False, cache=False)
+    pd.testing.assert_frame_equal(first, fresh, check_exact=True)
+    calls, compute = [], trained.predictor_trial
+    monkeypatch.setattr(trained, "predictor_trial", lambda *a, **k: calls.append(a[5]) or compute(*a, **k))
+    more = sim.run_predictor_grid(*args, trials=3, progress=False, cache=tmp_path)
+    assert calls == [2]                                                  # only the missing trial runs
+    pd.testing.assert_frame_equal(more.iloc[:2], first, check_exact=True)
+    table = pd.read_csv(tmp_path / "simulation_predictors" / "cifar10-raspi4_latency" / "ridge.csv")
+    assert len(table) == 3 and {"key", "run", "checksum", "params", "neighbour_corr"} <= set(table)
+    assert (tmp_path / "provenance.json").is_file()
 
 
 # ----------------------------------------------------------------------------- time budget

@@ -1,27 +1,24 @@
 """The simulation grid: datasets x subset sizes x deviation stds x trials, each (dataset, n) cell
-computed once and cached, and the means of one cell for the command line (``hwlib simulate``).
+computed once and kept in the results store (:mod:`hwlib.store`), and the means of one cell for the
+command line (``hwlib simulate``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
 import logging
-from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .. import paths
 from ..errors import InputError
+from ..store import Store, cell_key, default_store
 from .deviations import STDS, _check_std
 from .problem import PAIRINGS, SelectionProblem, selection_problem
 from .selection import METRICS
 from .trials import REFERENCES, _check_run, simulate_trials
 
-__all__ = ["SIZES", "VERSION", "simulate_means", "grid_cells", "run_grid"]
+__all__ = ["SIZES", "VERSION", "simulate_means", "grid_cells", "grid_table", "grid_params", "resolve_store", "run_grid"]
 
 log = logging.getLogger(__name__)
 
@@ -72,38 +69,43 @@ def grid_cells(datasets: Iterable, sizes: Iterable[int],
     return cells
 
 
-def _cell_key(problem: SelectionProblem, n: int, stds, trials: int, seed: int, reference: str) -> str:
-    params = {"version": VERSION, "dataset": problem.name, "data": problem.checksum,
-              "pairing": problem.pairing, "n": n, "stds": list(stds), "trials": trials, "seed": seed}
-    if reference != "subset":           # the released code's reference keeps the keys it always had
-        params["reference"] = reference
-    return hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
+def resolve_store(cache) -> Store | None:
+    """The results store behind a ``cache`` argument: True, the project's (:func:`hwlib.store.default_store`:
+    the committed results, then the local cache); False or None, none; a :class:`hwlib.store.Store`,
+    itself; a path, a store written there."""
+    if cache is None or cache is False:
+        return None
+    if cache is True:
+        return default_store()
+    return cache if isinstance(cache, Store) else Store(cache)
+
+
+def grid_table(problem: SelectionProblem) -> str:
+    """The store table of a problem's grid cells."""
+    return f"simulation/{problem.name}"
+
+
+def grid_params(problem: SelectionProblem, n: int, stds, trials: int, seed: int, reference: str) -> dict:
+    """Everything that determines one grid cell: its store key hashes these, and they are stored beside it."""
+    return {"version": VERSION, "dataset": problem.name, "checksum": problem.checksum, "pairing": problem.pairing,
+            "n": int(n), "stds": [float(s) for s in stds], "trials": int(trials), "seed": int(seed),
+            "reference": reference}
 
 
 def _cell(problem: SelectionProblem, n: int, stds, trials: int, seed: int, reference: str,
-          cache: Path | None) -> dict:
-    """Per-trial results of one grid cell, from the cache when there."""
-    path = None
-    if cache is not None:
-        safe = problem.name.replace("/", "_").replace("@", "_at_")
-        key = _cell_key(problem, n, stds, trials, seed, reference)
-        path = cache / f"{safe}__{problem.pairing}__n{n}__{key}.npz"
-        if path.exists():
-            with np.load(path) as f:
-                return {k: f[k] for k in METRICS}
+          store: Store | None) -> dict:
+    """Per-trial results of one grid cell, from the store when there (else computed and stored)."""
+    if store is not None:
+        params = grid_params(problem, n, stds, trials, seed, reference)
+        key = cell_key("simulation", params)
+        found = store.get_arrays(grid_table(problem), key)
+        if found is not None and set(METRICS) <= set(found):
+            return {k: found[k] for k in METRICS}
     res = simulate_trials(problem, n, stds, trials, seed, reference=reference)
-    if path is not None:
-        buf = io.BytesIO()
-        np.savez(buf, **res)
-        paths.atomic_write(path, buf.getvalue())
-        log.info("cached %s", path)
+    if store is not None:
+        path = store.put_arrays(grid_table(problem), key, params, res)
+        log.info("stored %s", path)
     return res
-
-
-def _resolve_cache(cache) -> Path | None:
-    if cache is None or cache is False:
-        return None
-    return paths.cache_dir() / "simulation" if cache is True else Path(cache)
 
 
 def run_grid(datasets: Iterable, sizes: Iterable[int] = SIZES, stds: Sequence[float] = STDS,
@@ -111,8 +113,8 @@ def run_grid(datasets: Iterable, sizes: Iterable[int] = SIZES, stds: Sequence[fl
              cache=True, n_jobs: int = 1, aggregate: bool = True, reference: str = "subset") -> pd.DataFrame:
     """The simulation grid: datasets x sizes x stds x trials.
 
-    Each (dataset, n) cell is computed once and cached (written atomically); a rerun loads the
-    cells already done and computes the rest.
+    Each (dataset, n) cell is computed once and kept in the results store (written atomically); a
+    rerun loads the cells already done and computes the rest.
 
     Parameters
     ----------
@@ -126,8 +128,10 @@ def run_grid(datasets: Iterable, sizes: Iterable[int] = SIZES, stds: Sequence[fl
         ``'architecture'`` or ``'sorted'`` (for names; a problem keeps its own).
     progress : bool
         Show a tqdm bar over cells.
-    cache : bool or path-like
-        True: ``paths.cache_dir()/simulation``; False/None: no cache; a path: that folder.
+    cache : bool, path-like or hwlib.store.Store
+        Where cells are kept (:func:`resolve_store`): True, the project's results store (table
+        ``simulation/<dataset>``, per-trial arrays with their parameters beside them); False/None,
+        nowhere; a path, a store there.
     n_jobs : int
         Worker processes over cells (joblib); 1 runs in this process.
     aggregate : bool
@@ -152,8 +156,8 @@ def run_grid(datasets: Iterable, sizes: Iterable[int] = SIZES, stds: Sequence[fl
     stds = tuple(_check_std(s) for s in stds)
     for problem, _, used in cells:
         _check_run(problem, used, stds, trials, seed)
-    cache_path = _resolve_cache(cache)
-    jobs = [(problem, used, stds, trials, seed, reference, cache_path) for problem, _, used in cells]
+    store = resolve_store(cache)
+    jobs = [(problem, used, stds, trials, seed, reference, store) for problem, _, used in cells]
     results = _run_cells(jobs, progress, n_jobs)
     frames = [_cell_frame(res, problem, n, used, stds, aggregate)
               for (problem, n, used), res in zip(cells, results)]

@@ -4,25 +4,26 @@ and the simulation at the same Kendall tau as a yardstick.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .. import paths
 from ..errors import InputError
-from .grid import _resolve_cache
+from ..store import cell_key
+from .grid import resolve_store
 from .problem import SelectionProblem, selection_problem
-from .selection import select
+from .selection import METRICS, select
 from .trials import _rng, draw_trial
 
-__all__ = ["VERSION", "predictor_selection", "run_predictor_grid", "equal_tau", "neighbour_pairs",
-           "neighbour_correlation", "simulated_neighbour_correlation"]
+__all__ = ["VERSION", "ROW_COLUMNS", "predictor_selection", "predictor_trial", "predictor_table",
+           "predictor_trial_key", "run_predictor_grid", "equal_tau", "neighbour_pairs", "neighbour_correlation",
+           "simulated_neighbour_correlation"]
 
-#: Bump when the meaning of cached predictor cells changes (3: rows carry ``neighbour_corr``).
+#: Bump when the meaning of stored predictor-driven selections changes.
 VERSION = "3"
+#: Columns of a row of :func:`predictor_selection`.
+ROW_COLUMNS = ("dataset", "predictor", "n_train", "n", "trial", *METRICS, "neighbour_corr")
 
 
 def neighbour_pairs(A: np.ndarray, chunk: int = 512) -> np.ndarray:
@@ -93,39 +94,69 @@ def predictor_selection(problem: SelectionProblem, predictor: str, n_train: int,
 
     Per trial: ``n_train`` architectures train the predictor (``make_predictor(predictor,
     'nb201', random_state=seed + trial)``, fit on z-scored hardware values), a subset of ``n``
-    others is predicted, and the subset is selected on the predictions (:func:`select`).
+    others is predicted, and the subset is selected on the predictions (:func:`select`). Each
+    trial has its own random stream: trial ``t`` does not depend on how many trials run.
 
     Returns
     -------
     pandas.DataFrame
-        One row per trial: predictor, n_train, n, trial, every name of :data:`METRICS`, and
-        ``neighbour_corr``, the :func:`neighbour_correlation` of the predictor's deviations.
+        One row per trial: dataset, predictor, n_train, n, trial, every name of :data:`METRICS`,
+        and ``neighbour_corr``, the :func:`neighbour_correlation` of the predictor's deviations.
     """
-    from ..predictors import make_predictor
+    _check_predictor_run(problem, n_train, n)
+    return pd.DataFrame([predictor_trial(problem, predictor, n_train, n, seed, t, **params) for t in range(trials)],
+                        columns=ROW_COLUMNS)
 
+
+def _check_predictor_run(problem: SelectionProblem, n_train: int, n: int) -> None:
     if problem.pairing != "architecture":
         raise InputError("real predictors need pairing='architecture' (the quirk pairs unrelated values)")
     if not 1 <= n_train < problem.n_archs or not 2 <= n <= problem.n_archs - n_train:
         raise InputError(f"need 1 <= n_train and 2 <= n with n_train + n <= {problem.n_archs}, "
                          f"got n_train={n_train}, n={n}")
-    rows = []
-    for t in range(trials):
-        perm = _rng(seed, problem.name + "/predictor", n, t).permutation(problem.n_archs)
-        train, cand = perm[:n_train], np.sort(perm[n_train:n_train + n])
-        model = make_predictor(predictor, "nb201", random_state=seed + t, **params)
-        model.fit(problem.A[train], problem.hw[train])
-        pred = np.asarray(model.predict(problem.A[cand]), dtype=np.float64)
-        sel = select(problem.acc[cand], problem.hw[cand], pred)
-        rows.append({"dataset": problem.name, "predictor": predictor, "n_train": n_train, "n": n,
-                     "trial": t, **sel.metrics,
-                     "neighbour_corr": neighbour_correlation(problem.A[cand], pred - problem.hw[cand])})
-    return pd.DataFrame(rows)
+
+
+def predictor_trial(problem: SelectionProblem, predictor: str, n_train: int, n: int, seed: int, trial: int,
+                    **params) -> dict:
+    """Trial ``trial`` of :func:`predictor_selection`, as one row (a dict keyed by :data:`ROW_COLUMNS`)."""
+    from ..predictors import make_predictor
+
+    perm = _rng(seed, problem.name + "/predictor", n, trial).permutation(problem.n_archs)
+    train, cand = perm[:n_train], np.sort(perm[n_train:n_train + n])
+    model = make_predictor(predictor, "nb201", random_state=seed + trial, **params)
+    model.fit(problem.A[train], problem.hw[train])
+    pred = np.asarray(model.predict(problem.A[cand]), dtype=np.float64)
+    sel = select(problem.acc[cand], problem.hw[cand], pred)
+    return {"dataset": problem.name, "predictor": predictor, "n_train": n_train, "n": n, "trial": trial,
+            **sel.metrics, "neighbour_corr": neighbour_correlation(problem.A[cand], pred - problem.hw[cand])}
+
+
+def predictor_table(dataset: str, predictor: str) -> str:
+    """The store table of the trials of ``predictor`` selecting on ``dataset``."""
+    return f"simulation_predictors/{dataset}/{predictor}"
+
+
+def predictor_trial_key(problem: SelectionProblem, predictor: str, n_train: int, n: int, seed: int, trial: int,
+                        params: dict) -> str:
+    """The store key of one trial of :func:`predictor_selection` (see :func:`hwlib.store.cell_key`)."""
+    return cell_key("predictor_selection", {
+        "version": VERSION, "dataset": problem.name, "checksum": problem.checksum, "predictor": predictor,
+        "params": params, "n_train": int(n_train), "n": int(n), "seed": int(seed), "trial": int(trial)})
 
 
 def run_predictor_grid(datasets: Iterable[str], predictors: Sequence[str], train_sizes: Sequence[int],
                        n: int, trials: int = 10, seed: int = 0, progress: bool = True,
-                       cache=True) -> pd.DataFrame:
-    """:func:`predictor_selection` over datasets x predictors x training sizes, cached per cell.
+                       cache=True, **params) -> pd.DataFrame:
+    """:func:`predictor_selection` over datasets x predictors x training sizes, each trial kept in
+    the results store (table ``simulation_predictors/<dataset>/<predictor>``, one record a trial
+    with its parameters and provenance); only missing trials are computed.
+
+    Parameters
+    ----------
+    cache : bool, path-like or hwlib.store.Store
+        See :func:`hwlib.simulation.grid.resolve_store`.
+    **params
+        Hyperparameters passed to every predictor (part of the key).
 
     Returns
     -------
@@ -134,23 +165,34 @@ def run_predictor_grid(datasets: Iterable[str], predictors: Sequence[str], train
     """
     from tqdm import tqdm
 
-    cache_path = _resolve_cache(cache)
+    store = resolve_store(cache)
     cells = [(d, p, k) for d in datasets for p in predictors for k in train_sizes]
-    frames = []
+    rows = []
     for name, predictor, n_train in tqdm(cells, desc="predictor cells", disable=not progress):
         problem = selection_problem(name, "architecture")
-        key = hashlib.sha256(json.dumps([VERSION, name, problem.checksum, predictor, n_train, n, trials,
-                                         seed]).encode()).hexdigest()[:16]
-        path = None if cache_path is None else \
-            cache_path / f"predictor__{name.replace('@', '_at_')}__{predictor}__{n_train}__{key}.csv"
-        if path is not None and path.exists():
-            frames.append(pd.read_csv(path))
+        _check_predictor_run(problem, n_train, n)
+        rows += _predictor_rows(store, problem, predictor, n_train, n, trials, seed, params)
+    frame = pd.DataFrame(rows, columns=ROW_COLUMNS)
+    return frame.astype({k: np.float64 for k in ROW_COLUMNS[5:]})
+
+
+def _predictor_rows(store, problem: SelectionProblem, predictor: str, n_train: int, n: int, trials: int,
+                    seed: int, params: dict) -> list[dict]:
+    """The rows of one (dataset, predictor, n_train): stored trials read, the others run and stored."""
+    keys = [predictor_trial_key(problem, predictor, n_train, n, seed, t, params) for t in range(trials)]
+    table = predictor_table(problem.name, predictor)
+    stored = store.get(table, keys) if store is not None else {}
+    new, rows = [], []
+    for t, key in enumerate(keys):
+        if key in stored:
+            rows.append({c: stored[key][c] for c in ROW_COLUMNS})
             continue
-        frame = predictor_selection(problem, predictor, n_train, n, trials, seed)
-        if path is not None:
-            paths.atomic_write(path, frame.to_csv(index=False))
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+        rows.append(predictor_trial(problem, predictor, n_train, n, seed, t, **params))
+        new.append({"key": key, "checksum": problem.checksum, "seed": seed, "params": params, **rows[-1]})
+    if new and store is not None:
+        run = store.register_run()
+        store.put(table, [{**r, "run": run} for r in new], sort_by=("n_train", "n", "seed", "trial"))
+    return rows
 
 
 def equal_tau(real: pd.DataFrame, grid: pd.DataFrame) -> pd.DataFrame:
