@@ -24,19 +24,20 @@
 #   figures with one fixed reference per dataset.
 #
 # Everything is computed by `hwlib.simulation` when the chapter runs; the numbers and verdicts in the
-# text are generated. The `quick` profile runs 20 trials per cell, the `full` profile the paper's 1000.
+# text are generated. The `quick` profile runs few trials per cell, the `full` profile the paper's 1000
+# (`hwlib.profiles`).
 # Figures and tables are numbered 4.1, 4.2, ... in this chapter; "the paper's Figure 4" names the
 # published figure.
 
 # %% tags=["parameters"]
-profile = "quick"          # "quick" (CI, minutes) or "full" (the paper's 1000 trials)
-trials = None              # trials per (dataset, n); None: 20 (quick) or 1000 (full)
+profile = "quick"          # "quick" (CI, minutes) or "full" (the paper's 1000 trials): hwlib.profiles
+trials = None              # trials per (dataset, n); None: the profile's (20 quick, 1000 full)
 sizes = [100, 500, 1000, 2000, 5000, 15625]
 seed = 0
 n_jobs = 2                 # worker processes for the grid
-predictors = None          # None: ["ridge", "xgb"] (quick) or ["ridge", "lgb", "xgb", "mlp_small"] (full)
+predictors = None          # None: the profile's (ridge, xgb quick; ridge, lgb, xgb, mlp_small full)
 train_sizes = [25, 124, 614]
-predictor_trials = None    # None: 2 (quick) or 10 (full)
+predictor_trials = None    # None: the profile's (2 quick, 10 full)
 predictor_n = 1000         # architectures each trained predictor selects from
 figure2_dataset = None     # Figure 4.1's dataset; None: ImageNet16-120-raspi4_latency if at hand, else cifar10's
 figure2_train = 1000       # Figure 4.1's training set size (the paper does not give it)
@@ -46,14 +47,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from hwlib import data, simulation as sim
+from hwlib import data, profiles, simulation as sim
 from hwlib import plotting_selection as ps
 from hwlib.simulation import findings
 
-full = profile == "full"
-trials = trials or (1000 if full else 20)
-predictors = predictors or (["ridge", "lgb", "xgb", "mlp_small"] if full else ["ridge", "xgb"])
-predictor_trials = predictor_trials or (10 if full else 2)
+cfg = profiles.settings("simulation", profile, trials=trials, predictors=predictors,
+                        predictor_trials=predictor_trials)
+trials, predictors, predictor_trials = cfg.trials, list(cfg.predictors), cfg.predictor_trials
 stds = list(sim.STDS)
 cifar, matched = data.hard_datasets("hwnas"), sim.accuracy_matched_datasets()
 arc, srt = (f"ours, {sim.PAIRING_LABELS[p]}" for p in ("architecture", "sorted"))
