@@ -98,8 +98,10 @@ overview.round(2)
 # exactly `s`. Below: XGBoost (the protocol's defaults, `figure2_train` training architectures,
 # the 625 test architectures of seed `seed`) and simulated deviations of the same std.
 
-# %% tags=["hide-input"]
+# %%
 deviations = sim.compare_deviations(figure2_dataset, figure2_train, seed, predictor="xgb")
+
+# %% tags=["hide-input"]
 fig = ps.plot_deviations(deviations.truth, deviations.pred, deviations.simulated,
                          f"XGBoost on {deviations.dataset}, {deviations.n_train} samples")
 plt.show()
@@ -124,10 +126,12 @@ display(Markdown(
 # hardware value: the hardware values were sorted before pairing them with accuracies listed in
 # lexicographic order of the architectures.
 
-# %% tags=["hide-input"]
+# %%
 example = matched[0]
 selections = {p: sim.simulate_selection(sim.selection_problem(example, p), problems[example].n_archs, 0.5, seed)
               for p in sim.PAIRINGS}
+
+# %% tags=["hide-input"]
 fig = ps.plot_selection(selections, f"{example}, s = 0.5")
 plt.show()
 
@@ -319,17 +323,17 @@ share.round(3)
 # of architectures one operation apart measures it, for the trained predictors and for the
 # simulated deviations of the grid's trials.
 
-# %% tags=["hide-input"]
+# %%
 real = sim.run_predictor_grid(matched, predictors, train_sizes, predictor_n, predictor_trials, seed, progress=False)
 cmp = sim.equal_tau(real, grids["architecture"])
-fig = ps.plot_equal_tau(grids["architecture"], real, predictor_n)
-plt.show()
-
-# %%
 summary = findings.equal_tau_summary(cmp)
 pess = findings.simulation_pessimism(cmp)
 smooth = findings.error_smoothness(real, {d: sim.simulated_neighbour_correlation(
     sim.selection_problem(d), predictor_n, predictor_trials, seed) for d in matched})
+
+# %% tags=["hide-input"]
+fig = ps.plot_equal_tau(grids["architecture"], real, predictor_n)
+plt.show()
 
 # %% tags=["hide-input"]
 display(Markdown(
@@ -409,10 +413,7 @@ sim.mean_live_curve(curves["dataset"])[["kendalltau", "n_live"]].unstack(0).roun
 # ## Summary
 
 # %% tags=["hide-input"]
-held = findings.conclusions(grids, fixed)
-holds = {c: ("holds under both pairings" if row.all() else
-             f"holds only with pairing {sim.PAIRING_LABELS[row.idxmax()]}" if row.any() else "holds under neither pairing")
-         for c, row in held.iterrows()}
+holds = findings.conclusions_in_words(findings.conclusions(grids, fixed))
 display(Markdown("\n".join([
     f"* The simulated deviations reproduce the paper's std-to-Kendall-tau mapping (within "
     f"{published['tau_max_diff']:.3f}).",

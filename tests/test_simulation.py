@@ -475,6 +475,11 @@ def test_hv_trends_and_reference_share():
     np.testing.assert_allclose(share["share_from_reference"], [1.0 / 1.0, 1.0 / 1.0, 1.0 / 1.8])
     table = findings.conclusions({"architecture": _grid_frame(rising)}, {"architecture": _grid_frame(fixed)})
     assert table["architecture"].to_dict() == {"verify": True, "more candidates": False, "better predictors": True}
+    both = pd.DataFrame({"architecture": [True, True, False], "sorted": [True, False, False]},
+                        index=["verify", "more candidates", "better predictors"])
+    assert findings.conclusions_in_words(both) == {"verify": "holds under both pairings",
+                                                   "more candidates": "holds only with pairing by architecture",
+                                                   "better predictors": "holds under neither pairing"}
 
 
 def test_pairing_effect_and_verification_verdicts():

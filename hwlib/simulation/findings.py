@@ -17,7 +17,8 @@ from .published import PUBLISHED
 
 __all__ = ["mean_over_datasets", "published_table", "compare_published", "accuracy_scale_effect", "pairing_effect",
            "verification_gap", "verification_helps", "mra_by_dataset", "hv_table", "hv_by_size", "hv_trends",
-           "reference_share", "conclusions", "simulation_pessimism", "error_smoothness", "equal_tau_summary"]
+           "reference_share", "conclusions", "conclusions_in_words",
+           "simulation_pessimism", "error_smoothness", "equal_tau_summary"]
 
 Grids = Mapping[str, pd.DataFrame]
 
@@ -201,6 +202,18 @@ def conclusions(grids: Grids, fixed: Grids) -> pd.DataFrame:
                         "more candidates": trends["more_candidates"],
                         "better predictors": trends["better_predictors"]}
     return pd.DataFrame(out)
+
+
+def conclusions_in_words(table: pd.DataFrame) -> dict[str, str]:
+    """Each row of :func:`conclusions` in words: ``'holds under both pairings'``, ``'holds only with
+    pairing <label>'`` or ``'holds under neither pairing'``."""
+    words = {}
+    for conclusion, row in table.iterrows():
+        held = [PAIRING_LABELS[p] for p, ok in row.items() if ok]
+        words[conclusion] = ("holds under both pairings" if len(held) == len(row) else
+                             f"holds only with pairing {held[0]}" if len(held) == 1 else
+                             "holds under neither pairing")
+    return words
 
 
 def simulation_pessimism(cmp: pd.DataFrame) -> dict:
