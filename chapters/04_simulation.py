@@ -240,8 +240,9 @@ display(Markdown(
     + ". Mean by the image dataset that supplies the accuracy: " + ", ".join(f"{i} {v:.2f} %" for i, v in image.items())
     + (": the harder the classification problem, the higher the MRA, as the paper found. " if harder else
        ": not ordered by how hard the classification problem is, unlike the paper. ")
-    + "The spread over trials is large: the mean standard deviation of MRA_all over trials is "
-    f"{grids['architecture']['mra_all_sd'].mean():.2f} pp."))
+    + "The spread over trials: the mean standard deviation of MRA_all over trials is "
+    f"{grids['architecture']['mra_all_sd'].mean():.2f} pp, "
+    f"{grids['architecture']['mra_all_sd'].mean() / grids['architecture']['mra_all'].mean():.1f} times the mean MRA_all."))
 
 # %% [markdown]
 # ## More candidates matter (the paper's Figure 4, right)
@@ -345,9 +346,9 @@ display(Markdown(
     "operation apart correlate with median r = "
     + ", ".join(f"{r:.2f} ({p})" for p, r in smooth["real"].items())
     + f" for the trained predictors and at most r = {smooth['simulated_max']:.2f} for the simulated deviations: "
-    + ("the trained predictors' errors are smoother in the architecture, so they seldom push an architecture "
-       "ahead of its near neighbours on the front; " if smooth["smoother"] else
-       "the trained predictors' errors are not clearly smoother in the architecture; ")
+    + ("the trained predictors' errors are smoother in the architecture than the simulated ones (similar cells err "
+       "alike, which keeps near neighbours in order); " if smooth["smoother"] else
+       "the trained predictors' errors are not clearly smoother in the architecture than the simulated ones; ")
     + ("this is consistent with the simulation being pessimistic." if smooth["smoother"] and pess["pessimistic"] else
        "this does not explain the difference found here.")))
 display(Markdown("**Table 4.6.** Real predictors against the simulation at the same Kendall tau (means over "
@@ -386,7 +387,7 @@ display(Markdown(
     f"architectures is worth about **{at['subset']['sorted']:.0f}** live measurements with the released code's "
     f"pairing and **{at['subset']['architecture']:.0f}** with pairing by architecture (paper: about "
     f"{sim.PUBLISHED['live_equivalent']['n_live']}). NaN means beyond the measured range: below it the predictor is "
-    "worth fewer than 100 measurements, above it more than all."))
+    f"worth fewer than {live_sizes['subset'][0]} measurements, above it more than all."))
 display(Markdown("**Table 4.7.** The averaged curves of Figure 4.8: Kendall tau and equivalent live-measured size per std."))
 sim.mean_live_curve(curves["subset"])[["kendalltau", "n_live"]].unstack(0).round(3)
 
@@ -424,7 +425,8 @@ display(Markdown("\n".join([
     "MRA: " + {"inflates": "the pairing quirk inflates the published absolute losses.",
                "deflates": "the pairing quirk lowers the published absolute losses.",
                "mixed": "the pairing quirk moves the published losses both ways."}[pairing["verdict"]]
-    + " The paper's conclusions: verifying the selection lowers the MRA: " + holds["verify"]
+    + " The paper's conclusions: verifying the selection lowers the mean MRA at "
+    + " and ".join(f"{h} of {t} stds > 0 ({sim.PAIRING_LABELS[p]})" for p, (h, t) in helps.items())
     + "; more candidates raise the hypervolume (fixed reference): " + holds["more candidates"]
     + "; better predictors raise it (fixed reference): " + holds["better predictors"] + ".",
     "* The growing reference makes " + " and ".join(f"{at0.loc[p, 'share_from_reference']:.0%} ({sim.PAIRING_LABELS[p]})"
