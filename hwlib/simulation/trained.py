@@ -22,8 +22,9 @@ __all__ = ["VERSION", "ROW_COLUMNS", "predictor_selection", "predictor_trial", "
 
 #: Bump when the meaning of stored predictor-driven selections changes.
 VERSION = "3"
-#: Columns of a row of :func:`predictor_selection`.
-ROW_COLUMNS = ("dataset", "predictor", "n_train", "n", "trial", *METRICS, "neighbour_corr")
+#: Columns of a row of :func:`predictor_selection` (the metrics in the order of :attr:`Selection.metrics`).
+ROW_COLUMNS = ("dataset", "predictor", "n_train", "n", "trial", *(m for m in METRICS if m != "kendalltau"),
+               "kendalltau", "neighbour_corr")
 
 
 def neighbour_pairs(A: np.ndarray, chunk: int = 512) -> np.ndarray:
