@@ -105,7 +105,7 @@ for metric in ["spearman", "pearson"]:
 # profile several are "not run" or rest on a few seeds.
 
 # %% tags=["hide-input"]
-claims = comparison.check_claims(curve, lut_mean)
+claims = comparison.check_claims(curve, lut_mean, cfg.seeds, comparison.stand_ins())
 display(Markdown(f"**Table 1.** The paper's claims about predictors: {(claims['verdict'] == 'reproduced').sum()} "
                  f"of {len(claims)} reproduced, {(claims['verdict'] == 'differs').sum()} differ, "
                  f"{(claims['verdict'] == 'not run').sum()} not run in this build."))

@@ -130,8 +130,9 @@ def results(profile: str = "quick", store: Store | None = None, progress: bool =
     """The records of a profile's grid on the paper's hard datasets, one row per cell.
 
     The quick profile computes its cells anew (into the cache, never reading the committed
-    results: see :func:`agreement`); the full profile reads the committed results and, unless
-    its ``compute`` setting is overridden, computes nothing: a cell not yet committed is absent.
+    results: see :func:`agreement`); the full profile reads the committed results only and,
+    unless its ``compute`` setting is overridden (then missing cells are computed into the
+    cache), computes nothing: a cell not yet committed is absent.
 
     Parameters
     ----------
@@ -153,7 +154,8 @@ def results(profile: str = "quick", store: Store | None = None, progress: bool =
     from .store import default_store
 
     cfg = settings("predictors", profile, **overrides)
-    store = store or default_store(committed=profile != "quick")
+    if store is None:
+        store = default_store(committed=profile != "quick") if cfg.compute else _results_store()
     predictors = list(cfg.predictors or study_predictors())
     limits = {p: (range(cfg.heavy_seeds), cfg.heavy_max_size) for p in cfg.heavy}
     frames = []
