@@ -152,7 +152,7 @@ def test_above_chance_on_synthetic_data(name):
 @pytest.fixture(scope="module")
 def raspi4(require_data):
     from hwlib.data import load_dataset
-    from hwlib.experiments import split
+    from hwlib.protocol import split
     ds = load_dataset("cifar10-raspi4_latency")
     test, pool = split(ds.n_archs, 0, 625)
     return ds, pool[:200], test
