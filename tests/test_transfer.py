@@ -103,7 +103,7 @@ def test_help_protocol_split_draws_from_all_and_scores_all():
 
 
 def test_paper_protocol_split_is_the_study_split():
-    from hwlib.experiments import split
+    from hwlib.protocol import split
 
     train, test = transfer.transfer_split(15625, 7, 55, "paper")
     ref_test, pool = split(15625, 7, 625)

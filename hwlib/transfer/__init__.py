@@ -461,7 +461,7 @@ def transfer_split(n_archs: int, seed: int, train_size: int, protocol: str = "he
     ``'help'``: the first ``train_size`` of a seeded permutation, scored on every architecture.
     ``'paper'``: the study's split (:func:`hwlib.experiments.split`), training a prefix of the pool.
     """
-    from ..experiments import TEST_SIZES, split
+    from ..protocol import TEST_SIZES, split
 
     if protocol not in PROTOCOLS:
         raise InputError(f"unknown protocol {protocol!r}; one of {', '.join(PROTOCOLS)}")
