@@ -231,7 +231,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="S1,S2,... (dataset names), 'help-train' (HELP's nine meta-training devices, default) or "
                    "'others' (every other device at hand)")
     p.add_argument("--method", default=None,
-                   help="proxy, source_ridge, consensus or consensus_ensemble (default: the strongest)")
+                   help="proxy, source_ridge, consensus, consensus_ensemble or anchored_ensemble "
+                   "(default: the strongest, consensus_ensemble)")
     p.add_argument("--train-size", type=int, default=10, help="target samples (default 10)")
     p.add_argument("--seeds", default="0-9", help="seeds, e.g. 0-9 or 0,3,7 (default 0-9)")
     p.add_argument("--protocol", choices=["help", "paper"], default="help", help="split protocol (default help)")

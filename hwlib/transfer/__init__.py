@@ -29,6 +29,10 @@ Predictors (``TRANSFER_REGISTRY``, the same scikit-learn contract as :mod:`hwlib
     The mean of ``consensus`` fits that each leave one fold of the training samples out (10 folds,
     so the jackknife at 10 samples): it averages away the choice of alpha that a single noisy
     sample would swing.
+``anchored_ensemble``
+    As ``consensus_ensemble``, anchored on the denoised source that ranks each fit's samples best
+    instead of the consensus: better where one device is a close relative of the target (raspi4
+    and pixel3 among many GPUs), worse where none is (HELP's pixel2).
 
 Every choice (source, alpha, weights) is made on the target's training samples only.
 
@@ -68,7 +72,7 @@ from ..predictors import PredictorSpec
 __all__ = ["HELP_SOURCES", "HELP_TARGETS", "HELP_PUBLISHED", "SOURCE_SETS", "TRANSFER_REGISTRY", "STRONGEST",
            "PROTOCOLS", "LODO_SIZES", "VERSION", "device_of", "resolve_sources", "source_values",
            "target_values", "nb201_positions", "SourceFeatures", "BestProxyRegressor", "SourceRidgeRegressor",
-           "ConsensusRegressor", "ConsensusEnsembleRegressor", "list_methods", "get_method",
+           "ConsensusRegressor", "ConsensusEnsembleRegressor", "AnchoredEnsembleRegressor", "list_methods", "get_method",
            "make_transfer_predictor", "transfer_split", "transfer_runs", "evaluate_transfer",
            "help_study", "lodo_study", "lodo_baselines", "selection_study", "BASELINE_SIZES"]
 
@@ -357,19 +361,29 @@ class SourceRidgeRegressor(_TransferRegressor):
         return self.model_.predict(np.hstack([raw, enc]))
 
 
-def _consensus_fit(den: np.ndarray, y: np.ndarray) -> tuple[float, float, Any]:
-    """(a, b, residual model) of ``y ~ a + b mean(den) + ridge(den)``."""
-    c = den.mean(1)
+def _anchor(den: np.ndarray, anchor: Any) -> np.ndarray:
+    """The anchor column: the mean of the denoised sources (``'consensus'``) or source number ``anchor``."""
+    return den.mean(1) if anchor == "consensus" else den[:, anchor]
+
+
+def _consensus_fit(den: np.ndarray, y: np.ndarray, anchor: str = "consensus") -> tuple:
+    """(anchor, a, b, residual model) of ``y ~ a + b anchor(den) + ridge(den)``.
+
+    ``anchor``: ``'consensus'`` (mean of the denoised sources) or ``'proxy'`` (the denoised source
+    that ranks ``y`` best, chosen on these samples).
+    """
+    if anchor == "proxy":
+        anchor = int(np.argmax(_spearman_columns(den, y)))
+    c = _anchor(den, anchor)
     a, b = _line(c, y)
     if len(y) < 4:
-        return a, b, None
-    resid = y - (a + b * c)
-    return a, b, RidgeCV(alphas=_RESIDUAL_ALPHAS).fit(den, resid)
+        return anchor, a, b, None
+    return anchor, a, b, RidgeCV(alphas=_RESIDUAL_ALPHAS).fit(den, y - (a + b * c))
 
 
 def _consensus_predict(fit: tuple, den: np.ndarray) -> np.ndarray:
-    a, b, model = fit
-    pred = a + b * den.mean(1)
+    anchor, a, b, model = fit
+    pred = a + b * _anchor(den, anchor)
     return pred if model is None else pred + model.predict(den)
 
 
@@ -393,26 +407,42 @@ class ConsensusEnsembleRegressor(_TransferRegressor):
     n_folds : int
         Folds (at most the number of samples; one fold each at 10 samples: the jackknife). With
         under five samples a single fit.
+    anchor : {'consensus', 'proxy'}
+        What the fits start from: the devices' consensus, or the denoised source that ranks each
+        fit's samples best (:class:`AnchoredEnsembleRegressor`).
     encoding_width, random_state
         As the base class; ``random_state`` fixes the folds.
     """
 
-    def __init__(self, n_folds: int = 10, encoding_width: int = _ONEHOT, random_state=None):
+    def __init__(self, n_folds: int = 10, anchor: str = "consensus", encoding_width: int = _ONEHOT,
+                 random_state=None):
         super().__init__(encoding_width=encoding_width, random_state=random_state)
         self.n_folds = n_folds
+        self.anchor = anchor
 
     def _fit(self, raw, den, enc, y):
+        if self.anchor not in ("consensus", "proxy"):
+            raise InputError(f"unknown anchor {self.anchor!r}; 'consensus' or 'proxy'")
         n = len(y)
         if n < 5:
-            self.fits_ = [_consensus_fit(den, y)]
+            self.fits_ = [_consensus_fit(den, y, self.anchor)]
             return
         order = np.random.default_rng(self.random_state).permutation(n)
         folds = np.array_split(order, min(int(self.n_folds), n))
-        self.fits_ = [_consensus_fit(den[keep], y[keep])
+        self.fits_ = [_consensus_fit(den[keep], y[keep], self.anchor)
                       for keep in (np.setdiff1d(order, f) for f in folds)]
 
     def _predict(self, raw, den, enc):
         return np.mean([_consensus_predict(f, den) for f in self.fits_], axis=0)
+
+
+class AnchoredEnsembleRegressor(ConsensusEnsembleRegressor):
+    """:class:`ConsensusEnsembleRegressor` anchored on the best denoised source instead of the
+    consensus: stronger where one measured device is a close relative of the target."""
+
+    def __init__(self, n_folds: int = 10, anchor: str = "proxy", encoding_width: int = _ONEHOT,
+                 random_state=None):
+        super().__init__(n_folds=n_folds, anchor=anchor, encoding_width=encoding_width, random_state=random_state)
 
 
 _T = "hwlib.transfer"
@@ -423,6 +453,8 @@ TRANSFER_REGISTRY: dict[str, PredictorSpec] = {s.name: s for s in [
     PredictorSpec("consensus", "Consensus + residual ridge", f"{_T}:ConsensusRegressor", "sources", ("nb201",)),
     PredictorSpec("consensus_ensemble", "Consensus ensemble", f"{_T}:ConsensusEnsembleRegressor", "sources",
                   ("nb201",)),
+    PredictorSpec("anchored_ensemble", "Best-source anchored ensemble", f"{_T}:AnchoredEnsembleRegressor",
+                  "sources", ("nb201",)),
 ]}
 #: The strongest method: the default of :func:`evaluate_transfer` and ``hwlib transfer``.
 STRONGEST = "consensus_ensemble"

@@ -47,7 +47,8 @@ def run_all(profile: str, store=None, progress: bool = True) -> dict[str, pd.Dat
         "help": help_study(cfg["seeds"], store=store, progress=progress),
         "lodo": lodo_study(hard, cfg["seeds"], store=store, progress=progress),
         "baselines": lodo_baselines(hard, cfg["baselines"], cfg["seeds"], progress=progress),
-        "selection": selection_study(accuracy_matched_datasets(), singles=cfg["selection_singles"],
+        "selection": selection_study(accuracy_matched_datasets(), ("consensus_ensemble", "anchored_ensemble"),
+                                     singles=cfg["selection_singles"],
                                      trials=cfg["selection_trials"], store=store, progress=progress),
     }
 
