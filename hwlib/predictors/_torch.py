@@ -96,7 +96,10 @@ def training_context() -> Iterator[None]:
 
 def permutations(gens: Sequence[torch.Generator], n: int) -> torch.Tensor:
     """One random permutation of ``range(n)`` per generator, shape (members, n), int64."""
-    return torch.stack([torch.randperm(n, generator=g) for g in gens])
+    out = torch.empty(len(gens), n, dtype=torch.int64)
+    for row, g in zip(out, gens):
+        torch.randperm(n, generator=g, out=row)
+    return out
 
 
 def batch_slices(n: int, batch_size: int, drop_last: bool = False) -> list[slice]:
@@ -123,15 +126,20 @@ def uniform_(shape: tuple[int, ...], bound: float, gens: Sequence[torch.Generato
     return out
 
 
-def dropout_masks(gens: Sequence[torch.Generator], sizes: Sequence[int], p: float
-                  ) -> list[torch.Tensor]:
+def dropout_masks(gens: Sequence[torch.Generator], sizes: Sequence[int], p: float,
+                  out: torch.Tensor | None = None) -> list[torch.Tensor]:
     """Inverted-dropout masks (0 or 1/(1-p)) for one step: per site, shape (members, size).
 
-    Each member draws all its uniforms of the step in one call, in site order.
+    Each member draws all its uniforms of the step in one call, in site order, into its row of
+    ``out`` (members, sum(sizes)) float32 (allocated when None; reuse it across steps), which
+    then becomes the masks in place: no stacking, no boolean temporaries.
     """
-    u = torch.stack([torch.rand(sum(sizes), generator=g) for g in gens])
-    mask = (u >= p).to(torch.float32).mul_(1.0 / (1.0 - p))
-    return list(mask.split(list(sizes), dim=1))
+    if out is None:
+        out = torch.empty(len(gens), sum(sizes))
+    for row, g in zip(out, gens):
+        torch.rand(out.shape[1], generator=g, out=row)
+    out.ge_(p).mul_(1.0 / (1.0 - p))
+    return list(out.split(list(sizes), dim=1))
 
 
 class FlatParams:
