@@ -48,6 +48,7 @@ class GCNConfig:
     weight_decay: float = 3e-4
     epochs: int = 300
     accumulate_grad: bool = False
+    released_code_quirks: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class BONASConfig:
     lr: float = 1e-4
     epochs: int = 100
     accumulate_grad: bool = False
+    released_code_quirks: bool = False
 
 
 def split_graph(X: np.ndarray, graph: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -239,9 +241,16 @@ class StackedBONAS:
 
 
 def _train(model, X: np.ndarray, yz: np.ndarray, drop_last: bool, weight_decay: float):
-    """The shared training loop: MSE, Adam, cosine schedule, a fresh batch order per epoch."""
+    """The shared training loop: MSE, Adam, cosine schedule, a fresh batch order per epoch.
+
+    With ``cfg.released_code_quirks`` it runs as the released code did: gradients summed over
+    all steps so far (never zeroed), and the last incomplete batch dropped even when it is the
+    only one (fewer samples than a batch: no training step at all).
+    """
     S, n = yz.shape
     cfg, data, M = model.cfg, model.data(X), len(model.gens)
+    quirks = cfg.released_code_quirks
+    batches = batch_slices(n, cfg.batch_size, drop_last or quirks, strict=quirks)
     y_rows = torch.from_numpy(yz.reshape(-1).astype(np.float32))
     offsets = (torch.arange(S) * n)[:, None]
     # each parameter a leaf of its own (views of theta): autograd then returns one gradient per
@@ -254,13 +263,13 @@ def _train(model, X: np.ndarray, yz: np.ndarray, drop_last: bool, weight_decay: 
     for epoch in range(cfg.epochs):
         lr = cosine_lr(cfg.lr, epoch, cfg.epochs)
         order = permutations(model.gens, n).add_(offsets)
-        for sl in batch_slices(n, cfg.batch_size, drop_last):
+        for sl in batches:
             idx = order[:, sl].reshape(-1)
             with torch.enable_grad():
                 out = model.forward(params, data.take(idx, M), train=True)
                 loss = ((out - y_rows[idx].view(M, -1)) ** 2).mean(1).sum()
                 step = torch.autograd.grad(loss, params)
-            if cfg.accumulate_grad:  # the released code never called zero_grad()
+            if cfg.accumulate_grad or quirks:  # the released code never called zero_grad()
                 torch._foreach_add_(grads, step)
             else:
                 torch._foreach_copy_(grads, step)

@@ -102,13 +102,15 @@ def permutations(gens: Sequence[torch.Generator], n: int) -> torch.Tensor:
     return out
 
 
-def batch_slices(n: int, batch_size: int, drop_last: bool = False) -> list[slice]:
+def batch_slices(n: int, batch_size: int, drop_last: bool = False, strict: bool = False
+                 ) -> list[slice]:
     """Minibatches of an epoch over ``n`` shuffled samples.
 
     ``drop_last`` drops the last incomplete batch, except when there is no complete batch at all
-    (``n < batch_size``): then the epoch is one batch of all ``n`` samples.
+    (``n < batch_size``): then the epoch is one batch of all ``n`` samples, unless ``strict``
+    (torch's ``DataLoader(drop_last=True)``), which leaves such an epoch without any batch.
     """
-    stop = n - n % batch_size if drop_last and n >= batch_size else n
+    stop = n - n % batch_size if drop_last and (strict or n >= batch_size) else n
     return [slice(a, min(a + batch_size, stop)) for a in range(0, stop, batch_size)]
 
 
