@@ -168,9 +168,10 @@ def main(argv=None) -> int:
             r = stack_ratio(name, ds, X, args.ratio_size, seeds, args.ratio_single, args.epochs,
                             args.ratio_repeats)
             results["stacking"][name] = r
-            print(f"{name:<10} stacking at n={args.ratio_size}: one seed {r['single_cpu_s']:.3f} "
-                  f"CPU s, {seeds} stacked {r['stacked_per_seed_cpu_s']:.3f} CPU s/seed -> "
-                  f"{r['ratio']:.1f}x (wall {r['ratio_wall']:.1f}x)", flush=True)
+            print(f"{name:<10} stacking at n={args.ratio_size}: one seed "
+                  f"{1e3 * r['single_cpu_s']:.1f} CPU ms, {seeds} stacked "
+                  f"{1e3 * r['stacked_per_seed_cpu_s']:.1f} CPU ms/seed -> {r['ratio']:.1f}x "
+                  f"(wall {r['ratio_wall']:.1f}x)", flush=True)
     if args.json:
         atomic_write_json(args.json, results)
     return 0
