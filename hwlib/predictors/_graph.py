@@ -310,9 +310,10 @@ def _train(model, X: np.ndarray, yz: np.ndarray, drop_last: bool, weight_decay: 
     # gradient from zero-filled slices every step
     manual = hasattr(model, "backward")  # GCN: gradients by hand, no autograd
     params = model.flat.views() if manual else [p.requires_grad_() for p in model.flat.views()]
-    grad, step = torch.zeros_like(model.flat.theta), torch.zeros_like(model.flat.theta)
-    grads, steps = model.flat.views(grad), model.flat.views(step)
     accumulate = cfg.accumulate_grad or quirks  # the released code never called zero_grad()
+    step = torch.zeros_like(model.flat.theta)  # this step's gradient
+    grad = torch.zeros_like(step) if accumulate else step  # the gradient Adam applies
+    steps = model.flat.views(step)
     opt = FusedAdam([model.flat.theta], weight_decay=weight_decay)
     for epoch in range(cfg.epochs):
         lr = cosine_lr(cfg.lr, epoch, cfg.epochs)
@@ -331,7 +332,7 @@ def _train(model, X: np.ndarray, yz: np.ndarray, drop_last: bool, weight_decay: 
                     torch._foreach_copy_(steps, torch.autograd.grad(loss, params))
             if accumulate:
                 grad.add_(step)
-            opt.step([grad if accumulate else step], lr)
+            opt.step([grad], lr)
     for p in params:
         p.requires_grad_(False)
     model._masks = None  # (GCN) not part of the fitted model
