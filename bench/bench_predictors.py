@@ -33,7 +33,7 @@ import numpy as np
 from hwlib.paths import atomic_write_json
 from hwlib.data import load_dataset
 from hwlib.encodings import encode
-from hwlib.experiments import split, test_size
+from hwlib.protocol import split, test_set_size
 from hwlib.predictors import get_spec, list_predictors, make_regressor
 
 
@@ -82,7 +82,7 @@ def stack_ratio(name, ds, X, n, seeds, n_single, epochs, repeats=1) -> dict:
     cls = get_spec(name).regressor_class()
     params = _params(name, ds.search_space, epochs, stacked=True)
     single_params = _params(name, ds.search_space, epochs)
-    splits = [split(ds.n_archs, s, test_size(ds.search_space)) for s in range(seeds)]
+    splits = [split(ds.n_archs, s, test_set_size(ds.search_space)) for s in range(seeds)]
     tr = np.stack([p[:n] for _, p in splits])
     te = np.stack([t for t, _ in splits])
 
@@ -141,7 +141,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
 
     ds = load_dataset(args.dataset)
-    test, pool = split(ds.n_archs, 0, test_size(ds.search_space))
+    test, pool = split(ds.n_archs, 0, test_set_size(ds.search_space))
     sizes = [min(int(s), len(pool)) for s in args.sizes.split(",")]
     names = [n for n in args.predictors.split(",") if ds.search_space in get_spec(n).spaces]
     print(f"# {args.dataset} ({ds.n_archs} archs, pool {len(pool)}), python {platform.python_version()}, "

@@ -18,8 +18,8 @@
 # parameters through papermill (`profile`, `rule_seeds`).
 
 # %% tags=["parameters"]
-profile = "quick"      # "quick" (CI, minutes) or "full" (the paper's sizes)
-rule_seeds = None      # seeds of the Linear-Regression rule; None: 5 (quick) or 50 (full)
+profile = "quick"      # "quick" (CI, minutes) or "full" (the paper's sizes): hwlib.profiles
+rule_seeds = None      # seeds of the Linear-Regression rule; None: the profile's (5 quick, 50 full)
 
 # %%
 import matplotlib.pyplot as plt
@@ -27,9 +27,10 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from hwlib import analysis, data, plotting
+from hwlib import analysis, data, plotting, profiles
 
-seeds = range(rule_seeds or (5 if profile == "quick" else 50))
+cfg = profiles.settings("datasets", profile, rule_seeds=rule_seeds)
+seeds = range(cfg.rule_seeds)
 table = data.dataset_table()
 hwnas = [n for n in table.name if n.startswith("cifar10-") and n != "cifar10-test_accuracy"]
 micro = [n for n in table.name if n.startswith("transnas_micro-")]

@@ -19,24 +19,24 @@
 # architectures). This chapter recomputes it and sets the published numbers beside ours.
 
 # %% tags=["parameters"]
-profile = "quick"   # "quick" (CI, minutes) or "full" (the paper's 50 seeds)
-seeds = None        # seeds of Linear Regression; None: 5 (quick) or 50 (full)
+profile = "quick"   # "quick" (CI, minutes) or "full" (the paper's 50 seeds): hwlib.profiles
+seeds = None        # seeds of Linear Regression; None: the profile's (5 quick, 50 full)
 train_size = 124    # Linear Regression's training set size (Table 1: 124)
 
 # %%
 import pandas as pd
 from IPython.display import Markdown, display
 
-from hwlib import data, experiments
+from hwlib import data, profiles
 from hwlib.plotting import plot_lut_comparison
-from hwlib.predictors.lut import evaluate_lut, lut_predictions
+from hwlib.lookup import PAPER_TABLE1, evaluate_lut, lookup_table_comparison, lut_predictions
 from hwlib.spaces import nb201_str_to_ops
 
-seeds = range(seeds or (5 if profile == "quick" else 50))
+seeds = range(profiles.settings("lookup_tables", profile, seeds=seeds).seeds)
 hwnas = [n for n in data.list_datasets() if n.startswith("cifar10-") and n.split("-", 1)[1] in
-         {f"{d}_{m}" for d, m in experiments.PAPER_TABLE1}]
+         {f"{d}_{m}" for d, m in PAPER_TABLE1}]
 transnas = data.hard_datasets("transnas")
-per_dataset = experiments.lookup_table_comparison(hwnas + transnas, seeds, train_size)
+per_dataset = lookup_table_comparison(hwnas + transnas, seeds, train_size)
 
 # %% [markdown]
 # ## Per dataset
