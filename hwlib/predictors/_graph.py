@@ -161,10 +161,11 @@ class StackedGCN:
         return data
 
     def forward(self, params: list[torch.Tensor], types: torch.Tensor, train: bool,
-                tape: list | None = None) -> torch.Tensor:
+                tape: list | None = None, member: int | None = None) -> torch.Tensor:
         """Outputs (M, B) for node types (M, N, B, T).
 
-        With a list ``tape``, appends what :meth:`backward` needs (training only).
+        With a list ``tape``, appends what :meth:`backward` needs (training only). ``member``:
+        ``params`` are that member's alone (M = 1; prediction).
         """
         M, N, B, _ = types.shape
         h, p = self.cfg.hidden, self.cfg.dropout
@@ -264,9 +265,9 @@ class StackedBONAS:
         return data
 
     def _batchnorm(self, x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, layer: int,
-                   train: bool) -> torch.Tensor:
+                   train: bool, member: slice = slice(None)) -> torch.Tensor:
         """Batch norm of x (M, N, B, h) over nodes and batch, per member and channel."""
-        r_mean, r_var = self.running[layer]
+        r_mean, r_var = (r[member] for r in self.running[layer])
         M, N, B, h = x.shape
         if train:  # plain sums: torch.var_mean over two middle dimensions is 20x slower
             rows = x.view(M, N * B, h)
@@ -281,16 +282,20 @@ class StackedBONAS:
             normed = (x - r_mean) * torch.rsqrt(r_var + _BN_EPS)
         return normed * gamma + beta
 
-    def forward(self, params: list[torch.Tensor], types: torch.Tensor, train: bool
-                ) -> torch.Tensor:
-        """Outputs (M, B) for node types (M, N+1, B, T+1) (global node last)."""
+    def forward(self, params: list[torch.Tensor], types: torch.Tensor, train: bool,
+                member: int | None = None) -> torch.Tensor:
+        """Outputs (M, B) for node types (M, N+1, B, T+1) (global node last).
+
+        ``member``: ``params`` are that member's alone (M = 1; prediction).
+        """
         M, N, B, _ = types.shape
+        own = slice(None) if member is None else slice(member, member + 1)
         x = types
         for l in range(4):
             W, gamma, beta = params[3 * l:3 * l + 3]
             s = torch.bmm(x.reshape(M, N * B, -1), W).view(M, N, B, -1)
-            x = _propagate(self.P, s) + self.biases[l]
-            x = self._batchnorm(x, gamma, beta, l, train).relu()
+            x = _propagate(self.P, s) + self.biases[l][own]
+            x = self._batchnorm(x, gamma, beta, l, train, own).relu()
         return torch.baddbmm(params[13], x[:, -1], params[12])[..., 0]
 
 
@@ -348,14 +353,21 @@ def _mse_grad(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 def _predict(model, X: np.ndarray) -> np.ndarray:
-    """Outputs (S, m) of every member for its own test rows ``X`` (S, m, width)."""
+    """Outputs (S, m) of every member for its own test rows ``X`` (S, m, width).
+
+    One member at a time, in chunks of architectures whose size does not depend on the stack
+    (so a member predicts as it would alone), which keeps a forward pass's arrays the size of
+    one member's chunk, however many members the stack holds.
+    """
     (S, m), data = X.shape[:2], model.data(X)
     out = np.empty((S, m))
     with torch.no_grad():
-        for a in range(0, m, _PREDICT_CHUNK):
-            rows = torch.arange(a, min(a + _PREDICT_CHUNK, m))
-            types = data.take((torch.arange(S)[:, None] * m + rows).reshape(-1), S)
-            out[:, a:a + len(rows)] = model.forward(model.flat.views(), types, train=False).numpy()
+        for s in range(S):
+            params = [p[s:s + 1] for p in model.flat.views()]
+            for a in range(0, m, _PREDICT_CHUNK):
+                rows = torch.arange(s * m + a, s * m + min(a + _PREDICT_CHUNK, m))
+                out[s, a:a + len(rows)] = model.forward(
+                    params, data.take(rows, 1), train=False, member=s).numpy()[0]
     return out
 
 
