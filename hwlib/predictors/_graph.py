@@ -303,13 +303,13 @@ def _train(model, X: np.ndarray, yz: np.ndarray, drop_last: bool, weight_decay: 
     """The shared training loop: MSE, Adam, cosine schedule, a fresh batch order per epoch.
 
     With ``cfg.released_code_quirks`` it runs as the released code did: gradients summed over
-    all steps so far (never zeroed), and the last incomplete batch dropped even when it is the
-    only one (fewer samples than a batch: no training step at all).
+    all steps so far (never zeroed), and, where the last incomplete batch is dropped (GCN),
+    dropped even when it is the only one (fewer samples than a batch: no training step at all).
     """
     S, n = yz.shape
     cfg, data, M = model.cfg, model.data(X), len(model.gens)
     quirks = cfg.released_code_quirks
-    batches = batch_slices(n, cfg.batch_size, drop_last or quirks, strict=quirks)
+    batches = batch_slices(n, cfg.batch_size, drop_last, strict=quirks)
     y_rows = torch.from_numpy(yz.reshape(-1).astype(np.float32))
     offsets = (torch.arange(S) * n)[:, None]
     # each parameter a leaf of its own (views of theta): autograd then returns one gradient per

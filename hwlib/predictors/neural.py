@@ -307,9 +307,8 @@ class BONASRegressor(_GraphRegressor):
     accumulate_grad : bool
         True reproduces the released code, which never zeroes the gradients. Default False.
     released_code_quirks : bool
-        True trains as the released code did: gradients never zeroed and the incomplete last
-        batch dropped, also when it is the only one (fewer than ``batch_size`` samples: no
-        training). Default False.
+        True trains as the released code did: gradients never zeroed (as ``accumulate_grad``;
+        its last incomplete batch was kept). Default False.
     random_state : int, RandomState or None
     """
 
