@@ -184,6 +184,175 @@ def test_bonas_released_code_quirks(synthetic):
                                BONASRegressor(**kw).fit(X[:n], y[:n]).predict(X[300:]))
 
 
+def test_fit_predict_seeds_shared_test_set(synthetic):
+    A, y = synthetic
+    X = _features(MLPRegressor, A)
+    X_train, y_train = np.stack([X[:50], X[50:100]]), np.stack([y[:50], y[50:100]])
+    shared = MLPRegressor.fit_predict_seeds(X_train, y_train, X[300:], [0, 1], epochs=5)
+    per_seed = MLPRegressor.fit_predict_seeds(X_train, y_train, np.stack([X[300:]] * 2), [0, 1],
+                                              epochs=5)
+    np.testing.assert_array_equal(shared, per_seed)
+
+
+@pytest.mark.parametrize("bad", [
+    dict(X_train=np.zeros((2, 10, 30)), y_train=np.zeros((2, 9)), X_test=np.zeros((2, 5, 30))),
+    dict(X_train=np.zeros((3, 10, 30)), y_train=np.zeros((3, 10)), X_test=np.zeros((3, 5, 30))),
+    dict(X_train=np.zeros((2, 10, 30)), y_train=np.zeros((2, 10)), X_test=np.zeros((2, 5, 29))),
+    dict(X_train=np.full((2, 10, 30), np.nan), y_train=np.zeros((2, 10)),
+         X_test=np.zeros((2, 5, 30))),
+])
+def test_fit_predict_seeds_rejects_bad_shapes(bad):
+    with pytest.raises(InputError):
+        MLPRegressor.fit_predict_seeds(seeds=[0, 1], epochs=1, **bad)
+
+
+def test_fit_predict_seeds_rejects_a_random_state():
+    X = np.zeros((2, 10, 30))
+    with pytest.raises(InputError, match="seeds"):
+        MLPRegressor.fit_predict_seeds(X, np.zeros((2, 10)), X, [0, 1], random_state=0)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "hardswish"])
+def test_mlp_backprop_matches_autograd(activation):
+    """The hand-written backward pass gives autograd's gradient of L1 + 0.2 L1(output weights)."""
+    gens = make_generators([0, 1])
+    model = StackedMLP.initialise([7, 5, 4, 1], gens, activation)
+    g = torch.Generator().manual_seed(0)
+    xb = torch.cat([torch.randn(2, 6, 7, generator=g), torch.ones(2, 6, 1)], dim=2)
+    y = torch.randn(2, 6, generator=g)
+    out = model.forward(xb)
+    dout = torch.zeros_like(out)
+    dout[..., 0] = torch.sign(out[..., 0] - y) / 6
+    model.backward(xb, dout, 0.2)
+
+    theta = model.theta.clone().requires_grad_()
+    W = [t.view(w.shape) for t, w in zip(theta[:sum(w.numel() for w in model.W)].split(
+        [w.numel() for w in model.W]), model.W)]
+    act = {"relu": torch.relu, "tanh": torch.tanh,
+           "hardswish": torch.nn.functional.hardswish}[activation]
+    h = xb[..., :-1]
+    for w in W[:-1]:
+        h = act(h @ w[:, :-1] + w[:, -1:])
+    pred = (h @ W[-1][:, :-1] + W[-1][:, -1:])[..., 0]
+    loss = (pred - y).abs().mean(1).sum() + 0.2 * W[-1][:, :-1, 0].abs().sum()
+    loss.backward()
+    torch.testing.assert_close(model.grad, theta.grad, rtol=1e-5, atol=1e-6)
+
+
+def test_gcn_backward_is_autograds(synthetic):
+    """The GCN's hand-written gradients equal autograd's, bit for bit (with dropout)."""
+    from hwlib.predictors._graph import GCNConfig, StackedGCN, _mse_grad
+    A, y = synthetic
+    X = encode(A[:40], "graph", "nb201")
+    cfg = GCNConfig(hidden=24, linear_hidden=12, dropout=0.2)
+    manual, auto = (StackedGCN((8, 7), cfg, make_generators([3, 4])) for _ in range(2))
+    data = manual.data(np.stack([X, X[::-1]]))
+    auto.data(np.stack([X, X[::-1]]))
+    types, target = data.take(torch.arange(0, 14), 2), torch.randn(2, 7)
+    grads = [torch.zeros_like(p) for p in manual.flat.views()]
+    tape = []
+    out = manual.forward(manual.flat.views(), types, train=True, tape=tape)
+    manual.backward(manual.flat.views(), grads, tape, _mse_grad(out, target))
+    params = [p.requires_grad_() for p in auto.flat.views()]
+    loss = ((auto.forward(params, types, train=True) - target) ** 2).mean(1).sum()
+    for g, a in zip(grads, torch.autograd.grad(loss, params)):
+        np.testing.assert_array_equal(g, a)
+
+
+def test_bananas_is_an_ensemble_of_large_mlps(synthetic):
+    """Member 0 of BANANAS seeded s is the large MLP seeded s; it predicts the members' mean."""
+    A, y = synthetic
+    X = encode(A, "path", "nb201")
+    kw = dict(num_layers=2, layer_width=8, epochs=5, random_state=4)
+    mlp = LargeMLPRegressor(**kw).fit(X[:80], y[:80])
+    np.testing.assert_array_equal(BANANASRegressor(n_members=1, **kw).fit(X[:80], y[:80])
+                                  .predict(X[300:]), mlp.predict(X[300:]))
+    pair = BANANASRegressor(n_members=2, **kw).fit(X[:80], y[:80])
+    members = pair.model_.predict(_with_ones(X[None, 300:]).expand(2, -1, -1)).numpy()
+    np.testing.assert_allclose(members[0] * pair.y_std_[0] + pair.y_mean_[0], mlp.predict(X[300:]),
+                               rtol=1e-6)
+    np.testing.assert_allclose(pair.predict(X[300:]),
+                               members.mean(0) * pair.y_std_[0] + pair.y_mean_[0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("cls", GRAPH, ids=lambda c: c.__name__)
+def test_graph_models_contract(cls, synthetic):
+    """What sklearn's data checks would cover, on real graph encodings."""
+    A, y = synthetic
+    X, kw = _features(cls, A), SMALL[cls][0]
+    model = cls(random_state=0, **kw)
+    assert model.fit(X[:60], y[:60]) is model
+    assert model.n_features_in_ == X.shape[1]
+    pred = model.predict(X[300:])
+    assert pred.shape == (100,) and np.isfinite(pred).all()
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(model)).predict(X[300:]), pred)
+    perm = np.random.default_rng(0).permutation(100)
+    np.testing.assert_allclose(model.predict(X[300:][perm]), pred[perm], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(model.predict(X[300:350]), pred[:50], rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(clone(model).fit(X[:60], y[:60]).predict(X[300:]), pred)
+    with pytest.raises(InputError, match="graph encoding"):
+        cls(**kw).fit(X[:60, :-1], y[:60])
+    with pytest.raises(ValueError, match="features"):
+        model.predict(X[300:, :-1])
+    with pytest.raises(ValueError):
+        cls(**kw).fit(np.where(np.eye(len(X[:60]), X.shape[1]) > 0, np.nan, X[:60]), y[:60])
+
+
+@pytest.mark.parametrize("cls", GRAPH, ids=lambda c: c.__name__)
+def test_graph_models_need_a_cell_space(cls):
+    with pytest.raises(InputError, match="cell search space"):
+        cls(search_space="transnas_macro").fit(np.zeros((5, 128)), np.arange(5.0))
+
+
+def test_graph_models_run_on_the_micro_space(cells):
+    A = cells[cells.max(1) < 4][:60]
+    y = A.sum(1).astype(float)
+    X = encode(A, "graph", "transnas_micro")
+    model = make_regressor("bonas", "transnas_micro", random_state=0, epochs=2, hidden=8)
+    assert model.search_space == "transnas_micro"
+    assert model.fit(X, y).predict(X).shape == (60,)
+
+
+def test_graph_models_reject_differing_adjacency(synthetic):
+    A, y = synthetic
+    X = encode(A[:20], "graph", "nb201")
+    X[0, 1] = 1.0 - X[0, 1]
+    with pytest.raises(InputError, match="adjacency"):
+        GCNRegressor(epochs=1).fit(X, y[:20])
+
+
+@pytest.mark.parametrize("params", [dict(activation="sigmoid"), dict(num_layers=0),
+                                    dict(lr=0.0), dict(epochs=0)])
+def test_bad_parameters_raise_input_error(params, synthetic):
+    A, y = synthetic
+    with pytest.raises(InputError):
+        MLPRegressor(**params).fit(encode(A[:10], "onehot", "nb201"), y[:10])
+
+
+@pytest.mark.parametrize("cls", [MLPRegressor, LargeMLPRegressor, BANANASRegressor,
+                                 GCNRegressor, BONASRegressor], ids=lambda c: c.__name__)
+def test_hpo_space_candidates_are_valid(cls, synthetic):
+    """Every drawn candidate sets valid parameters and fits (on tiny settings)."""
+    A, y = synthetic
+    X = _features(cls, A)
+    space = hpo_space(cls)
+    assert space and set(space) <= set(cls().get_params())
+    for params in ParameterSampler(space, n_iter=3, random_state=0):
+        model = cls(random_state=0, **{**SMALL[cls][0], **params, "epochs": 1})
+        if "num_layers" in params:
+            model.set_params(num_layers=min(params["num_layers"], 3),
+                             layer_width=min(params["layer_width"], 16))
+        assert np.isfinite(model.fit(X[:40], y[:40]).predict(X[300:310])).all()
+
+
+def test_int_log_uniform_range():
+    dist = IntLogUniform(5, 32)
+    draws = dist.rvs(size=2000, random_state=0)
+    assert draws.min() == 5 and draws.max() == 31
+    assert isinstance(dist.rvs(random_state=1), int)
+    assert (draws < 12).mean() > 0.4  # log-uniform: as many draws in [5, 12) as in [12, 32)
+
+
 @pytest.mark.parametrize("n, batch, drop_last, strict, expected", [
     (10, 4, False, False, [4, 4, 2]), (10, 4, True, False, [4, 4]), (3, 7, True, False, [3]),
     (8, 4, True, False, [4, 4]), (3, 7, True, True, []), (10, 4, True, True, [4, 4]),
