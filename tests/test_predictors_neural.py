@@ -25,12 +25,12 @@ from hwlib.predictors._mlp import StackedMLP, _with_ones
 from hwlib.predictors._nao import to_sequence
 from hwlib.predictors._torch import IntLogUniform, batch_slices, make_generators, member_seed
 from hwlib.predictors.neural import (BANANASRegressor, BOHAMIANNRegressor, BONASRegressor,
-                                     GCNRegressor, LargeMLPRegressor, MLPRegressor,
+                                     GCNRegressor, LargeMLPRegressor, SmallMLPRegressor,
                                      NAORegressor)
 
 # small but working settings per class, and the encoding each takes
 SMALL = {
-    MLPRegressor: (dict(epochs=20), "onehot"),
+    SmallMLPRegressor: (dict(epochs=20), "onehot"),
     LargeMLPRegressor: (dict(num_layers=3, layer_width=16, epochs=20), "onehot"),
     BANANASRegressor: (dict(num_layers=3, layer_width=16, epochs=20), "path"),
     BOHAMIANNRegressor: (dict(num_steps=40), "onehot"),
@@ -119,8 +119,8 @@ def test_fit_predict_seeds_equals_single_fits(cls, synthetic):
 @pytest.mark.parametrize("n_train", [5, 13])
 @pytest.mark.parametrize("cls, kw", [
     (BOHAMIANNRegressor, dict(num_steps=30)),
-    (MLPRegressor, dict(epochs=5, activation="tanh", layer_width=20)),
-    (MLPRegressor, dict(epochs=5, activation="hardswish", layer_width=20)),
+    (SmallMLPRegressor, dict(epochs=5, activation="tanh", layer_width=20)),
+    (SmallMLPRegressor, dict(epochs=5, activation="hardswish", layer_width=20)),
     (LargeMLPRegressor, dict(epochs=2, num_layers=2, layer_width=128)),  # predicts in chunks
     (BANANASRegressor, dict(epochs=3, num_layers=2, layer_width=12)),
     (GCNRegressor, dict(hidden=24, linear_hidden=12, epochs=2)),
@@ -186,10 +186,10 @@ def test_bonas_released_code_quirks(synthetic):
 
 def test_fit_predict_seeds_shared_test_set(synthetic):
     A, y = synthetic
-    X = _features(MLPRegressor, A)
+    X = _features(SmallMLPRegressor, A)
     X_train, y_train = np.stack([X[:50], X[50:100]]), np.stack([y[:50], y[50:100]])
-    shared = MLPRegressor.fit_predict_seeds(X_train, y_train, X[300:], [0, 1], epochs=5)
-    per_seed = MLPRegressor.fit_predict_seeds(X_train, y_train, np.stack([X[300:]] * 2), [0, 1],
+    shared = SmallMLPRegressor.fit_predict_seeds(X_train, y_train, X[300:], [0, 1], epochs=5)
+    per_seed = SmallMLPRegressor.fit_predict_seeds(X_train, y_train, np.stack([X[300:]] * 2), [0, 1],
                                               epochs=5)
     np.testing.assert_array_equal(shared, per_seed)
 
@@ -203,13 +203,13 @@ def test_fit_predict_seeds_shared_test_set(synthetic):
 ])
 def test_fit_predict_seeds_rejects_bad_shapes(bad):
     with pytest.raises(InputError):
-        MLPRegressor.fit_predict_seeds(seeds=[0, 1], epochs=1, **bad)
+        SmallMLPRegressor.fit_predict_seeds(seeds=[0, 1], epochs=1, **bad)
 
 
 def test_fit_predict_seeds_rejects_a_random_state():
     X = np.zeros((2, 10, 30))
     with pytest.raises(InputError, match="seeds"):
-        MLPRegressor.fit_predict_seeds(X, np.zeros((2, 10)), X, [0, 1], random_state=0)
+        SmallMLPRegressor.fit_predict_seeds(X, np.zeros((2, 10)), X, [0, 1], random_state=0)
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "hardswish"])
@@ -241,10 +241,10 @@ def test_mlp_backprop_matches_autograd(activation):
 
 def test_gcn_backward_is_autograds(synthetic):
     """The GCN's hand-written gradients equal autograd's, bit for bit (with dropout)."""
-    from hwlib.predictors._graph import GCNConfig, StackedGCN, _mse_grad
+    from hwlib.predictors._graph import StackedGCN, _mse_grad
     A, y = synthetic
     X = encode(A[:40], "graph", "nb201")
-    cfg = GCNConfig(hidden=24, linear_hidden=12, dropout=0.2)
+    cfg = GCNRegressor(hidden=24, linear_hidden=12, dropout=0.2)._config()
     manual, auto = (StackedGCN((8, 7), cfg, make_generators([3, 4])) for _ in range(2))
     data = manual.data(np.stack([X, X[::-1]]))
     auto.data(np.stack([X, X[::-1]]))
@@ -326,10 +326,10 @@ def test_graph_models_reject_differing_adjacency(synthetic):
 def test_bad_parameters_raise_input_error(params, synthetic):
     A, y = synthetic
     with pytest.raises(InputError):
-        MLPRegressor(**params).fit(encode(A[:10], "onehot", "nb201"), y[:10])
+        SmallMLPRegressor(**params).fit(encode(A[:10], "onehot", "nb201"), y[:10])
 
 
-@pytest.mark.parametrize("cls", [MLPRegressor, LargeMLPRegressor, BANANASRegressor,
+@pytest.mark.parametrize("cls", [SmallMLPRegressor, LargeMLPRegressor, BANANASRegressor,
                                  GCNRegressor, BONASRegressor], ids=lambda c: c.__name__)
 def test_hpo_space_candidates_are_valid(cls, synthetic):
     """Every drawn candidate sets valid parameters and fits (on tiny settings)."""
@@ -390,7 +390,7 @@ def test_nao_sequence_encodes_connections_and_types():
 def test_predictions_are_in_target_units(synthetic):
     A, y = synthetic
     X = encode(A, "onehot", "nb201")
-    model = MLPRegressor(random_state=0, epochs=30).fit(X[:200], 1000 + 50 * y[:200])
+    model = SmallMLPRegressor(random_state=0, epochs=30).fit(X[:200], 1000 + 50 * y[:200])
     pred = model.predict(X[300:])
     assert abs(pred.mean() - (1000 + 50 * y[300:].mean())) < 50
 

@@ -82,7 +82,7 @@ REGISTRY: dict[str, PredictorSpec] = {s.name: s for s in [
     PredictorSpec("bananas", "BANANAS", f"{_N}:BANANASRegressor", "path", CELL_SPACES, tuned=True),
     PredictorSpec("bonas", "BONAS", f"{_N}:BONASRegressor", "graph", CELL_SPACES, tuned=True),
     PredictorSpec("gcn", "GCN", f"{_N}:GCNRegressor", "graph", CELL_SPACES, tuned=True),
-    PredictorSpec("mlp_small", "MLP (small)", f"{_N}:MLPRegressor", "onehot", tuned=True),
+    PredictorSpec("mlp_small", "MLP (small)", f"{_N}:SmallMLPRegressor", "onehot", tuned=True),
     PredictorSpec("mlp_large", "MLP (large)", f"{_N}:LargeMLPRegressor", "onehot", tuned=True),
     PredictorSpec("nao", "NAO", f"{_N}:NAORegressor", "graph", CELL_SPACES),
     PredictorSpec("lut", "Lookup Table", f"{_L}:LookupTable", "onehot"),

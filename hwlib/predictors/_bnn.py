@@ -31,15 +31,15 @@ _EPS = 1e-16  # pybnn's AdaptiveSGHMC epsilon
 
 @dataclass(frozen=True)
 class SGHMCConfig:
-    """Settings of one BOHAMIANN fit."""
+    """Settings of one BOHAMIANN fit; the defaults live in its regressor (:mod:`hwlib.predictors.neural`)."""
 
-    num_steps: int = 100
-    num_burn_in_steps: int = 10
-    keep_every: int = 5
-    lr: float = 1e-2
-    mdecay: float = 0.05
-    batch_size: int = 20
-    hidden: int = 50
+    num_steps: int
+    num_burn_in_steps: int
+    keep_every: int
+    lr: float
+    mdecay: float
+    batch_size: int
+    hidden: int
 
 
 class StackedBNN:

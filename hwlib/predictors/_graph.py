@@ -48,29 +48,29 @@ _BN_EPS, _BN_MOMENTUM = 1e-5, 0.1
 
 @dataclass(frozen=True)
 class GCNConfig:
-    """Settings of one GCN fit (defaults: Wen et al. as in the released code)."""
+    """Settings of one GCN fit; the defaults live in its regressor (:mod:`hwlib.predictors.neural`)."""
 
-    hidden: int = 144
-    linear_hidden: int = 128
-    dropout: float = 0.1
-    batch_size: int = 7
-    lr: float = 1e-4
-    weight_decay: float = 3e-4
-    epochs: int = 300
-    accumulate_grad: bool = False
-    released_code_quirks: bool = False
+    hidden: int
+    linear_hidden: int
+    dropout: float
+    batch_size: int
+    lr: float
+    weight_decay: float
+    epochs: int
+    accumulate_grad: bool
+    released_code_quirks: bool
 
 
 @dataclass(frozen=True)
 class BONASConfig:
-    """Settings of one BONAS fit."""
+    """Settings of one BONAS fit; the defaults live in its regressor (:mod:`hwlib.predictors.neural`)."""
 
-    hidden: int = 64
-    batch_size: int = 128
-    lr: float = 1e-4
-    epochs: int = 100
-    accumulate_grad: bool = False
-    released_code_quirks: bool = False
+    hidden: int
+    batch_size: int
+    lr: float
+    epochs: int
+    accumulate_grad: bool
+    released_code_quirks: bool
 
 
 def split_graph(X: np.ndarray, graph: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:

@@ -39,15 +39,15 @@ _PREDICT_ELEMENTS = 1 << 16  # activations per member held per forward pass when
 
 @dataclass(frozen=True)
 class MLPConfig:
-    """Hyperparameters of one MLP fit (names as in the released code)."""
+    """Hyperparameters of one MLP fit (names as in the released code; defaults: the regressors)."""
 
-    num_layers: int = 20
-    layer_width: int = 20
-    activation: str = "relu"
-    lr: float = 1e-3
-    batch_size: int = 32
-    epochs: int = 500
-    regularization: float = 0.2
+    num_layers: int
+    layer_width: int
+    activation: str
+    lr: float
+    batch_size: int
+    epochs: int
+    regularization: float
 
 
 def _activate(name: str, z: torch.Tensor, out: torch.Tensor) -> None:

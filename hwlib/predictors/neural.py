@@ -23,9 +23,9 @@ Where this differs from the released code (each documented at its class):
   values (see :class:`~hwlib.predictors._graph.StackedBONAS`);
 - NAO predicts from its encoder alone (the released code also ran the decoder, unused).
 
->>> from hwlib.predictors.neural import MLPRegressor
->>> model = MLPRegressor(epochs=5, random_state=0).fit(X, y)                 # doctest: +SKIP
->>> MLPRegressor.fit_predict_seeds(X_train, y_train, X_test, seeds=range(50))  # doctest: +SKIP
+>>> from hwlib.predictors.neural import SmallMLPRegressor
+>>> model = SmallMLPRegressor(epochs=5, random_state=0).fit(X, y)                 # doctest: +SKIP
+>>> SmallMLPRegressor.fit_predict_seeds(X_train, y_train, X_test, seeds=range(50))  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from ._mlp import ACTIVATIONS, MLPConfig, predict_mlps, train_mlps
 from ._nao import NAOConfig, predict_naos, train_naos
 from ._torch import IntLogUniform, TorchRegressor
 
-__all__ = ["MLPRegressor", "LargeMLPRegressor", "BANANASRegressor", "BOHAMIANNRegressor",
+__all__ = ["SmallMLPRegressor", "LargeMLPRegressor", "BANANASRegressor", "BOHAMIANNRegressor",
            "GCNRegressor", "BONASRegressor", "NAORegressor"]
 
 _LRS = [0.1, 0.01, 0.005, 0.001, 0.0001]
@@ -55,7 +55,7 @@ def _positive(**values) -> None:
             raise InputError(f"{name} must be > 0, got {value!r}")
 
 
-class MLPRegressor(TorchRegressor):
+class SmallMLPRegressor(TorchRegressor):
     """Small MLP (paper: "MLP (small)"): 3 hidden layers x 32 units, otherwise as the large one.
 
     Parameters
@@ -114,11 +114,11 @@ class MLPRegressor(TorchRegressor):
         return predict_mlps(model, X, members=self._members)
 
 
-class LargeMLPRegressor(MLPRegressor):
+class LargeMLPRegressor(SmallMLPRegressor):
     """Large MLP (paper: "MLP (large)"): 20 hidden layers x 20 units, ReLU, Adam lr 1e-3,
     batch 32, 500 epochs, L1 loss + 0.2 x L1 norm of the output weights.
 
-    Parameters as :class:`MLPRegressor`.
+    Parameters as :class:`SmallMLPRegressor`.
     """
 
     hpo_space = {"num_layers": list(range(5, 25)), "layer_width": list(range(5, 25)), "lr": _LRS}
