@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-__all__ = ["stand_ins", "ranking_agreement", "curves", "curve_table", "lut_means", "lut_crossing", "size_reaching", "Claim", "CLAIMS",
+__all__ = ["stand_ins", "ranking_agreement", "released_code_effect", "curves", "curve_table", "lut_means", "lut_crossing", "size_reaching", "Claim", "CLAIMS",
            "check_claims", "fit_time_table", "cpu_hours"]
 
 BENCHMARK_TITLES = {"hwnas": "HW-NAS-Bench", "transnas": "TransNAS-Bench-101"}
@@ -287,6 +287,34 @@ def ranking_agreement(curve: pd.DataFrame, other: pd.DataFrame) -> dict[str, flo
             for _, g in merged.groupby(["benchmark", "train_size"]) if len(g) > 2]
     return {"rank_tau": float(np.nanmean(taus)) if taus else float("nan"),
             "higher": float((merged["mean_other"] > merged["mean"]).mean()) if len(merged) else float("nan")}
+
+
+def released_code_effect(datasets: list[str], sizes, seeds, store=None, compute: bool = True) -> pd.DataFrame:
+    """GCN and BONAS trained as the protocol says against as the released code did.
+
+    The released code never reset its gradients (GCN and BONAS) and dropped the last incomplete
+    batch (GCN, batch size 7: no training at all below 7 samples); here both train as the
+    protocol says. This runs both ways (``released_code_quirks``) on the same splits.
+
+    Returns
+    -------
+    DataFrame
+        One row per (predictor, nominal size): ``protocol`` and ``released`` mean Kendall tau
+        (over seeds, then datasets), and ``difference`` (protocol - released).
+    """
+    from .experiments import run_study
+
+    frames = []
+    for quirks in (False, True):
+        params = {p: {"released_code_quirks": True} if quirks else {} for p in ("gcn", "bonas")}
+        runs = run_study(datasets, ["gcn", "bonas"], sizes, seeds, params=params, store=store,
+                         progress=False, compute=compute)
+        frames.append(runs.assign(variant="released" if quirks else "protocol"))
+    runs = pd.concat(frames)
+    table = (runs.groupby(["variant", "predictor", "nominal_train_size", "dataset"])["kendalltau"].mean()
+             .groupby(level=[0, 1, 2]).mean().unstack("variant"))
+    table["difference"] = table["protocol"] - table["released"]
+    return table.rename_axis(index=["predictor", "train_size"])
 
 
 def fit_time_table(results: pd.DataFrame) -> pd.DataFrame:

@@ -43,6 +43,8 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any]]] = {
         "heavy_max_size": (55, 3036),
         "hpo_budget": (None, None),              # seconds of HPO per fit for tuned predictors
         "compute": (True, False),                # compute missing cells (full: render the committed)
+        "quirk_seeds": (1, 10),                  # GCN/BONAS trained as the released code did
+        "quirk_sizes": ((5, 11), (5, 11, 25, 55)),
     },
     "lookup_tables": {
         "seeds": (5, 50),                        # seeds of Linear Regression in Table 1

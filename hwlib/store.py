@@ -33,9 +33,10 @@ import math
 import os
 import platform
 import subprocess
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -159,13 +160,13 @@ class Store:
         if any("key" not in r for r in records):
             raise ValueError("every record needs a 'key'")
         path = self._csv(self.root, table)
-        old = self._read_csv(path, table)
         new = pd.DataFrame([{k: _encode(v) for k, v in r.items()} for r in records])
-        frame = pd.concat([old[~old["key"].isin(new["key"])] if not old.empty else old, new],
-                          ignore_index=True)
-        frame = frame[["key"] + sorted(c for c in frame if c != "key")]
-        frame = frame.sort_values([c for c in sort_by if c in frame] + ["key"], kind="stable")
-        atomic_write(path, frame.to_csv(index=False, lineterminator="\n", float_format=None))
+        with _locked(self.root):            # another process may add to the same table meanwhile
+            old = self._read_csv(path, table)
+            frame = pd.concat([old[~old["key"].isin(new["key"])], new], ignore_index=True) if not old.empty else new
+            frame = frame[["key"] + sorted(c for c in frame if c != "key")]
+            frame = frame.sort_values([c for c in sort_by if c in frame] + ["key"], kind="stable")
+            atomic_write(path, frame.to_csv(index=False, lineterminator="\n", float_format=None))
         self._tables.pop((path, table), None)
         return path
 
@@ -215,12 +216,13 @@ class Store:
         stable = {k: v for k, v in info.items() if k not in ("date", "first_used", "last_used")}
         run = hashlib.sha256(json.dumps(stable, sort_keys=True).encode()).hexdigest()[:12]
         path = self.root / "provenance.json"
-        runs = json.loads(path.read_text()) if path.is_file() else {}
-        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        entry = runs.get(run, {**stable, "first_used": now})
-        entry["last_used"] = now
-        runs[run] = entry
-        atomic_write_json(path, runs)
+        with _locked(self.root):
+            runs = json.loads(path.read_text()) if path.is_file() else {}
+            now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            entry = runs.get(run, {**stable, "first_used": now})
+            entry["last_used"] = now
+            runs[run] = entry
+            atomic_write_json(path, runs)
         return run
 
     def provenance(self) -> dict[str, dict]:
@@ -231,6 +233,28 @@ class Store:
             if path.is_file():
                 out.update(json.loads(path.read_text()))
         return out
+
+
+@contextmanager
+def _locked(root: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``root`` (its ``.lock`` file) while a file of it is rewritten.
+
+    Two processes adding records to one table (the study runner and a chapter, say) would
+    otherwise each rewrite it without the other's rows. Where ``fcntl`` is missing (Windows),
+    writes are not locked.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with open(root / ".lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _check_table(table: str) -> str:

@@ -31,10 +31,10 @@ from .errors import InputError
 from .experiments import (SORT_COLUMNS, _json_safe, plan_groups, predictor_key, predictor_table,
                           run_cells)
 from .metrics import METRIC_NAMES
-from .profiles import settings
+from .profiles import check_profile, settings
 from .store import Store
 
-__all__ = ["Group", "results", "agreement", "study_datasets", "study_predictors", "grid", "plan", "run", "verify",
+__all__ = ["Group", "results", "study_store", "agreement", "study_datasets", "study_predictors", "grid", "plan", "run", "verify",
            "parse_duration", "estimate_seconds", "FIT_TIME_PRIOR"]
 
 log = logging.getLogger(__name__)
@@ -141,8 +141,7 @@ def results(profile: str = "quick", store: Store | None = None, progress: bool =
     ----------
     profile : str
     store : Store, optional
-        Default: :func:`hwlib.store.default_store` (the committed results are read in the full
-        profile only).
+        Default: :func:`study_store`.
     **overrides
         Settings of chapter ``predictors`` (:data:`hwlib.profiles.SETTINGS`).
 
@@ -154,11 +153,9 @@ def results(profile: str = "quick", store: Store | None = None, progress: bool =
     from .data import hard_datasets
     from .experiments import run_study
     from .protocol import nominal_train_sizes
-    from .store import default_store
 
     cfg = settings("predictors", profile, **overrides)
-    if store is None:
-        store = default_store(committed=profile != "quick") if cfg.compute else _results_store()
+    store = store or study_store(profile, cfg.compute)
     predictors = list(cfg.predictors or study_predictors())
     limits = {p: (range(cfg.heavy_seeds), cfg.heavy_max_size) for p in cfg.heavy}
     frames = []
@@ -168,6 +165,20 @@ def results(profile: str = "quick", store: Store | None = None, progress: bool =
                           store=store, progress=progress, limits=limits, compute=cfg.compute)
         frames.append(frame.assign(benchmark=bench))
     return pd.concat(frames, ignore_index=True)
+
+
+def study_store(profile: str, compute: bool) -> Store:
+    """Where a chapter of ``profile`` reads (and, with ``compute``, writes) study records.
+
+    quick: the cache alone (computed anew); full: the committed results alone, or, when computing,
+    the cache over the committed results.
+    """
+    from .store import default_store
+
+    check_profile(profile)
+    if not compute:
+        return _results_store()
+    return default_store(committed=profile != "quick")
 
 
 def agreement(computed: pd.DataFrame, store: Store | None = None) -> dict[str, Any]:

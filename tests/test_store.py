@@ -92,3 +92,21 @@ def test_provenance_is_one_entry_per_code_version(tmp_path):
     assert store.register_run({**info, "date": "later"}) == first
     assert store.register_run({**info, "commit": "def"}) != first
     assert set(store.provenance()) == {first, store.register_run({**info, "commit": "def"})}
+
+
+def _put_many(root, start):
+    store = Store(root)
+    for i in range(start, start + 15):
+        store.put("shared", [{"key": f"k{i:03d}", "v": float(i)}])
+
+
+def test_two_processes_writing_one_table_lose_no_record(tmp_path):
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    workers = [ctx.Process(target=_put_many, args=(tmp_path, start)) for start in (0, 100)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(60)
+    assert len(Store(tmp_path).records("shared")) == 30
