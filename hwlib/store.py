@@ -33,6 +33,7 @@ import math
 import os
 import platform
 import subprocess
+import warnings
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -163,7 +164,7 @@ class Store:
         new = pd.DataFrame([{k: _encode(v) for k, v in r.items()} for r in records])
         with _locked(self.root):            # another process may add to the same table meanwhile
             old = self._read_csv(path, table)
-            frame = pd.concat([old[~old["key"].isin(new["key"])], new], ignore_index=True) if not old.empty else new
+            frame = _concat(old[~old["key"].isin(new["key"])], new) if not old.empty else new
             frame = frame[["key"] + sorted(c for c in frame if c != "key")]
             frame = frame.sort_values([c for c in sort_by if c in frame] + ["key"], kind="stable")
             atomic_write(path, frame.to_csv(index=False, lineterminator="\n", float_format=None))
@@ -233,6 +234,13 @@ class Store:
             if path.is_file():
                 out.update(json.loads(path.read_text()))
         return out
+
+
+def _concat(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """``old`` rows then ``new`` rows; a column empty in one part keeps the other's values and type."""
+    with warnings.catch_warnings():     # pandas warns that it may one day type all-empty columns otherwise
+        warnings.simplefilter("ignore", FutureWarning)
+        return pd.concat([old, new], ignore_index=True)
 
 
 @contextmanager
