@@ -25,7 +25,9 @@
 # generated. The `quick` profile runs 20 trials per cell, the `full` profile the paper's 1000.
 
 # %% tags=["parameters"]
-profile = "quick"          # "quick" (CI, minutes) or "full" (the paper's 1000 trials)
+import os
+
+profile = os.environ.get("HWLIB_PROFILE", "full")  # "quick" (CI, minutes) or "full" (the paper's 1000 trials)
 trials = None              # trials per (dataset, n); None: 20 (quick) or 1000 (full)
 sizes = [100, 500, 1000, 2000, 5000, 15625]
 seed = 0
