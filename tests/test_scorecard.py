@@ -52,6 +52,15 @@ def test_table1_names_fewer_seeds_only_where_it_applies():
     assert lr_fpga["verdict"] == "differs" and lr_fpga["reason"] == "fewer seeds (5 of 50)"
 
 
+def test_a_moved_lookup_table_base_is_named_as_the_reason():
+    frame = _table1_frame(lut_shift=0.2)
+    frame["lut_base_reason"] = ["neighbours missing: nearest complete base"] + [scorecard.PROTOCOL_BASE] * 5
+    rows = pd.DataFrame(scorecard.table1_rows(frame, seeds=50))
+    lut = rows[rows["quantity"].str.startswith("lookup")].set_index("quantity")["reason"]
+    assert lut["lookup table tau, fpga latency"].startswith("another base for the lookup table")
+    assert lut["lookup table tau, tesla_v100 latency"] == "not explained"
+
+
 def test_stand_in_data_is_named_as_the_reason(monkeypatch):
     monkeypatch.setattr(scorecard, "_stand_in", lambda b: "stand-in data (x)" if b == "transnas" else None)
     rows = pd.DataFrame(scorecard.lut_mean_rows(pd.Series({"hwnas": 0.9, "transnas": 0.1})))
