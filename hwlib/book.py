@@ -131,7 +131,7 @@ def _results_summary() -> str:
 
     folder = results_dir()
     if not folder.is_dir():
-        return f"no committed results found (`{folder}`), so everything is computed now"
+        return f"no committed results (`{folder}` does not exist)"
     store = Store(folder)
     runs = store.provenance()
     last = max((r.get("last_used", "") for r in runs.values()), default="")
@@ -153,10 +153,12 @@ def build_note(profile: str) -> str:
     from .profiles import check_profile
 
     check_profile(profile)
-    how = ("computes its quick subset anew (reading committed results where the same cells exist)"
-           if profile == "quick" else "renders from " + _results_summary() +
-           "; it computes only what they lack")
-    note = f"*This chapter was built with the **{profile}** profile: it {how}.*"
+    if profile == "quick":
+        note = ("*This chapter was built with the **quick** profile: CI's smaller settings, computed when the "
+                f"book was built. At hand: {_results_summary()}.*")
+    else:
+        note = (f"*This chapter was built with the **{profile}** profile: the paper's settings, rendered from "
+                f"{_results_summary()}; only what they lack is computed.*")
     display(Markdown(note))
     return note
 
@@ -179,6 +181,18 @@ def _config_inited(app, config) -> None:
             "pages load it from its CDN")
 
 
+def _outdated(app, env, added, changed, removed) -> list[str]:
+    """Pages to read again besides those whose source changed: every page when the build key
+    (profile, library, committed results) differs from the last build's; the root page (it pastes
+    the scorecard's numbers) whenever a chapter is read again."""
+    key = build_key()
+    previous, env.hwlib_build_key = getattr(env, "hwlib_build_key", None), key
+    if previous != key:
+        return sorted(env.found_docs)
+    chapters = {d for d in set(added) | set(changed) if d.startswith("chapters/")}
+    return [app.config.root_doc] if chapters else []
+
+
 def _build_finished(app, exception) -> None:
     if exception is None and app.builder.name == "html":
         missing = missing_pages(Path(app.outdir), Path(app.srcdir).parent)
@@ -190,8 +204,10 @@ def _build_finished(app, exception) -> None:
 
 def setup(app) -> dict[str, Any]:
     """Sphinx extension (``_config.yml``: ``sphinx: extra_extensions``): a toc page that is missing
-    fails the build; MathJax is served from the book itself when installed."""
+    fails the build; a changed build key re-executes the chapters; MathJax is served from the book
+    itself when installed."""
     app.connect("config-inited", _config_inited)
+    app.connect("env-get-outdated", _outdated)
     app.connect("build-finished", _build_finished)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
