@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["PAPER_LUT_MEANS", "TOLERANCE", "verdict", "table1_rows", "lut_mean_rows", "claim_rows",
-           "simulation_rows", "scorecard", "summary", "plot_scorecard", "COLUMNS"]
+           "simulation_rows", "scorecard", "formatted", "summary", "plot_scorecard", "COLUMNS"]
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +138,7 @@ def claim_rows(claims: pd.DataFrame, results: pd.DataFrame) -> list[dict]:
         common.append(f"the committed study holds {len(present)} of {len(known)} predictors so far")
     if seeds < PAPER_SEEDS:
         common.append(f"fewer seeds (as few as {seeds} of {PAPER_SEEDS} in some cells)")
+    note = f"checked on the {len(present)} of {len(known)} predictors committed so far" if common else ""
     rows = []
     for c in claims.itertuples(index=False):
         stand = [s for s in map(_stand_in, _claim_benchmarks(c.claim)) if s]
@@ -145,7 +146,7 @@ def claim_rows(claims: pd.DataFrame, results: pd.DataFrame) -> list[dict]:
         rows.append({"section": "Predictors", "where": c.where, "quantity": c.claim, "paper": c.paper,
                      "ours": c.ours, "difference": np.nan, "verdict": c.verdict,
                      "reason": "" if c.verdict == "reproduced" else "; ".join(why) or "not explained",
-                     "note": ""})
+                     "note": note if c.verdict != "not run" else ""})
     return rows
 
 
@@ -253,6 +254,25 @@ def scorecard(profile: str = "quick", trials: int | None = None, seeds: int | No
     rows = (table1_rows(per_dataset, seeds) + lut_mean_rows(lut_mean) + claim_rows(claims, results)
             + simulation_rows(grids["sorted"], grids["architecture"], live_tables, trials))
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def formatted(card: pd.DataFrame) -> pd.DataFrame:
+    """The scorecard for reading: paper, ours and difference as text (counts whole, the rest to
+    three decimals; a claim's texts as they are), empty where there is no number."""
+    def text(value, whole):
+        if isinstance(value, str):
+            return value
+        if value is None or not np.isfinite(value):
+            return ""
+        return f"{value:+.0f}" if whole == "diff" else f"{value:.0f}" if whole else f"{value:.3f}"
+
+    out = card.copy()
+    whole = out["quantity"].str.startswith("architectures")
+    for col in ("paper", "ours"):
+        out[col] = [text(v, w) for v, w in zip(out[col], whole)]
+    out["difference"] = [text(v, "diff") if w else ("" if not np.isfinite(v) else f"{v:+.3f}")
+                         for v, w in zip(out["difference"].astype(float), whole)]
+    return out
 
 
 def summary(card: pd.DataFrame) -> dict[str, int]:

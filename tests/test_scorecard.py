@@ -81,7 +81,7 @@ def test_claims_say_what_the_committed_study_lacks():
     rows = pd.DataFrame(scorecard.claim_rows(claims, _results(["lr", "ridge"], seeds=3)))
     assert rows["verdict"].tolist() == ["differs", "reproduced", "not run"]
     assert "holds 2 of 17 predictors" in rows.at[0, "reason"] and "3 of 50" in rows.at[0, "reason"]
-    assert rows.at[1, "reason"] == ""
+    assert rows.at[1, "reason"] == "" and rows.at[1, "note"] == "checked on the 2 of 17 predictors committed so far"
     assert rows.at[2, "reason"] == "not yet in the committed results"
 
 
@@ -125,3 +125,13 @@ def test_headline_figure_has_one_panel_per_kind():
     assert [ax.get_title() for ax in fig.axes] == ["Kendall tau", "MRA [%]", "hypervolume"]
     plotted = sum(len(c.get_offsets()) for ax in fig.axes for c in ax.collections if c.get_label()[:1] != "_")
     assert plotted == len(card)
+
+
+def test_formatted_rounds_numbers_and_keeps_claims():
+    card = pd.DataFrame({"quantity": ["a tau", "architectures measured live", "a claim"],
+                         "paper": [0.45, 5000.0, "more than half"], "ours": [0.46161, 5174.36, "3 of 5"],
+                         "difference": [0.01161, 174.36, np.nan]})
+    out = scorecard.formatted(card)
+    assert out["paper"].tolist() == ["0.450", "5000", "more than half"]
+    assert out["ours"].tolist() == ["0.462", "5174", "3 of 5"]
+    assert out["difference"].tolist() == ["+0.012", "+174", ""]
