@@ -174,7 +174,6 @@ def simulation_rows(sorted_grid: pd.DataFrame, arch_grid: pd.DataFrame, live: di
     reasons = [s for s in (_stand_in("hwnas"),) if s]
     if trials < PAPER_TRIALS:
         reasons.append(f"fewer trials ({trials} of {PAPER_TRIALS})")
-    quirk = "the released code paired sorted hardware values with accuracies (protocol QUIRK)"
     ms, ma = _sim_means(sorted_grid), _sim_means(arch_grid)
     rows = []
     for std, paper in PUBLISHED["kendalltau"].items():
@@ -184,7 +183,7 @@ def simulation_rows(sorted_grid: pd.DataFrame, arch_grid: pd.DataFrame, live: di
         for name, paper in (("mra_all", p_all), ("mra_pareto", p_par)):
             rows.append(_row("Simulation", "Sec. 5, Fig. 4 left", f"{name.upper().replace('_', ' ')} [%] at std {std}",
                              paper, ms.at[std, name], "mra", reasons,
-                             note=f"correct pairing: {ma.at[std, name]:.2f} ({quirk})"))
+                             note=f"correct pairing: {ma.at[std, name]:.2f}"))
     for n, paper in PUBLISHED["hv_true"].items():
         def hv(grid):
             return grid[(grid["n"] == n) & (grid["std"] == 0)]["hv_true"].mean()
