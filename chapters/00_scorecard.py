@@ -11,7 +11,8 @@
 # Every number, table and claim of the paper that this book recomputes, in one table: where the
 # paper gives it, the paper's value, ours, the difference, a verdict, and, when ours differs, why.
 # The verdicts and reasons are computed by `hwlib.scorecard` when the book is built: a number is
-# *reproduced* when it lies within a stated tolerance of the paper's; a reason is named only when
+# *reproduced* when $|\text{ours} - \text{paper}| \le t$ for the stated tolerance $t$ of its kind
+# (Kendall tau, MRA, hypervolume, counts); a reason is named only when
 # this build knows it applies (stand-in data, fewer seeds or trials than the paper, a study not yet
 # complete); otherwise the difference is marked *not explained*.
 #
@@ -28,7 +29,7 @@ import os
 profile = os.environ.get("HWLIB_PROFILE", "full")  # "quick" (CI) or "full" (the paper's sizes): hwlib.profiles
 trials = None    # simulation trials per (dataset, n); None: the profile's (20 quick, 1000 full)
 seeds = None     # seeds of Linear Regression in Table 1; None: the profile's (5 quick, 50 full)
-n_jobs = 1       # worker processes of the simulation grid
+n_jobs = 2       # worker processes of the simulation grid
 
 # %%
 import matplotlib.pyplot as plt

@@ -128,6 +128,18 @@ def test_a_bad_profile_stops_a_chapter_at_its_first_cell_with_one_line(tmp_path)
     assert all(not nb.cells[i].get("outputs") for i in code[1:]), "cells after the error ran"
 
 
+@pytest.mark.slow
+def test_papermill_reruns_a_chapter_from_its_source_with_other_parameters(require_data, tmp_path):
+    out = tmp_path / "scorecard.ipynb"
+    run = _papermill(ROOT / "chapters" / "00_scorecard.py", out, "-p", "profile", "quick", "-p", "trials", "3",
+                     "-p", "seeds", "2")
+    assert run.returncode == 0, run.stderr[-3000:]
+    nb = nbformat.read(out, as_version=4)
+    assert not _error_outputs(nb)
+    texts = json.dumps([o for c in nb.cells for o in c.get("outputs", [])])
+    assert "Summary." in texts and "Kendall tau at deviation std 0.2" in texts
+
+
 def test_other_errors_keep_their_traceback_and_fail_the_chapter(tmp_path):
     (tmp_path / "chapters").mkdir()
     (tmp_path / "chapters" / "bad.py").write_text(
@@ -249,7 +261,10 @@ async function check(page) {
   const links = [...new Set([...doc.querySelectorAll('nav.bd-docs-nav a.reference.internal, .toctree-wrapper a')]
                      .map(a => a.href.split('#')[0]))];
   const status = await Promise.all(links.map(l => fetch(l).then(r => r.status).catch(() => 0)));
-  const out = {page, title: doc.title, h1: doc.querySelectorAll('h1').length, images: imgs.length,
+  const mj = frame.contentWindow.MathJax;
+  if (mj && mj.startup && mj.startup.promise) await mj.startup.promise;
+  const out = {page, title: doc.title, math: doc.querySelectorAll('.math').length,
+    typeset: doc.querySelectorAll('mjx-container').length, h1: doc.querySelectorAll('h1').length, images: imgs.length,
     broken: imgs.filter(i => !(i.naturalWidth > 0)).map(i => i.src),
     errors: doc.querySelectorAll('.cell_output .traceback, .output.traceback, .output.error').length,
     toc_links: links.length, bad_links: links.filter((l, k) => status[k] !== 200),
@@ -308,7 +323,10 @@ def test_rendered_book_in_a_real_browser(fresh_clone_book, tmp_path):
         assert not r["broken"], f"{r['page']}: images that did not load: {r['broken']}"
         assert r["errors"] == 0, f"{r['page']} shows an error output"
         assert r["toc_links"] >= len(pages) - 1 and not r["bad_links"], f"{r['page']}: {r['bad_links']}"
-        if local_mathjax and r["mathjax"]:
-            assert all(s.startswith(base) for s in r["mathjax"]), f"{r['page']} loads MathJax from {r['mathjax']}"
+        if local_mathjax and r["math"]:
+            assert r["mathjax"] and all(s.startswith(base) for s in r["mathjax"]), \
+                f"{r['page']} loads MathJax from {r['mathjax']}"
+            assert r["typeset"] >= r["math"], f"{r['page']}: MathJax typeset {r['typeset']} of {r['math']} formulas"
+    assert not local_mathjax or any(r["math"] for r in report), "no page has math: MathJax goes untested"
     chapters = [r for r in report if r["page"].startswith("/chapters/")]
     assert all(r["images"] >= 1 for r in chapters), "a chapter shows no figure"
