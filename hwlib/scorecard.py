@@ -138,7 +138,8 @@ def claim_rows(claims: pd.DataFrame, results: pd.DataFrame) -> list[dict]:
         common.append(f"the committed study holds {len(present)} of {len(known)} predictors so far")
     if seeds < PAPER_SEEDS:
         common.append(f"fewer seeds (as few as {seeds} of {PAPER_SEEDS} in some cells)")
-    note = f"checked on the {len(present)} of {len(known)} predictors committed so far" if common else ""
+    note = f"checked on the {len(present)} of {len(known)} predictors committed so far" \
+        if len(present) < len(known) else ""
     rows = []
     for c in claims.itertuples(index=False):
         stand = [s for s in map(_stand_in, _claim_benchmarks(c.claim)) if s]
