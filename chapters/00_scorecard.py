@@ -80,8 +80,8 @@ display(Markdown(
 
 # %% tags=["hide-input"]
 numbers = card[(card["section"] != "Predictors") | card["quantity"].str.startswith("lookup table mean")]
-scorecard.formatted(numbers)[["where", "quantity", "paper", "ours", "difference", "verdict", "reason",
-                              "note"]].style.hide(axis="index")
+scorecard.styled(scorecard.formatted(numbers)[["where", "quantity", "paper", "ours", "difference", "verdict",
+                                                "reason", "note"]])
 
 # %% [markdown]
 # ## The claims about predictors
@@ -91,8 +91,8 @@ scorecard.formatted(numbers)[["where", "quantity", "paper", "ours", "difference"
 
 # %% tags=["hide-input"]
 claims = card[(card["section"] == "Predictors") & ~card["quantity"].str.startswith("lookup table mean")]
-claims[["where", "quantity", "paper", "ours", "verdict", "reason", "note"]].rename(
-    columns={"quantity": "claim"}).style.hide(axis="index")
+scorecard.styled(claims[["where", "quantity", "paper", "ours", "verdict", "reason", "note"]].rename(
+    columns={"quantity": "claim"}))
 
 # %% tags=["hide-input"]
 why = card.loc[card["verdict"] != "reproduced", "reason"].str.split("; ").explode()

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["PAPER_LUT_MEANS", "TOLERANCE", "verdict", "table1_rows", "lut_mean_rows", "claim_rows",
-           "simulation_rows", "scorecard", "formatted", "summary", "plot_scorecard", "COLUMNS"]
+           "simulation_rows", "scorecard", "formatted", "styled", "summary", "plot_scorecard", "COLUMNS"]
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +96,7 @@ def table1_rows(per_dataset: pd.DataFrame, seeds: int) -> list[dict]:
         stand = [stand] if stand else []
         cell = f"{r.device} {r.metric}"
         note = r.datasets[0] if len(r.datasets) == 1 else f"mean of {len(r.datasets)}: {', '.join(r.datasets)}"
-        base = ["another base for the lookup table (the data lack neighbours of the protocol's base)"] \
-            if r.moved else []
+        base = ["another lookup-table base (the data lack the protocol base's neighbours)"] if r.moved else []
         rows.append(_row("Table 1", "Table 1", f"lookup table tau, {cell}", r.paper_lut, r.lut, "kendalltau",
                          stand + base, note=note))
         rows.append(_row("Table 1", "Table 1", f"Linear Regression tau (124 samples), {cell}", r.paper_lr, r.lr,
@@ -273,6 +272,15 @@ def formatted(card: pd.DataFrame) -> pd.DataFrame:
     out["difference"] = [text(v, "diff") if w else ("" if not np.isfinite(v) else f"{v:+.3f}")
                          for v, w in zip(out["difference"].astype(float), whole)]
     return out
+
+
+def styled(frame: pd.DataFrame):
+    """A scorecard table for the book: no index, small type, the verdict in colour."""
+    colour = {"reproduced": "color: #1a7f37", "differs": "color: #b35900", "not run": "color: #6e7781"}
+    style = frame.style.hide(axis="index").set_properties(**{"font-size": "0.8em", "vertical-align": "top"})
+    if "verdict" in frame:
+        style = style.map(lambda v: colour.get(v, ""), subset=["verdict"])
+    return style
 
 
 def summary(card: pd.DataFrame) -> dict[str, int]:

@@ -57,7 +57,7 @@ def test_a_moved_lookup_table_base_is_named_as_the_reason():
     frame["lut_base_reason"] = ["neighbours missing: nearest complete base"] + [scorecard.PROTOCOL_BASE] * 5
     rows = pd.DataFrame(scorecard.table1_rows(frame, seeds=50))
     lut = rows[rows["quantity"].str.startswith("lookup")].set_index("quantity")["reason"]
-    assert lut["lookup table tau, fpga latency"].startswith("another base for the lookup table")
+    assert lut["lookup table tau, fpga latency"].startswith("another lookup-table base")
     assert lut["lookup table tau, tesla_v100 latency"] == "not explained"
 
 
@@ -135,3 +135,8 @@ def test_formatted_rounds_numbers_and_keeps_claims():
     assert out["paper"].tolist() == ["0.450", "5000", "more than half"]
     assert out["ours"].tolist() == ["0.462", "5174", "3 of 5"]
     assert out["difference"].tolist() == ["+0.012", "+174", ""]
+
+
+def test_styled_colours_the_verdicts():
+    html = scorecard.styled(pd.DataFrame({"quantity": ["a", "b"], "verdict": ["reproduced", "differs"]})).to_html()
+    assert "#1a7f37" in html and "#b35900" in html
