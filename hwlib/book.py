@@ -215,10 +215,11 @@ def setup(app) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- running
 
 
-def execute_chapter(name: str, profile: str = "quick", root: Path | None = None, out: Path | None = None,
-                    **params) -> Path:
+def execute_chapter(name: str, profile: str = "quick", force: bool = True, root: Path | None = None,
+                    out: Path | None = None, **params) -> Path:
     """Execute one chapter with papermill into ``<root>/_build/chapters/<name>.ipynb`` (a check
-    while writing a chapter; the book build executes chapters itself).
+    while writing a chapter; the book build executes chapters itself). ``force`` is accepted for
+    older callers: the chapter is always executed. ``params`` are further papermill parameters.
 
     Raises
     ------
