@@ -1,4 +1,4 @@
-"""The ``hwlib`` command line: data, datasets, predictor evaluation, lookup tables, simulation.
+"""The ``hwlib`` command line: data, datasets, predictor evaluation, lookup tables, simulation, transfer.
 
 Every subcommand explains itself with ``--help``. Errors a user can cause (an unknown dataset,
 a missing or corrupted file, a bad parameter) end with one line on stderr and exit status 2.
@@ -99,10 +99,18 @@ def _cmd_lut(args: argparse.Namespace) -> None:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> None:
-    from .simulation import summarize
+    from .simulation import simulate_means
 
-    _print(summarize(args.dataset, n=args.n, std=args.std, trials=args.trials,
-                     pairing=args.pairing, seed=args.seed), args.json)
+    _print(simulate_means(args.dataset, n=args.n, std=args.std, trials=args.trials,
+                          pairing=args.pairing, seed=args.seed, reference=args.reference), args.json)
+
+
+def _cmd_transfer(args: argparse.Namespace) -> None:
+    from .transfer import evaluate_transfer
+
+    result = evaluate_transfer(args.target, args.sources, args.method, args.train_size, parse_seeds(args.seeds),
+                               protocol=args.protocol)
+    _print(result, args.json)
 
 
 def _names(text: str | None) -> list[str] | None:
@@ -207,8 +215,29 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--pairing", choices=["architecture", "sorted"], default="architecture",
                    help="pair accuracy and hardware by architecture (default) or as the released code did")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--reference", choices=["subset", "dataset"], default="subset",
+                   help="hypervolume reference: 1.1 x the largest hardware value of each subset (default, the "
+                   "released code) or of the whole dataset (one fixed reference)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser("transfer", help="few-shot prediction for a target device from other devices' measurements",
+                       description="Fit a transfer predictor on --train-size samples of the target device, using "
+                       "the source devices' values of every NB201 cell; report Kendall tau and Spearman (means "
+                       "over seeds). Protocol 'help': samples drawn from all cells, scored on all cells; 'paper': "
+                       "the study's split (625 test cells).")
+    p.add_argument("--target", required=True, help="target dataset, e.g. help-pixel2 or cifar10-raspi4_latency")
+    p.add_argument("--sources", default="help-train",
+                   help="S1,S2,... (dataset names), 'help-train' (HELP's nine meta-training devices, default) or "
+                   "'others' (every other device at hand)")
+    p.add_argument("--method", default=None,
+                   help="proxy, source_ridge, consensus, consensus_ensemble or anchored_ensemble "
+                   "(default: the strongest, consensus_ensemble)")
+    p.add_argument("--train-size", type=int, default=10, help="target samples (default 10)")
+    p.add_argument("--seeds", default="0-9", help="seeds, e.g. 0-9 or 0,3,7 (default 0-9)")
+    p.add_argument("--protocol", choices=["help", "paper"], default="help", help="split protocol (default help)")
+    p.add_argument("--json", action="store_true", help="print one JSON object (means + per-seed runs)")
+    p.set_defaults(func=_cmd_transfer)
 
     study = sub.add_parser("study", help="the predictor study at full scale: plan, run, verify its committed results",
                            description="The grid: every trained predictor on the study's datasets, 11 training "

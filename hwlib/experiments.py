@@ -24,22 +24,16 @@ import pandas as pd
 
 from .errors import InputError
 from .metrics import METRIC_NAMES, evaluate_predictions
-from .protocol import (HWNAS_TRAIN_SIZES, TEST_SIZES, TRANSNAS_TRAIN_SIZES, benchmark_of,
-                       nominal_train_sizes, split, test_set_size)
+from .protocol import nominal_train_sizes, split, test_set_size
 from .store import Store, cell_key
 
-__all__ = ["HWNAS_TRAIN_SIZES", "TRANSNAS_TRAIN_SIZES", "TEST_SIZES", "benchmark_of", "test_size",
-           "train_sizes_for", "split", "evaluate", "run_cells", "run_study", "predictor_key",
+__all__ = ["train_sizes_for", "evaluate", "run_cells", "run_study", "predictor_key",
            "predictor_table", "summarize_tau", "load_results", "TIMING_NAMES"]
 
 log = logging.getLogger(__name__)
 
 #: Numbers kept per run besides the metrics.
 TIMING_NAMES = ("fit_time", "query_time")
-#: Former name of :func:`hwlib.protocol.test_set_size`.
-test_size = test_set_size
-
-
 # ----------------------------------------------------------------------------- one cell group
 
 

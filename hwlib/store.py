@@ -192,12 +192,15 @@ class Store:
                     log.warning("unreadable arrays %s: computed again", path)
         return None
 
-    def put_arrays(self, table: str, key: str, params: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> Path:
-        """Store ``arrays`` under ``key`` with ``params`` beside them (``<key>.json``), atomically."""
+    def put_arrays(self, table: str, key: str, params: Mapping[str, Any], arrays: Mapping[str, np.ndarray],
+                   run: str | None = None) -> Path:
+        """Store ``arrays`` under ``key`` with ``params`` and the provenance id ``run`` beside them
+        (``<key>.json``), atomically; ``run`` defaults to :meth:`register_run` now."""
         folder = self.root / _check_table(table)
         buf = io.BytesIO()
         np.savez(buf, **arrays)
-        atomic_write_json(folder / f"{key}.json", {"key": key, "version": VERSION, "params": dict(params)})
+        atomic_write_json(folder / f"{key}.json", {"key": key, "version": VERSION, "params": dict(params),
+                                                   "run": run or self.register_run()})
         return atomic_write(folder / f"{key}.npz", buf.getvalue())
 
     # ------------------------------------------------------------------ provenance

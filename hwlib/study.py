@@ -84,15 +84,18 @@ def study_predictors() -> list[str]:
 
 
 def grid(profile: str = "full", predictors: Sequence[str] | None = None,
-         datasets: Sequence[str] | None = None) -> list[Group]:
+         datasets: Sequence[str] | None = None, **overrides: Any) -> list[Group]:
     """Every group of a profile's grid, optionally restricted to some predictors or datasets.
+
+    ``overrides`` are settings of chapter ``predictors`` (:data:`hwlib.profiles.SETTINGS`), e.g.
+    ``heavy=()`` for the protocol's grid without the reduced heavy predictors.
 
     Raises
     ------
     InputError
         An unknown profile, or a predictor or dataset that is not part of the study.
     """
-    cfg = settings("predictors", profile)
+    cfg = settings("predictors", profile, **overrides)
     all_predictors, all_datasets = study_predictors(), study_datasets(profile)
     predictors = _subset(predictors, list(cfg.predictors or all_predictors), "predictor")
     datasets = _subset(datasets, all_datasets, "dataset")
@@ -130,8 +133,9 @@ def results(profile: str = "quick", store: Store | None = None, progress: bool =
     """The records of a profile's grid on the paper's hard datasets, one row per cell.
 
     The quick profile computes its cells anew (into the cache, never reading the committed
-    results: see :func:`agreement`); the full profile reads the committed results and, unless
-    its ``compute`` setting is overridden, computes nothing: a cell not yet committed is absent.
+    results: see :func:`agreement`); the full profile reads the committed results only and,
+    unless its ``compute`` setting is overridden (then missing cells are computed into the
+    cache), computes nothing: a cell not yet committed is absent.
 
     Parameters
     ----------
@@ -153,7 +157,8 @@ def results(profile: str = "quick", store: Store | None = None, progress: bool =
     from .store import default_store
 
     cfg = settings("predictors", profile, **overrides)
-    store = store or default_store(committed=profile != "quick")
+    if store is None:
+        store = default_store(committed=profile != "quick") if cfg.compute else _results_store()
     predictors = list(cfg.predictors or study_predictors())
     limits = {p: (range(cfg.heavy_seeds), cfg.heavy_max_size) for p in cfg.heavy}
     frames = []
@@ -248,8 +253,10 @@ def _seconds_per_fit(fit: pd.Series, predictor: str, n: int) -> float:
 
 
 def plan(profile: str = "full", store: Store | None = None, predictors: Sequence[str] | None = None,
-         datasets: Sequence[str] | None = None) -> dict[str, Any]:
+         datasets: Sequence[str] | None = None, **overrides: Any) -> dict[str, Any]:
     """How far the profile's grid is: cells, CPU-hours spent and left, per predictor.
+
+    ``overrides``: settings of chapter ``predictors``, as for :func:`grid`.
 
     Returns
     -------
@@ -259,7 +266,7 @@ def plan(profile: str = "full", store: Store | None = None, predictors: Sequence
         ``predictor``, ``cells_total``, ``cells_done``, ``cpu_hours_done``, ``cpu_hours_left``.
     """
     store = store or _results_store()
-    groups = grid(profile, predictors, datasets)
+    groups = grid(profile, predictors, datasets, **overrides)
     done = _done_keys(store, groups)
     left = estimate_seconds(store, groups, done)
     spent = _spent_seconds(store, groups, done)

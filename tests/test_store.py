@@ -63,7 +63,8 @@ def test_arrays_round_trip_with_params_beside(tmp_path):
     got = store.get_arrays("sim/d", "k1")
     for name in arrays:
         np.testing.assert_array_equal(got[name], arrays[name])
-    assert json.loads((tmp_path / "sim/d/k1.json").read_text())["params"] == {"n": 5}
+    beside = json.loads((tmp_path / "sim/d/k1.json").read_text())
+    assert beside["params"] == {"n": 5} and beside["run"] in store.provenance()
     assert store.get_arrays("sim/d", "other") is None
 
 

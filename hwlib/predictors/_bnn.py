@@ -106,6 +106,7 @@ class AdaptiveSGHMC:
         self.theta, self.cfg, self.scale, self.gens = theta, cfg, float(n_data), gens
         self.tau, self.g, self.v_hat = (torch.ones_like(theta) for _ in range(3))
         self.momentum = torch.zeros_like(theta)
+        self.noise = torch.empty_like(theta)  # one row of normal draws per member and step
         self.iteration = 0
         self.step_size = math.sqrt(cfg.lr)
 
@@ -120,8 +121,9 @@ class AdaptiveSGHMC:
             self.v_hat.add_(-self.v_hat * tau_inv + tau_inv * grad ** 2)
         minv = 1.0 / (torch.sqrt(self.v_hat) + _EPS)
         sigma = torch.sqrt(torch.clamp(2.0 * lr2 * mdecay * minv - lr2 ** 2, min=1e-16))
-        noise = torch.stack([torch.randn(self.theta.shape[1], generator=g, dtype=torch.float64)
-                             for g in self.gens])
+        noise = self.noise
+        for row, g in zip(noise, self.gens):
+            torch.randn(noise.shape[1], generator=g, dtype=torch.float64, out=row)
         self.momentum.add_(-lr2 * minv * grad - mdecay * self.momentum + noise * sigma)
         self.theta.add_(self.momentum)
 
