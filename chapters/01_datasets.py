@@ -18,7 +18,9 @@
 # parameters through papermill (`profile`, `rule_seeds`).
 
 # %% tags=["parameters"]
-profile = "quick"      # "quick" (CI, minutes) or "full" (the paper's sizes): hwlib.profiles
+import os
+
+profile = os.environ.get("HWLIB_PROFILE", "full")  # "quick" (CI, minutes) or "full" (the paper's sizes): hwlib.profiles
 rule_seeds = None      # seeds of the Linear-Regression rule; None: the profile's (5 quick, 50 full)
 
 # %%

@@ -19,7 +19,9 @@
 # profile computes a subset anew and checks it against the committed cells it shares.
 
 # %% tags=["parameters"]
-profile = "quick"      # "quick" (CI, minutes, computed now) or "full" (the committed results): hwlib.profiles
+import os
+
+profile = os.environ.get("HWLIB_PROFILE", "full")  # "quick" (CI, minutes, computed now) or "full" (the committed results): hwlib.profiles
 predictors = None      # predictor names; None: every trained predictor
 seeds = None           # number of seeds; None: the profile's (3 quick, 50 full)
 size_indices = None    # which of the 11 protocol sizes; None: the profile's ([1, 3, 5, 7] quick, all full)

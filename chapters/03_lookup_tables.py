@@ -19,7 +19,9 @@
 # architectures). This chapter recomputes it and sets the published numbers beside ours.
 
 # %% tags=["parameters"]
-profile = "quick"   # "quick" (CI, minutes) or "full" (the paper's 50 seeds): hwlib.profiles
+import os
+
+profile = os.environ.get("HWLIB_PROFILE", "full")  # "quick" (CI, minutes) or "full" (the paper's 50 seeds): hwlib.profiles
 seeds = None        # seeds of Linear Regression; None: the profile's (5 quick, 50 full)
 train_size = 124    # Linear Regression's training set size (Table 1: 124)
 

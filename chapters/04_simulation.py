@@ -30,7 +30,9 @@
 # published figure.
 
 # %% tags=["parameters"]
-profile = "quick"          # "quick" (CI, minutes) or "full" (the paper's 1000 trials): hwlib.profiles
+import os
+
+profile = os.environ.get("HWLIB_PROFILE", "full")  # "quick" (CI, minutes) or "full" (the paper's 1000 trials): hwlib.profiles
 trials = None              # trials per (dataset, n); None: the profile's (20 quick, 1000 full)
 sizes = [100, 500, 1000, 2000, 5000, 15625]
 seed = 0

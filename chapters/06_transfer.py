@@ -34,7 +34,9 @@
 # on ranks only.
 
 # %% tags=["parameters"]
-profile = "quick"   # "quick" (CI: 3 seeds, 2 selection trials) or "full" (50 seeds, 20 trials)
+import os
+
+profile = os.environ.get("HWLIB_PROFILE", "full")  # "quick" (CI: 3 seeds, 2 selection trials) or "full" (50 seeds, 20 trials)
 
 # %%
 import matplotlib.pyplot as plt

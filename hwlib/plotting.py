@@ -169,17 +169,17 @@ def plot_lut_comparison(per_dataset: pd.DataFrame, examples: dict[str, tuple[np.
     fig, axes = plt.subplots(1, 1 + k, figsize=(6.5 + 3.2 * k, 0.42 * len(per_dataset) + 2),
                              gridspec_kw={"width_ratios": [2.2] + [1] * k}, squeeze=False)
     ax, rows = axes[0, 0], np.arange(len(per_dataset))
-    for shift, col, color, label in [(-0.2, "lut", "black", "Lookup table"),
-                                     (0.2, "lr", "tab:orange", "Linear Regression (124 samples)")]:
-        ax.barh(rows + shift, per_dataset[col], height=0.4, color=color, alpha=0.75, label=label)
-        ax.plot(per_dataset[f"paper_{col}"], rows + shift, "o", mec="white", color=color, ms=6)
-    ax.plot([], [], "o", color="gray", label="published (Table 1; TransNAS: the macro-space mean)")
+    for shift, col, label in [(-0.2, "lut", "Lookup table"), (0.2, "lr", "Linear Regression (124 samples)")]:
+        style = predictor_style(col)
+        ax.barh(rows + shift, per_dataset[col], height=0.4, color=style["color"], alpha=0.75, label=label)
+        ax.plot(per_dataset[f"paper_{col}"], rows + shift, style["marker"], mec="white", color=style["color"], ms=7)
+    ax.plot([], [], "o", color="gray", label="markers: published (Table 1; TransNAS: the macro-space mean)")
     ax.set_yticks(rows, per_dataset["dataset"], fontsize=7)
     ax.invert_yaxis()
     ax.set(xlim=(0, 1), xlabel="Kendall tau")
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2)
     for ax, (title, (measured, predicted)) in zip(axes[0, 1:], examples.items()):
-        ax.scatter(measured, predicted, s=2, alpha=0.3, color="black", rasterized=True)
+        ax.scatter(measured, predicted, s=2, alpha=0.3, color=predictor_style("lut")["color"], rasterized=True)
         lims = [min(measured.min(), predicted.min()), max(measured.max(), predicted.max())]
         ax.plot(lims, lims, color="tab:red", lw=1)
         ax.set(xlabel="measured", ylabel="lookup table", title=title)
