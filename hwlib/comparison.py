@@ -172,7 +172,10 @@ def _mlp_08(tables, lut, crossing):
     table = _need(tables["transnas"], ["mlp_small", "svr"])
     mlp, svr = size_reaching(table.loc["mlp_small"], 0.8), size_reaching(table.loc["svr"], 0.8)
     ratio = svr / mlp
-    return (f"small MLP at {mlp:.0f} samples, SVM at {svr:.0f} ({ratio:.1f}x)",
+
+    def at(n: float) -> str:
+        return f"{n:.0f} samples" if np.isfinite(n) else "never within the sizes run"
+    return (f"small MLP at {at(mlp)}, SVM at {at(svr)}" + (f" ({ratio:.1f}x)" if np.isfinite(ratio) else ""),
             bool(100 <= mlp <= 400 and 2.5 <= ratio <= 6))
 
 

@@ -87,4 +87,18 @@ def settings(chapter: str, profile: str, **overrides: Any) -> SimpleNamespace:
                          f"known: {', '.join(table)}")
     values = {name: overrides[name] if overrides.get(name) is not None else pair[column]
               for name, pair in table.items()}
+    for name, value in values.items():
+        _check_value(chapter, name, value, table[name][1])
     return SimpleNamespace(profile=profile, **values)
+
+
+def _check_value(chapter: str, name: str, value: Any, like: Any) -> None:
+    """An override must have the type of the full profile's value; counts must be positive."""
+    if like is None or isinstance(like, bool):
+        if isinstance(like, bool) and not isinstance(value, bool):
+            raise InputError(f"{chapter}: setting {name} must be True or False, not {value!r}")
+        return
+    if isinstance(like, int) and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise InputError(f"{chapter}: setting {name} must be a positive whole number, not {value!r}")
+    if isinstance(like, tuple) and (isinstance(value, str) or not hasattr(value, "__iter__")):
+        raise InputError(f"{chapter}: setting {name} must be a list (papermill: -y '{name}: [...]'), not {value!r}")

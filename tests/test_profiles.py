@@ -26,3 +26,10 @@ def test_unknown_names_are_one_clear_error(args, match):
 def test_unknown_setting_is_named():
     with pytest.raises(InputError, match="unknown setting.*sedes"):
         settings("predictors", "quick", sedes=3)
+
+
+@pytest.mark.parametrize("name, value, match", [("seeds", -3, "positive whole number"), ("seeds", "5", "positive"),
+                                                ("heavy", "gcn", "must be a list"), ("compute", 1, "True or False")])
+def test_bad_values_are_named(name, value, match):
+    with pytest.raises(InputError, match=match):
+        settings("predictors", "full", **{name: value})
