@@ -69,9 +69,9 @@ display(Markdown(
        if cfg.hpo_budget is None else f" Tuned predictors searched for {cfg.hpo_budget} s per fit.")))
 
 # %% [markdown]
-# ## Figure 1
+# ## The paper's Figure 1
 #
-# **Figure 1.** Mean Kendall tau per predictor against the number of training samples, top
+# **Figure 2.1.** Mean Kendall tau per predictor against the number of training samples, top
 # HW-NAS-Bench, bottom TransNAS-Bench-101. Left: absolute, with a band of one standard error over
 # seeds; the black line is the lookup table (its tau over all architectures, mean of the five
 # datasets). Right: the same curves minus the mean over predictors at each size, which makes the
@@ -90,7 +90,7 @@ display(Markdown(
     if clipped else "Every HW-NAS-Bench dataset allows the largest size, 15000."))
 
 # %% [markdown]
-# **Figure 2.** Figure 1 with Spearman's rank correlation (top pair of rows) and Pearson's
+# **Figure 2.2.** Figure 2.1 with Spearman's rank correlation (top pair of rows) and Pearson's
 # correlation (bottom pair) in place of Kendall tau.
 
 # %% tags=["hide-input"]
@@ -111,7 +111,7 @@ display(Markdown("Against Kendall tau, the order of the predictors at a training
 
 # %% tags=["hide-input"]
 claims = comparison.check_claims(curve, lut_mean, cfg.seeds, comparison.stand_ins())
-display(Markdown(f"**Table 1.** The paper's claims about predictors: {(claims['verdict'] == 'reproduced').sum()} "
+display(Markdown(f"**Table 2.1.** The paper's claims about predictors: {(claims['verdict'] == 'reproduced').sum()} "
                  f"of {len(claims)} reproduced, {(claims['verdict'] == 'differs').sum()} differ, "
                  f"{(claims['verdict'] == 'not run').sum()} not run in this build."))
 claims
@@ -119,7 +119,7 @@ claims
 # %% [markdown]
 # ## Against the lookup table
 #
-# **Table 2.** The smallest training size at which each predictor's mean tau beats the lookup
+# **Table 2.2.** The smallest training size at which each predictor's mean tau beats the lookup
 # table's (a dash: not within the sizes run).
 
 # %% tags=["hide-input"]
@@ -140,7 +140,7 @@ display(Markdown(
 #
 # The paper did not run BANANAS, BONAS, GCN and NAO on TransNAS-Bench-101: its macro networks are
 # purely sequential. On the micro stand-in used here the cells do have connectivity, so they run.
-# **Figure 3** shows the centred TransNAS panel with them (left) and, as the paper drew it, without
+# **Figure 2.3** shows the centred TransNAS panel with them (left) and, as the paper drew it, without
 # them (right): centring on the mean over predictors depends on who is in the mean.
 
 # %% tags=["hide-input"]
@@ -154,7 +154,7 @@ plotting.plot_centred_pair(curve, without, "transnas", titles["transnas"]);
 # The paper's released code never reset the gradients of GCN and BONAS between steps (they
 # accumulate over the whole run), and GCN dropped the last incomplete batch even when it was the
 # only one, so with fewer than 7 training samples it never trained at all. Here both train as the
-# protocol says; **Table 3** measures what the released code's way changes at small sizes, on the
+# protocol says; **Table 2.3** measures what the released code's way changes at small sizes, on the
 # same splits (mean Kendall tau over the five HW-NAS datasets).
 
 # %% tags=["hide-input"]
@@ -163,7 +163,7 @@ quirks = comparison.released_code_effect(benchmarks["hwnas"], cfg.quirk_sizes, r
 display(quirks.rename(index=labels, level=0).round(3))
 worst = quirks["difference"].abs().idxmax()
 display(Markdown(
-    f"**Table 3.** GCN and BONAS trained as the protocol says and as the released code did ({cfg.quirk_seeds} "
+    f"**Table 2.3.** GCN and BONAS trained as the protocol says and as the released code did ({cfg.quirk_seeds} "
     f"seed(s)). The largest difference is {quirks['difference'][worst]:+.3f} ({labels[worst[0]]} at {worst[1]} "
     f"samples); at 5 samples GCN's released-code tau is "
     + (f"{quirks.loc[('gcn', 5), 'released']:.3f}" if ('gcn', 5) in quirks.index else "not run")
@@ -172,7 +172,7 @@ display(Markdown(
 # %% [markdown]
 # ## What the grid costs
 #
-# **Figure 4.** Mean fit time per model against training size (seconds, one CPU core, including any
+# **Figure 2.4.** Mean fit time per model against training size (seconds, one CPU core, including any
 # hyperparameter search; torch models that train their seeds as one stacked model report the
 # stack's time divided by its seeds).
 
@@ -183,7 +183,7 @@ plotting.plot_fit_times(times, titles);
 # %% tags=["hide-input"]
 committed = study.plan("full")["by_predictor"]
 display(Markdown(
-    "**Table 4.** CPU-hours of the full study per predictor: spent on the committed cells (from their "
+    "**Table 2.4.** CPU-hours of the full study per predictor: spent on the committed cells (from their "
     "recorded fit times) and the estimate of what is left."))
 pd.DataFrame(committed).set_index("predictor").rename(index=labels)[
     ["cells_done", "cells_total", "cpu_hours_done", "cpu_hours_left"]].round(2)
@@ -213,9 +213,9 @@ display(Markdown(
        if "lgb" in undefined.index.get_level_values("predictor") else ".")))
 
 # %% [markdown]
-# ## The numbers behind Figure 1
+# ## The numbers behind Figure 2.1
 #
-# **Table 5.** Mean Kendall tau over the five datasets, per predictor (rows) and training size
+# **Table 2.5.** Mean Kendall tau over the five datasets, per predictor (rows) and training size
 # (columns), HW-NAS-Bench then TransNAS-Bench-101.
 
 # %%
