@@ -49,6 +49,12 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any]]] = {
     "lookup_tables": {
         "seeds": (5, 50),                        # seeds of Linear Regression in Table 1
     },
+    "transfer": {
+        "seeds": (3, 50),
+        "baselines": (("ridge", "lgb"), ("lr", "ridge", "svr", "lgb", "mlp_small")),   # single-device
+        "selection_singles": (("ridge",), ("ridge", "lgb", "mlp_small")),
+        "selection_trials": (2, 20),
+    },
     "simulation": {
         "trials": (20, 1000),
         "predictors": (("ridge", "xgb"), ("ridge", "lgb", "xgb", "mlp_small")),

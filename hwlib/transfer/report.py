@@ -19,14 +19,12 @@ GOALS = {"help_mean": 0.95, "help_min": 0.90, "lodo_size": 10, "lodo_reference_s
 
 
 def settings(profile: str) -> dict:
-    """Seeds, baselines and simulation sizes of the chapter's ``'quick'`` or ``'full'`` profile."""
-    from ..profiles import check_profile
+    """Seeds, baselines and simulation sizes of the chapter in ``profile`` (:mod:`hwlib.profiles`)."""
+    from ..profiles import settings as profile_settings
 
-    if check_profile(profile) == "full":
-        return {"seeds": list(range(50)), "baselines": ["lr", "ridge", "svr", "lgb", "mlp_small"],
-                "selection_singles": ["ridge", "lgb", "mlp_small"], "selection_trials": 20}
-    return {"seeds": list(range(3)), "baselines": ["ridge", "lgb"], "selection_singles": ["ridge"],
-            "selection_trials": 2}
+    cfg = profile_settings("transfer", profile)
+    return {"seeds": list(range(cfg.seeds)), "baselines": list(cfg.baselines),
+            "selection_singles": list(cfg.selection_singles), "selection_trials": cfg.selection_trials}
 
 
 def run_all(profile: str, store=None, progress: bool = True) -> dict[str, pd.DataFrame]:
