@@ -105,6 +105,28 @@ def _cmd_simulate(args: argparse.Namespace) -> None:
                      pairing=args.pairing, seed=args.seed), args.json)
 
 
+def _cmd_measure(args: argparse.Namespace) -> None:
+    from .measure import Settings, measure, select_archs
+
+    if args.counts:
+        from .networks import counts_table
+        from .paths import atomic_write
+
+        table = counts_table(args.space, args.input_size, image=args.image, structure=args.structure)
+        atomic_write(args.out, table.to_csv(index=False))
+        _print({"file": args.out, "architectures": len(table), "max_macs": int(table["macs"].max()),
+                "max_params": int(table["params"].max())}, args.json)
+        return
+    settings = Settings.make(args.space, args.input_size, args.batch, args.threads, args.warmup, args.repeats,
+                             image=args.image, structure=args.structure, device=args.device)
+    cpus = [int(c) for c in args.cpus.split(",")] if args.cpus else None
+    frame = measure(settings, select_archs(args.space, args.archs, args.seed), args.out, cpus=cpus,
+                    progress=not args.json)
+    result = {"file": args.out, "measured": len(frame), "median_ms": float(frame["median_ms"].median()),
+              **{k: v for k, v in vars(settings).items()}}
+    _print(result, args.json)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hwlib", description="Hardware-metric predictors for NAS (Laube et al., AutoML-Conf 2022): "
@@ -164,6 +186,31 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser("measure", help="measure the latency of benchmark networks on this machine (resumable)",
+                       description="Builds each network in torch, runs --warmup untimed and --repeats timed "
+                       "forward passes, and appends median, quartiles and minimum (ms) to --out, one line per "
+                       "architecture; the settings and the machine's description go to <out>.json. Rerun the "
+                       "same command to resume: finished architectures are kept and skipped.")
+    p.add_argument("--space", required=True, choices=["nb201", "transnas_macro"], help="search space")
+    p.add_argument("--out", required=True, help="measurement CSV file (created or resumed)")
+    p.add_argument("--archs", default="all", help="'all' or N: the first N of a seeded random order (default all)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the measuring order (default 0)")
+    p.add_argument("--input-size", type=int, default=None,
+                   help="input side in pixels (default: the benchmark's, 32 NB201 cifar / 224 macro)")
+    p.add_argument("--batch", type=int, default=1, help="batch size (default 1)")
+    p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    p.add_argument("--cpus", default=None, help="pin to these CPU cores, e.g. 1 or 0,1 (default: not pinned)")
+    p.add_argument("--warmup", type=int, default=3, help="untimed passes per network (default 3)")
+    p.add_argument("--repeats", type=int, default=10, help="timed passes per network (default 10)")
+    p.add_argument("--image", default="cifar10", help="NB201 image dataset: cifar10, cifar100, ImageNet16-120")
+    p.add_argument("--structure", default="backbone", choices=["backbone", "full"],
+                   help="macro networks: encoder only (default) or with a 75-class head")
+    p.add_argument("--device", default="auto", help="auto (a GPU when torch sees one), cpu or cuda")
+    p.add_argument("--counts", action="store_true",
+                   help="instead of timing, write the exact MACs and parameters of every architecture to --out")
+    p.add_argument("--json", action="store_true", help="no progress bar; print a JSON summary")
+    p.set_defaults(func=_cmd_measure)
     return parser
 
 
