@@ -118,7 +118,7 @@ def _cmd_measure(args: argparse.Namespace) -> None:
                 "max_params": int(table["params"].max())}, args.json)
         return
     settings = Settings.make(args.space, args.input_size, args.batch, args.threads, args.warmup, args.repeats,
-                             image=args.image, structure=args.structure, device=args.device)
+                             image=args.image, structure=args.structure, device=args.device, clock=args.clock)
     cpus = [int(c) for c in args.cpus.split(",")] if args.cpus else None
     frame = measure(settings, select_archs(args.space, args.archs, args.seed), args.out, cpus=cpus,
                     progress=not args.json)
@@ -207,6 +207,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--structure", default="backbone", choices=["backbone", "full"],
                    help="macro networks: encoder only (default) or with a 75-class head")
     p.add_argument("--device", default="auto", help="auto (a GPU when torch sees one), cpu or cuda")
+    p.add_argument("--clock", default="auto", choices=["auto", "cpu", "wall"],
+                   help="what to time: the measuring thread's CPU time (robust on a shared machine) or wall-clock "
+                   "time; auto: cpu on a CPU, wall on a GPU")
     p.add_argument("--counts", action="store_true",
                    help="instead of timing, write the exact MACs and parameters of every architecture to --out")
     p.add_argument("--json", action="store_true", help="no progress bar; print a JSON summary")

@@ -4,7 +4,14 @@ Each architecture is built (:func:`hwlib.networks.build_network`), run ``warmup`
 timed ``repeats`` times on one fixed random input under ``torch.inference_mode`` (eager mode,
 float32, batch ``B``); a GPU, when torch sees one and ``device='auto'``, is synchronised around
 every timed call. The record of an architecture is the median, quartiles and minimum of its
-repeats, in milliseconds.
+repeats, in milliseconds, and the median wall-clock time.
+
+Two clocks: ``wall`` (elapsed time, what a user waits for; right on an idle machine and on a GPU)
+and ``cpu`` (the CPU time of the measuring thread, ``time.thread_time``; with one torch thread all
+the work runs on it, so time the process spent descheduled while other programs ran is not
+counted; with more threads the CPU time of the whole process). On a machine shared with other
+work the ``cpu`` clock ranks networks far more reproducibly; it still feels other work through
+shared caches and memory bandwidth.
 
 Architectures are measured in a seeded random order, so that a slow drift of the machine (heat,
 other work) does not line up with any structure of the space. Every finished record is appended
@@ -43,7 +50,7 @@ __all__ = ["Settings", "machine_description", "select_archs", "time_network", "m
 log = logging.getLogger(__name__)
 
 #: Columns of a measurement CSV.
-COLUMNS = ("arch", "median_ms", "q25_ms", "q75_ms", "min_ms", "repeats", "unix_time")
+COLUMNS = ("arch", "median_ms", "q25_ms", "q75_ms", "min_ms", "wall_median_ms", "repeats", "unix_time")
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,8 @@ class Settings:
         Macro: 'backbone' or 'full'; '' for NB201.
     device : str
         'cpu' or 'cuda'.
+    clock : str
+        'cpu' or 'wall' (see the module docstring).
     """
 
     search_space: str
@@ -77,11 +86,12 @@ class Settings:
     image: str = ""
     structure: str = ""
     device: str = "cpu"
+    clock: str = "wall"
 
     @classmethod
     def make(cls, search_space: str, input_size: int | None = None, batch: int = 1, threads: int = 1,
              warmup: int = 3, repeats: int = 10, image: str = "cifar10", structure: str = "backbone",
-             device: str = "auto") -> "Settings":
+             device: str = "auto", clock: str = "auto") -> "Settings":
         """Checked settings with the benchmark's defaults filled in; raises :class:`InputError`."""
         if search_space not in ("nb201", "transnas_macro"):
             raise InputError(f"cannot measure search space {search_space!r}; 'nb201' or 'transnas_macro'")
@@ -95,8 +105,12 @@ class Settings:
                                 ("warm-up", warmup, 0), ("repeats", repeats, 1)):
             if not isinstance(value, int) or value < lo:
                 raise InputError(f"{name} must be an integer >= {lo}, got {value!r}")
+        device = _resolve_device(device)
+        if clock not in ("auto", "cpu", "wall") or (clock == "cpu" and device == "cuda"):
+            raise InputError(f"clock {clock!r}: 'auto', 'wall', or 'cpu' (CPU device only)")
+        clock = ("wall" if device == "cuda" else "cpu") if clock == "auto" else clock
         return cls(search_space, size, batch, threads, warmup, repeats, image if nb else "",
-                   "" if nb else structure, _resolve_device(device))
+                   "" if nb else structure, device, clock)
 
 
 def _resolve_device(device: str) -> str:
@@ -163,33 +177,43 @@ def select_archs(search_space: str, archs: str | int = "all", seed: int = 0) -> 
     return A[:n]
 
 
-def time_network(net, settings: Settings) -> np.ndarray:
-    """Seconds of each of ``settings.repeats`` timed forward passes (after the warm-up), shape (repeats,)."""
+def time_network(net, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+    """Seconds of each of ``settings.repeats`` timed forward passes (after the warm-up).
+
+    Returns
+    -------
+    (ndarray, ndarray), each of shape (repeats,)
+        Times on ``settings.clock``, and wall-clock times.
+    """
     import torch
 
     s = settings
     cuda = s.device == "cuda"
     x = torch.randn(s.batch, 3, s.input_size, s.input_size, generator=torch.Generator().manual_seed(0))
     net, x = net.to(s.device), x.to(s.device)
-    times = np.empty(s.repeats)
+    cpu_clock = time.thread_time_ns if s.threads == 1 else time.process_time_ns
+    times, wall = np.empty(s.repeats), np.empty(s.repeats)
     with torch.inference_mode():
         for _ in range(s.warmup):
             net(x)
         for r in range(s.repeats):
             if cuda:
                 torch.cuda.synchronize()
-            t0 = time.perf_counter_ns()
+            t0, c0 = time.perf_counter_ns(), cpu_clock()
             net(x)
             if cuda:
                 torch.cuda.synchronize()
-            times[r] = (time.perf_counter_ns() - t0) * 1e-9
-    return times
+            c1, t1 = cpu_clock(), time.perf_counter_ns()
+            wall[r] = (t1 - t0) * 1e-9
+            times[r] = (c1 - c0) * 1e-9 if s.clock == "cpu" else wall[r]
+    return times, wall
 
 
-def _record(name: str, times: np.ndarray) -> str:
+def _record(name: str, times: np.ndarray, wall: np.ndarray) -> str:
     ms = times * 1e3
     q25, med, q75 = np.percentile(ms, [25, 50, 75])
-    return f"{name},{med:.6g},{q25:.6g},{q75:.6g},{ms.min():.6g},{len(ms)},{int(time.time())}\n"
+    return (f"{name},{med:.6g},{q25:.6g},{q75:.6g},{ms.min():.6g},{np.median(wall) * 1e3:.6g},{len(ms)},"
+            f"{int(time.time())}\n")
 
 
 def read_measurements(path: str | os.PathLike, *, repair: bool = False) -> pd.DataFrame:
@@ -288,7 +312,7 @@ def measure(settings: Settings, A: np.ndarray, out: str | os.PathLike, *, cpus: 
         for name, arch in tqdm(todo, desc=f"measure {settings.search_space}", unit="arch", disable=not progress):
             net = build_network(settings.search_space, arch, image=settings.image or "cifar10",
                                 structure=settings.structure or "backbone")
-            os.write(fd, _record(name, time_network(net, settings)).encode())
+            os.write(fd, _record(name, *time_network(net, settings)).encode())
     finally:
         os.close(fd)
     return read_measurements(out)

@@ -34,6 +34,15 @@ def test_settings_checked():
             M.Settings.make(**args)
 
 
+def test_clock_settings(tmp_path):
+    assert M.Settings.make("nb201", device="cpu").clock == "cpu"
+    with pytest.raises(InputError, match="clock"):
+        M.Settings.make("nb201", device="cpu", clock="sundial")
+    s = M.Settings.make("nb201", **TINY, clock="wall")
+    frame = M.measure(s, M.select_archs("nb201", 2), tmp_path / "w.csv", progress=False)
+    assert np.allclose(frame["median_ms"], frame["wall_median_ms"], rtol=1e-5)
+
+
 def test_select_archs():
     all_nb = M.select_archs("nb201")
     assert all_nb.shape == (15625, 6) and len(np.unique(all_nb, axis=0)) == 15625
@@ -82,7 +91,7 @@ def test_duplicate_and_foreign_files(tmp_path):
     with pytest.raises(DataError, match="not a measurement table"):
         M.read_measurements(bad)
     dup = tmp_path / "dup.csv"
-    dup.write_text(",".join(M.COLUMNS) + "\n" + "64-41414-basic,1,1,1,1,2,0\n" * 2)
+    dup.write_text(",".join(M.COLUMNS) + "\n" + "64-41414-basic,1,1,1,1,1,2,0\n" * 2)
     with pytest.raises(DataError, match="twice"):
         M.read_measurements(dup)
     with pytest.raises(DataError, match="not found"):
