@@ -112,7 +112,10 @@ display(Markdown(
     f"({bench['this CPU'].min():.2f}). FLOPs are "
     + ("a fair proxy on some devices and a poor one on others: " if bench['FLOPs'].max() - bench['FLOPs'].min() > 0.2
        else "about equally good on every device: ")
-    + "a proxy good enough to pick the few fastest networks needs a tau near 1, which no device reaches."))
+    + f"the best proxy of any device ranks it with tau {bench[['FLOPs', 'parameters']].max().max():.2f}, far from "
+    "the near-perfect ranking it would need to pick a device's fastest networks on its own. On NB201 the two "
+    f"proxies rank alike (tau {kendalltau(*devices.paired_values('nb201-flops', 'nb201-params')):.2f} between "
+    "them): both count the same convolutions."))
 
 # %% [markdown]
 # Why FLOPs miss on this CPU: an additive model of the latency by the number of edges holding each
@@ -126,7 +129,7 @@ costs.round(3)
 
 # %% tags=["hide-input"]
 own = data.load_dataset("own-cpu_latency")
-flops, _ = devices.paired_values("own-cpu_latency", "nb201-flops")
+_, flops = devices.paired_values("own-cpu_latency", "nb201-flops")
 plot_against(flops, own.y, devices.edge_op_counts(own.A)[:, 4], "MACs (millions)", "latency on this CPU (ms)",
              "edges with avg_pool_3x3");
 

@@ -119,9 +119,15 @@ def _cmd_measure(args: argparse.Namespace) -> None:
         return
     settings = Settings.make(args.space, args.input_size, args.batch, args.threads, args.warmup, args.repeats,
                              image=args.image, structure=args.structure, device=args.device, clock=args.clock)
+    if args.merge_from:
+        from .measure import merge_measurements
+
+        _print({"file": args.out, "added": merge_measurements(args.merge_from, args.out)}, args.json)
+        return
     cpus = [int(c) for c in args.cpus.split(",")] if args.cpus else None
-    frame = measure(settings, select_archs(args.space, args.archs, args.seed), args.out, cpus=cpus,
-                    progress=not args.json)
+    archs = select_archs(args.space, args.archs, args.seed)
+    frame = measure(settings, archs[::-1] if args.reverse else archs, args.out, cpus=cpus,
+                    progress=not args.json, skip=args.skip_from or ())
     result = {"file": args.out, "measured": len(frame), "median_ms": float(frame["median_ms"].median()),
               **{k: v for k, v in vars(settings).items()}}
     _print(result, args.json)
@@ -210,6 +216,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--clock", default="auto", choices=["auto", "cpu", "wall"],
                    help="what to time: the measuring thread's CPU time (robust on a shared machine) or wall-clock "
                    "time; auto: cpu on a CPU, wall on a GPU")
+    p.add_argument("--reverse", action="store_true",
+                   help="measure the order from its end (a second process, into its own --out)")
+    p.add_argument("--skip-from", action="append", metavar="FILE",
+                   help="also skip architectures recorded in FILE (repeatable)")
+    p.add_argument("--merge-from", metavar="FILE",
+                   help="instead of measuring, add FILE's records missing from --out (same settings and machine)")
     p.add_argument("--counts", action="store_true",
                    help="instead of timing, write the exact MACs and parameters of every architecture to --out")
     p.add_argument("--json", action="store_true", help="no progress bar; print a JSON summary")

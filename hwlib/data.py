@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import os
 from pathlib import Path
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -318,8 +319,10 @@ def _from_macro(task: str) -> Loaded:
 
 
 def devices_dir() -> Path:
-    """Where the project's own measurements live: ``data/devices/`` of the project (committed)."""
-    return project_root() / "data" / "devices"
+    """Where the project's own measurements live: ``$HWLIB_DEVICES_DIR``, else ``data/devices/`` of the
+    project (committed)."""
+    value = os.environ.get("HWLIB_DEVICES_DIR", "").strip()
+    return Path(value).expanduser().resolve() if value else project_root() / "data" / "devices"
 
 
 #: The project's own datasets: name -> (search space, file under data/devices, column, unit, scale, what).

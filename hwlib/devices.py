@@ -54,7 +54,7 @@ def measurement_summary(search_space: str) -> dict:
     except (OSError, ValueError):
         raise DataError(f"{meta_path}: missing or unreadable measurement description") from None
     from .networks import all_archs
-    return {"dataset": name, "file": str(path.relative_to(devices_dir().parent.parent)),
+    return {"dataset": name, "file": f"{devices_dir().name}/{OWN_DATASETS[name][1]}",
             "settings": meta["settings"], "machine": meta["machine"], "measured": len(frame),
             "total": len(all_archs(search_space)),
             "hours": float((frame["unix_time"].max() - frame["unix_time"].min()) / 3600),
@@ -116,10 +116,12 @@ def proxy_table(devices: Sequence[str], proxies: Sequence[str]) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Index: device datasets; one column per proxy: Kendall tau on the common architectures.
+        Index: device datasets; one column per proxy: Kendall tau on the common architectures
+        (NaN where the proxy is the device itself).
     """
-    table = {p: agreement_table(p, devices).set_index("dataset")["kendalltau"] for p in proxies}
-    return pd.DataFrame(table).loc[list(devices)]
+    table = {p: agreement_table(p, [d for d in devices if d != p]).set_index("dataset")["kendalltau"]
+             for p in proxies}
+    return pd.DataFrame(table).reindex(list(devices))
 
 
 def nb201_latency_datasets() -> list[str]:

@@ -45,6 +45,7 @@ from .paths import atomic_write, atomic_write_json
 from .spaces import get_space
 
 __all__ = ["Settings", "machine_description", "select_archs", "time_network", "measure", "read_measurements",
+           "merge_measurements",
            "test_retest", "COLUMNS"]
 
 log = logging.getLogger(__name__)
@@ -269,7 +270,7 @@ def _sidecar(path: Path, settings: Settings) -> None:
 
 
 def measure(settings: Settings, A: np.ndarray, out: str | os.PathLike, *, cpus: Sequence[int] | None = None,
-            progress: bool = True) -> pd.DataFrame:
+            progress: bool = True, skip: Sequence[str | os.PathLike] = ()) -> pd.DataFrame:
     """Measure every architecture of ``A`` not yet in ``out``; resumable.
 
     Parameters
@@ -283,6 +284,9 @@ def measure(settings: Settings, A: np.ndarray, out: str | os.PathLike, *, cpus: 
         Pin this process to these CPU cores (Linux).
     progress : bool
         Show a tqdm bar with the time left.
+    skip : sequence of paths
+        Other measurement files (of a second process measuring the same order from its end, say);
+        architectures recorded there when the run starts are not measured.
 
     Returns
     -------
@@ -305,6 +309,8 @@ def measure(settings: Settings, A: np.ndarray, out: str | os.PathLike, *, cpus: 
     if not out.is_file():
         atomic_write(out, ",".join(COLUMNS) + "\n")
     done = set(read_measurements(out, repair=True)["arch"])
+    for other in skip:
+        done |= set(read_measurements(other)["arch"])
     todo = [(n, a) for n, a in zip(names, np.asarray(A)) if n not in done]
     log.info("%s: %d of %d architectures to measure", out, len(todo), len(names))
     fd = os.open(out, os.O_WRONLY | os.O_APPEND)
@@ -316,6 +322,29 @@ def measure(settings: Settings, A: np.ndarray, out: str | os.PathLike, *, cpus: 
     finally:
         os.close(fd)
     return read_measurements(out)
+
+
+def merge_measurements(source: str | os.PathLike, out: str | os.PathLike) -> int:
+    """Add the records of ``source`` missing from ``out`` (same settings and machine); returns how many.
+
+    For a space measured by two processes (one from each end of the measuring order), after both
+    stopped; ``out`` is rewritten atomically. Raises :class:`InputError` when the two files' descriptions differ.
+    """
+    source, out = Path(source), Path(out)
+    metas = []
+    for path in (source, out):
+        try:
+            metas.append(json.loads(path.with_name(path.name + ".json").read_text()))
+        except (OSError, ValueError):
+            raise DataError(f"{path}.json: missing or unreadable measurement description") from None
+    if any(metas[0].get(k) != metas[1].get(k) for k in ("settings", "machine")):
+        raise InputError(f"cannot merge {source} into {out}: measured with other settings or on another machine")
+    have = read_measurements(out, repair=True)
+    new = read_measurements(source)
+    new = new[~new["arch"].isin(set(have["arch"]))]
+    if len(new):
+        atomic_write(out, pd.concat([have, new]).to_csv(index=False, float_format="%.6g"))
+    return len(new)
 
 
 def test_retest(first: pd.DataFrame, second: pd.DataFrame) -> dict:

@@ -17,6 +17,7 @@ import pytest
 from hwlib import measure as M
 from hwlib.cli import main
 from hwlib.errors import DataError, InputError
+from hwlib.spaces import get_space
 
 pytest.importorskip("torch")
 
@@ -116,6 +117,25 @@ def test_killed_and_resumed(tmp_path):
     after = M.read_measurements(out)
     assert len(after) == 60 and after["arch"].is_unique
     pd.testing.assert_frame_equal(after.iloc[:len(before)], before)
+
+
+def test_two_ends_merge(tmp_path, capsys):
+    main_file, other = tmp_path / "a.csv", tmp_path / "b.csv"
+    common = ["measure", "--space", "nb201", "--archs", "6", "--input-size", "8", "--warmup", "0",
+              "--repeats", "1", "--device", "cpu", "--json"]
+    s = M.Settings.make("nb201", **{**TINY, "repeats": 1})
+    A = M.select_archs("nb201", 6)
+    M.measure(s, A[:2], main_file, progress=False)
+    assert main(common + ["--out", str(other), "--reverse", "--skip-from", str(main_file)]) == 0
+    assert set(M.read_measurements(other)["arch"]) == set(M.read_measurements(main_file)["arch"]) ^ \
+        set(get_space("nb201").array_to_names(A))
+    capsys.readouterr()
+    assert main(common + ["--out", str(main_file), "--merge-from", str(other)]) == 0
+    assert json.loads(capsys.readouterr().out)["added"] == 4
+    assert len(M.read_measurements(main_file)) == 6 and M.merge_measurements(other, main_file) == 0
+    M.measure(M.Settings.make("nb201", **TINY), A[:1], tmp_path / "c.csv", progress=False)
+    with pytest.raises(InputError, match="other settings"):
+        M.merge_measurements(tmp_path / "c.csv", main_file)
 
 
 def test_test_retest():
