@@ -195,8 +195,8 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("measure", help="measure the latency of benchmark networks on this machine (resumable)",
                        description="Builds each network in torch, runs --warmup untimed and --repeats timed "
-                       "forward passes, and appends median, quartiles and minimum (ms, on --clock) and the wall-clock median to --out, one line per "
-                       "architecture; the settings and the machine's description go to <out>.json. Rerun the "
+                       "forward passes, and appends median, quartiles and minimum (ms, on --clock) and the "
+                       "wall-clock median to --out, one line per architecture; the settings and the machine's description go to <out>.json. Rerun the "
                        "same command to resume: finished architectures are kept and skipped.")
     p.add_argument("--space", required=True, choices=["nb201", "transnas_macro"], help="search space")
     p.add_argument("--out", required=True, help="measurement CSV file (created or resumed)")
