@@ -15,10 +15,12 @@
 #
 # The networks are rebuilt in torch (`hwlib.networks`): NAS-Bench-201's network of a cell (stem,
 # three stages of five cells, two residual reduction blocks, 16 channels, cifar10's 10 classes,
-# 32-pixel inputs) for all 15625 cells, and TransNAS-Bench-101's macro backbones (ResNet basic
-# blocks; the encoder only, without a task's decoder) for all 3256 networks, at a reduced input
-# size. `hwlib measure` timed each with batch 1 on one pinned core and one torch thread; the data
-# are committed under `data/devices/` and registered as datasets.
+# 32-pixel inputs), and TransNAS-Bench-101's macro backbones (ResNet basic blocks; the encoder only,
+# without a task's decoder) at a reduced input size. `hwlib measure` timed them with batch 1 on one
+# pinned core and one torch thread, in a seeded random order; the data are committed under
+# `data/devices/` and registered as datasets (`own-cpu_latency`, `transnas_macro-cpu_latency`,
+# and the exact FLOPs and parameters as `nb201-flops`, `nb201-params`, `transnas_macro-flops`,
+# `transnas_macro-params`).
 
 # %% tags=["parameters"]
 profile = "quick"     # "quick" (minutes) or "full" (the paper's grid on the macro space; cached)
@@ -57,11 +59,20 @@ pd.DataFrame({spaces[s]: {"file": m["file"], "architectures": f"{m['measured']} 
                           **m["settings"], **m["machine"], "hours": round(m["hours"], 2),
                           "median latency (ms)": m["median_ms"]} for s, m in summary.items()})
 
+# %% tags=["hide-input"]
+display(Markdown(" ".join(
+    f"**{spaces[s]}**: {m['measured']} of {m['total']} architectures measured"
+    + (" (all of them)." if m["measured"] == m["total"] else
+       " (the measurement was stopped before the end; the measuring order is random, so those measured "
+       "are a random sample, to which the lookup table's architectures were added; every comparison below "
+       "uses them)."
+       ) for s, m in summary.items())))
+
 # %% [markdown]
 # ## Is the measurement reproducible?
 #
 # A second, independent pass re-measured the first 500 architectures of the same random
-# measuring order, after the full pass had finished. Figure 1 sets the two passes side by side,
+# measuring order, in a separate run after the full pass. Figure 1 sets the two passes side by side,
 # both for the recorded (CPU-time) medians and for the wall-clock medians measured alongside.
 
 # %% tags=["hide-input"]
@@ -75,7 +86,8 @@ plot_retest(retest);
 # %% tags=["hide-input"]
 display(Markdown(" ".join(
     f"**{t}**: test-retest Kendall tau {r['kendalltau']:.3f} over {r['n']} architectures "
-    f"({'meets' if r['kendalltau'] >= 0.95 else 'misses'} the target 0.95; Spearman {r['spearman']:.3f}, "
+    f"({'meets' if r['kendalltau'] >= 0.95 else 'misses'} the target 0.95; "
+    f"Spearman {r['spearman']:.3f}, "
     f"median relative difference {100 * r['median_abs_rel_diff']:.1f} %); on the wall clock {r['kendalltau_wall']:.3f}. "
     f"Within one pass the repeats of an architecture spread by a median "
     f"{100 * summary[s]['spread']:.1f} % (interquartile range over median)."
@@ -177,7 +189,7 @@ table1.loc[table1["dataset"] == "own-cpu_latency", ["paper_lut", "paper_lr"]] = 
 table1[["dataset", "lut", "lr", "paper_lut", "paper_lr", "n_measured", "lut_base"]].round(3)
 
 # %% tags=["hide-input"]
-nb, mc = table1.set_index("dataset").loc["own-cpu_latency"], table1.set_index("dataset").loc["transnas_macro-cpu_latency"]
+nb, mc = (table1.set_index("dataset").loc[n] for n in ("own-cpu_latency", "transnas_macro-cpu_latency"))
 display(Markdown(
     f"On NB201 cells the lookup table reaches tau {nb['lut']:.2f} from {nb['n_measured']} measurements, Linear "
     f"Regression on {train_size} samples {nb['lr']:.2f}. On the macro space the lookup table reaches "
