@@ -66,7 +66,7 @@ def test_summary_retest_agreement_and_costs(own):
     assert summary["measured"] == 60 and summary["total"] == 15625
     assert summary["spread"] == pytest.approx(0.2) and summary["tau_wall_cpu"] == pytest.approx(-1.0)
     pairs, result = devices.retest_pairs("nb201")
-    assert len(pairs) == 30 and result["kendalltau"] == pytest.approx(1.0)
+    assert len(pairs) == 30 and result["kendalltau"] == pytest.approx(1.0) == result["kendalltau_min"]
     table = devices.agreement_table("own-cpu_latency", ["nb201-flops"])
     assert table.loc[0, "n"] == 60 and 0.3 < table.loc[0, "kendalltau"] < 1
     costs, tau = devices.op_costs("own-cpu_latency")
