@@ -118,7 +118,8 @@ def _cmd_measure(args: argparse.Namespace) -> None:
                 "max_params": int(table["params"].max())}, args.json)
         return
     settings = Settings.make(args.space, args.input_size, args.batch, args.threads, args.warmup, args.repeats,
-                             image=args.image, structure=args.structure, device=args.device, clock=args.clock)
+                             image=args.image, structure=args.structure, device=args.device, clock=args.clock,
+                             interleave=args.interleave)
     if args.merge_from:
         from .measure import merge_measurements
 
@@ -216,6 +217,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--clock", default="auto", choices=["auto", "cpu", "wall"],
                    help="what to time: the measuring thread's CPU time (robust on a shared machine) or wall-clock "
                    "time; auto: cpu on a CPU, wall on a GPU")
+    p.add_argument("--interleave", type=int, default=1, metavar="K",
+                   help="time K networks in turns, one pass of each per round, so that interference from other "
+                   "programs spreads over many networks (default 1: one after the other)")
     p.add_argument("--reverse", action="store_true",
                    help="measure the order from its end (a second process, into its own --out)")
     p.add_argument("--skip-from", action="append", metavar="FILE",

@@ -44,7 +44,8 @@ from .networks import NB201_IMAGES, all_archs, build_network, default_input_size
 from .paths import atomic_write, atomic_write_json
 from .spaces import get_space
 
-__all__ = ["Settings", "machine_description", "select_archs", "time_network", "measure", "read_measurements",
+__all__ = ["Settings", "machine_description", "select_archs", "time_network", "time_networks", "measure",
+           "read_measurements",
            "merge_measurements",
            "test_retest", "COLUMNS"]
 
@@ -76,6 +77,8 @@ class Settings:
         'cpu' or 'cuda'.
     clock : str
         'cpu' or 'wall' (see the module docstring).
+    interleave : int
+        Networks timed in turns (:func:`time_networks`); 1: one after the other.
     """
 
     search_space: str
@@ -88,11 +91,12 @@ class Settings:
     structure: str = ""
     device: str = "cpu"
     clock: str = "wall"
+    interleave: int = 1
 
     @classmethod
     def make(cls, search_space: str, input_size: int | None = None, batch: int = 1, threads: int = 1,
              warmup: int = 3, repeats: int = 10, image: str = "cifar10", structure: str = "backbone",
-             device: str = "auto", clock: str = "auto") -> "Settings":
+             device: str = "auto", clock: str = "auto", interleave: int = 1) -> "Settings":
         """Checked settings with the benchmark's defaults filled in; raises :class:`InputError`."""
         if search_space not in ("nb201", "transnas_macro"):
             raise InputError(f"cannot measure search space {search_space!r}; 'nb201' or 'transnas_macro'")
@@ -103,7 +107,7 @@ class Settings:
             raise InputError(f"unknown macro structure {structure!r}; 'backbone' or 'full'")
         size = default_input_size(search_space, image) if input_size is None else input_size
         for name, value, lo in (("input size", size, 4), ("batch", batch, 1), ("threads", threads, 1),
-                                ("warm-up", warmup, 0), ("repeats", repeats, 1)):
+                                ("warm-up", warmup, 0), ("repeats", repeats, 1), ("interleave", interleave, 1)):
             if not isinstance(value, int) or value < lo:
                 raise InputError(f"{name} must be an integer >= {lo}, got {value!r}")
         device = _resolve_device(device)
@@ -111,7 +115,7 @@ class Settings:
             raise InputError(f"clock {clock!r}: 'auto', 'wall', or 'cpu' (CPU device only)")
         clock = ("wall" if device == "cuda" else "cpu") if clock == "auto" else clock
         return cls(search_space, size, batch, threads, warmup, repeats, image if nb else "",
-                   "" if nb else structure, device, clock)
+                   "" if nb else structure, device, clock, interleave)
 
 
 def _resolve_device(device: str) -> str:
@@ -186,27 +190,45 @@ def time_network(net, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
     (ndarray, ndarray), each of shape (repeats,)
         Times on ``settings.clock``, and wall-clock times.
     """
+    times, wall = time_networks([net], settings)
+    return times[0], wall[0]
+
+
+def time_networks(nets: Sequence, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+    """Time several networks in turns: each warmed up, then round ``r`` times one pass of each.
+
+    Interleaving spreads the repeats of one network over the time of the whole group, so that a
+    burst of interference from other programs touches one repeat of many networks instead of
+    every repeat of one (the median over repeats then removes it).
+
+    Returns
+    -------
+    (ndarray, ndarray), each of shape (len(nets), repeats)
+        Seconds on ``settings.clock``, and wall-clock seconds.
+    """
     import torch
 
     s = settings
     cuda = s.device == "cuda"
-    x = torch.randn(s.batch, 3, s.input_size, s.input_size, generator=torch.Generator().manual_seed(0))
-    net, x = net.to(s.device), x.to(s.device)
+    x = torch.randn(s.batch, 3, s.input_size, s.input_size, generator=torch.Generator().manual_seed(0)).to(s.device)
+    nets = [net.to(s.device) for net in nets]
     cpu_clock = time.thread_time_ns if s.threads == 1 else time.process_time_ns
-    times, wall = np.empty(s.repeats), np.empty(s.repeats)
+    times, wall = np.empty((len(nets), s.repeats)), np.empty((len(nets), s.repeats))
     with torch.inference_mode():
-        for _ in range(s.warmup):
-            net(x)
+        for net in nets:
+            for _ in range(s.warmup):
+                net(x)
         for r in range(s.repeats):
-            if cuda:
-                torch.cuda.synchronize()
-            t0, c0 = time.perf_counter_ns(), cpu_clock()
-            net(x)
-            if cuda:
-                torch.cuda.synchronize()
-            c1, t1 = cpu_clock(), time.perf_counter_ns()
-            wall[r] = (t1 - t0) * 1e-9
-            times[r] = (c1 - c0) * 1e-9 if s.clock == "cpu" else wall[r]
+            for i, net in enumerate(nets):
+                if cuda:
+                    torch.cuda.synchronize()
+                t0, c0 = time.perf_counter_ns(), cpu_clock()
+                net(x)
+                if cuda:
+                    torch.cuda.synchronize()
+                c1, t1 = cpu_clock(), time.perf_counter_ns()
+                wall[i, r] = (t1 - t0) * 1e-9
+                times[i, r] = (c1 - c0) * 1e-9 if s.clock == "cpu" else wall[i, r]
     return times, wall
 
 
@@ -315,10 +337,16 @@ def measure(settings: Settings, A: np.ndarray, out: str | os.PathLike, *, cpus: 
     log.info("%s: %d of %d architectures to measure", out, len(todo), len(names))
     fd = os.open(out, os.O_WRONLY | os.O_APPEND)
     try:
-        for name, arch in tqdm(todo, desc=f"measure {settings.search_space}", unit="arch", disable=not progress):
-            net = build_network(settings.search_space, arch, image=settings.image or "cifar10",
-                                structure=settings.structure or "backbone")
-            os.write(fd, _record(name, *time_network(net, settings)).encode())
+        bar = tqdm(total=len(todo), desc=f"measure {settings.search_space}", unit="arch", disable=not progress)
+        for start in range(0, len(todo), settings.interleave):
+            group = todo[start:start + settings.interleave]
+            nets = [build_network(settings.search_space, arch, image=settings.image or "cifar10",
+                                  structure=settings.structure or "backbone") for _, arch in group]
+            times, wall = time_networks(nets, settings)
+            for (name, _), t, w in zip(group, times, wall):
+                os.write(fd, _record(name, t, w).encode())
+            bar.update(len(group))
+        bar.close()
     finally:
         os.close(fd)
     return read_measurements(out)

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from hwlib import measure as M
+from hwlib import networks
 from hwlib.cli import main
 from hwlib.errors import DataError, InputError
 from hwlib.spaces import get_space
@@ -42,6 +43,19 @@ def test_clock_settings(tmp_path):
     s = M.Settings.make("nb201", **TINY, clock="wall")
     frame = M.measure(s, M.select_archs("nb201", 2), tmp_path / "w.csv", progress=False)
     assert np.allclose(frame["median_ms"], frame["wall_median_ms"], rtol=1e-5)
+
+
+def test_interleaved_groups(tmp_path):
+    s = M.Settings.make("nb201", **TINY, interleave=3)
+    A = M.select_archs("nb201", 7)
+    frame = M.measure(s, A, tmp_path / "i.csv", progress=False)
+    assert frame["arch"].tolist() == get_space("nb201").array_to_names(A)     # groups of 3, 3, 1, in order
+    assert (frame["median_ms"] > 0).all()
+    assert json.loads((tmp_path / "i.csv.json").read_text())["settings"]["interleave"] == 3
+    times, wall = M.time_networks([networks.build_network("nb201", a) for a in A[:2]], s)
+    assert times.shape == wall.shape == (2, 2) and (times > 0).all()
+    with pytest.raises(InputError, match="interleave"):
+        M.Settings.make("nb201", **TINY, interleave=0)
 
 
 def test_select_archs():
