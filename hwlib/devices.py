@@ -18,15 +18,21 @@ from .errors import DataError, InputError
 from .measure import read_measurements, test_retest
 from .metrics import kendalltau
 
-__all__ = ["OWN_MEASUREMENTS", "measurement_summary", "retest_pairs", "paired_values", "agreement_table",
+__all__ = ["OWN_MEASUREMENTS", "RETESTS", "available_retests", "measurement_summary", "retest_pairs", "paired_values", "agreement_table",
            "proxy_table", "nb201_latency_datasets", "edge_op_counts", "op_costs"]
 
-#: Per search space: the dataset of the full pass and the file of the retest pass.
-OWN_MEASUREMENTS = {"nb201": ("own-cpu_latency", "own_cpu/nb201-cifar10-s32-retest.csv"),
-                    "transnas_macro": ("transnas_macro-cpu_latency", "own_cpu/transnas_macro-s64-retest.csv")}
+#: Per search space: the dataset of the full pass.
+OWN_MEASUREMENTS = {"nb201": "own-cpu_latency", "transnas_macro": "transnas_macro-cpu_latency"}
+#: Measurement passes with a retest: name -> (full pass, retest pass), files under :func:`devices_dir`.
+RETESTS = {
+    "NB201, one after the other": ("own_cpu/nb201-cifar10-s32.csv", "own_cpu/nb201-cifar10-s32-retest.csv"),
+    "NB201, interleaved": ("own_cpu/nb201-cifar10-s32-interleaved.csv",
+                           "own_cpu/nb201-cifar10-s32-interleaved-retest.csv"),
+    "TransNAS macro": ("own_cpu/transnas_macro-s64.csv", "own_cpu/transnas_macro-s64-retest.csv"),
+}
 
 
-def _space(search_space: str) -> tuple[str, str]:
+def _space(search_space: str) -> str:
     try:
         return OWN_MEASUREMENTS[search_space]
     except KeyError:
@@ -45,7 +51,7 @@ def measurement_summary(search_space: str) -> dict:
         ``spread`` (median over architectures of the interquartile range / median of its repeats),
         ``tau_wall_cpu`` (Kendall tau of the wall-clock and the recorded medians).
     """
-    name = _space(search_space)[0]
+    name = _space(search_space)
     path = devices_dir() / OWN_DATASETS[name][1]
     frame = read_measurements(path)
     meta_path = path.with_name(path.name + ".json")
@@ -63,8 +69,18 @@ def measurement_summary(search_space: str) -> dict:
             "tau_wall_cpu": kendalltau(frame["median_ms"], frame["wall_median_ms"])}
 
 
-def retest_pairs(search_space: str) -> tuple[pd.DataFrame, dict]:
+def available_retests() -> list[str]:
+    """Names of :data:`RETESTS` whose two files are at hand."""
+    return [k for k, files in RETESTS.items() if all((devices_dir() / f).is_file() for f in files)]
+
+
+def retest_pairs(name: str) -> tuple[pd.DataFrame, dict]:
     """The two passes over the retest architectures, matched by name, and their agreement.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`RETESTS`.
 
     Returns
     -------
@@ -73,8 +89,11 @@ def retest_pairs(search_space: str) -> tuple[pd.DataFrame, dict]:
         :func:`hwlib.measure.test_retest` of the recorded medians, with ``kendalltau_wall`` and
         ``kendalltau_min`` (the same for the wall-clock medians and for the minima) added.
     """
-    name, retest = _space(search_space)
-    first = read_measurements(devices_dir() / OWN_DATASETS[name][1])
+    try:
+        full, retest = RETESTS[name]
+    except KeyError:
+        raise InputError(f"unknown retest {name!r}; one of {', '.join(RETESTS)}") from None
+    first = read_measurements(devices_dir() / full)
     second = read_measurements(devices_dir() / retest)
     result = test_retest(first, second)
     wall = test_retest(first.assign(median_ms=first["wall_median_ms"]),

@@ -65,7 +65,8 @@ def test_summary_retest_agreement_and_costs(own):
     summary = devices.measurement_summary("nb201")
     assert summary["measured"] == 60 and summary["total"] == 15625
     assert summary["spread"] == pytest.approx(0.2) and summary["tau_wall_cpu"] == pytest.approx(-1.0)
-    pairs, result = devices.retest_pairs("nb201")
+    assert devices.available_retests() == ["NB201, one after the other"]
+    pairs, result = devices.retest_pairs("NB201, one after the other")
     assert len(pairs) == 30 and result["kendalltau"] == pytest.approx(1.0) == result["kendalltau_min"]
     table = devices.agreement_table("own-cpu_latency", ["nb201-flops"])
     assert table.loc[0, "n"] == 60 and 0.3 < table.loc[0, "kendalltau"] < 1
@@ -77,6 +78,8 @@ def test_summary_retest_agreement_and_costs(own):
 def test_bad_input(own, tmp_path):
     with pytest.raises(InputError, match="search space"):
         devices.measurement_summary("transnas_micro")
+    with pytest.raises(InputError, match="unknown retest"):
+        devices.retest_pairs("nb201")
     with pytest.raises(InputError, match="different search spaces"):
         devices.paired_values("own-cpu_latency", "transnas_micro-jigsaw")
     path = tmp_path / "own_cpu/nb201-cifar10-s32.csv"
