@@ -67,7 +67,8 @@ def test_summary_retest_agreement_and_costs(own):
     assert summary["spread"] == pytest.approx(0.2) and summary["tau_wall_cpu"] == pytest.approx(-1.0)
     assert devices.available_retests() == ["NB201, one after the other"]
     pairs, result = devices.retest_pairs("NB201, one after the other")
-    assert len(pairs) == 30 and result["kendalltau"] == pytest.approx(1.0) == result["kendalltau_min"]
+    assert len(pairs) == 30 and result["kendalltau"] == pytest.approx(1.0)
+    assert result["kendalltau_min"] == pytest.approx(1.0, abs=0.01)      # ties broken by rounding
     table = devices.agreement_table("own-cpu_latency", ["nb201-flops"])
     assert table.loc[0, "n"] == 60 and 0.3 < table.loc[0, "kendalltau"] < 1
     costs, tau = devices.op_costs("own-cpu_latency")
