@@ -18,8 +18,10 @@
 # parameters through papermill (`profile`, `rule_seeds`).
 
 # %% tags=["parameters"]
-profile = "quick"      # "quick" (CI, minutes) or "full" (the paper's sizes)
-rule_seeds = None      # seeds of the Linear-Regression rule; None: 5 (quick) or 50 (full)
+import os
+
+profile = os.environ.get("HWLIB_PROFILE", "full")  # "quick" (CI, minutes) or "full" (the paper's sizes): hwlib.profiles
+rule_seeds = None      # seeds of the Linear-Regression rule; None: the profile's (5 quick, 50 full)
 
 # %%
 import matplotlib.pyplot as plt
@@ -27,9 +29,10 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from hwlib import analysis, data, plotting
+from hwlib import analysis, data, plotting, profiles
 
-seeds = range(rule_seeds or (5 if profile == "quick" else 50))
+cfg = profiles.settings("datasets", profile, rule_seeds=rule_seeds)
+seeds = range(cfg.rule_seeds)
 table = data.dataset_table()
 hwnas = [n for n in table.name if n.startswith("cifar10-") and n != "cifar10-test_accuracy"]
 micro = [n for n in table.name if n.startswith("transnas_micro-")]
@@ -40,7 +43,7 @@ help_devices = [n for n in table.name if n.startswith("help-")]
 #
 # The paper ran on the official HW-NAS-Bench pickle (27 datasets: 9 metrics on cifar10, cifar100
 # and ImageNet16-120) and the official TransNAS-Bench-101 file (macro space, 3256 networks).
-# The data layer uses the most complete source it finds; the table lists what this build found.
+# The data layer uses the most complete source it finds; **Table 1.1** lists what this build found.
 
 # %%
 paper_hw, paper_tn = list(data.PAPER_HWNAS), [f"transnas-{t}" for t in data.PAPER_TRANSNAS_TASKS]
@@ -63,7 +66,7 @@ display(Markdown(
 # %% [markdown]
 # ## Every dataset
 #
-# `hwlib datasets` prints the same table. The HW-NAS-Bench metrics that only the 12554-row table
+# **Table 1.2** lists every dataset of this build (`hwlib datasets` prints the same table). The HW-NAS-Bench metrics that only the 12554-row table
 # provides cover 12554 of the 15625 cells; `edgetpu_latency` also loses the models that did not
 # compile (the paper drops it).
 
@@ -81,8 +84,8 @@ display(Markdown(
 # %% [markdown]
 # ## Distributions
 #
-# Raw values of each hardware metric. Several are strongly multi-modal: the cell's number of
-# convolutions dominates latency on some devices, and edges set to `none` cut whole paths.
+# **Figure 1.1.** Histograms of the raw values of each hardware metric (HW-NAS-Bench on cifar10
+# and the TransNAS-Bench-101 tasks at hand), one panel per dataset.
 
 # %% tags=["hide-input"]
 fig = plotting.plot_distributions(hwnas + micro)
@@ -93,7 +96,8 @@ plt.show()
 #
 # Kendall tau between metrics over the architectures that both cover. HW-NAS-Bench found that
 # hardware costs correlate poorly across platforms; here is the same question, with HELP's
-# additional devices.
+# additional devices: **Figure 1.2** the HW-NAS-Bench metrics, **Figure 1.3** the latencies of every
+# device at hand.
 
 # %% tags=["hide-input"]
 tau_hw = analysis.kendall_matrix(hwnas)
@@ -118,7 +122,8 @@ display(Markdown(
 # The paper fits Linear Regression on 25 random samples (one-hot encoding, protocol splits) and
 # calls a dataset trivial when the test Kendall tau reaches 0.93. On the 27 official datasets this
 # marked 12 as trivial: all FPGA and Eyeriss latency and energy datasets. Of the rest it kept one
-# image dataset per device/metric pair.
+# image dataset per device/metric pair. **Figure 1.4** and **Table 1.3** rerun the rule on the
+# datasets at hand (bars: mean over seeds, whiskers: their standard deviation; dashed: 0.93).
 
 # %% tags=["hide-input"]
 rule = analysis.difficulty_table(hwnas + micro, seeds=seeds)

@@ -8,165 +8,216 @@
 # %% [markdown]
 # # Predictor comparison
 #
-# How well does each of the 18 predictors rank unseen architectures by their hardware cost, as a
-# function of how many measured architectures it was trained on? This chapter reruns the paper's
-# Figure 1: Kendall tau on 625 (HW-NAS-Bench) or 256 (TransNAS-Bench-101) test architectures,
-# for 11 training sizes, averaged over seeds and then over the five hard datasets of each benchmark.
-# The training sets of one seed are nested; the seed fixes the split and the model.
+# How well does each predictor rank unseen architectures by their hardware cost, as a function of
+# how many measured architectures it was trained on? This chapter reruns the paper's Figure 1:
+# Kendall tau on 625 (HW-NAS-Bench) or 256 (TransNAS-Bench-101) test architectures, for 11
+# training sizes, averaged over seeds and then over the five hard datasets of each benchmark. The
+# training sets of one seed are nested; the seed fixes the split and the model.
 #
-# Every result cell (dataset, predictor, parameters, training size, seed) is cached on disk, so
-# the full profile (50 seeds, 11 sizes, all 18 predictors: the paper's grid) can be run in parts
-# and resumed; the quick profile runs a subset in minutes.
+# In the `full` profile the chapter renders from the committed results of the full study
+# (`results/`, grown by `hwlib study run`; `hwlib study plan` says how far it is); the `quick`
+# profile computes a subset anew and checks it against the committed cells it shares.
 
 # %% tags=["parameters"]
-profile = "quick"     # "quick" (CI, minutes) or "full" (the paper's grid; hours, cached)
-predictors = None     # predictor names; None: a fast subset (quick) or all 18 (full)
-seeds = None          # number of seeds; None: 3 (quick) or 50 (full)
-size_indices = None   # which of the 11 protocol sizes; None: [1, 3, 5, 7] (quick) or all (full)
-hpo_budget = None     # seconds of hyperparameter search per fit for the tuned predictors; None: defaults
-heavy = None          # slow-to-train predictors, run with fewer seeds and sizes; None: see below
-heavy_seeds = None    # seeds of the heavy predictors; None: 1 (quick) or 5 (full)
-heavy_max_size = None # largest training size of the heavy predictors; None: 55 (quick) or 3036 (full)
+import os
+
+profile = os.environ.get("HWLIB_PROFILE", "full")  # "quick" (CI, minutes, computed now) or "full" (the committed results): hwlib.profiles
+predictors = None      # predictor names; None: every trained predictor
+seeds = None           # number of seeds; None: the profile's (3 quick, 50 full)
+size_indices = None    # which of the 11 protocol sizes; None: the profile's ([1, 3, 5, 7] quick, all full)
+hpo_budget = None      # seconds of hyperparameter search per fit for the tuned predictors; None: defaults
+heavy = None           # slow-to-train predictors, run on fewer seeds and sizes; None: the profile's
+heavy_seeds = None     # seeds of the heavy predictors; None: 1 (quick) or 10 (full)
+heavy_max_size = None  # largest training size of the heavy predictors; None: 55 (quick) or 3036 (full)
+compute = None         # compute cells missing from the store; None: yes (quick), no (full)
 
 # %%
-import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from hwlib import data, experiments
-from hwlib.predictors import REGISTRY, list_predictors
-from hwlib.predictors.lut import evaluate_lut
+from hwlib import comparison, data, plotting, profiles, study
+from hwlib.predictors import REGISTRY
 
-quick = profile == "quick"
-predictors = predictors or [p for p in list_predictors() if p != "lut"]
-heavy = set(heavy if heavy is not None else
-            ["sparse_gp", "ngb", "bohamiann", "bananas", "bonas", "gcn", "mlp_large", "nao"] if quick else
-            ["bonas", "gcn", "nao"])
-seeds = range(seeds or (3 if quick else 50))
-heavy_seeds = range(heavy_seeds or (1 if quick else 5))
-heavy_max_size = heavy_max_size or (55 if quick else 3036)
-size_indices = size_indices or ([1, 3, 5, 7] if quick else list(range(11)))
+overrides = dict(predictors=predictors, seeds=seeds, size_indices=size_indices, hpo_budget=hpo_budget,
+                 heavy=heavy, heavy_seeds=heavy_seeds, heavy_max_size=heavy_max_size, compute=compute)
+cfg = profiles.settings("predictors", profile, **overrides)
+results = study.results(profile, **overrides)
 benchmarks = {"hwnas": data.hard_datasets("hwnas"), "transnas": data.hard_datasets("transnas")}
-titles = {"hwnas": "HW-NAS-Bench", "transnas": "TransNAS-Bench-101"
-          + (" (micro stand-in)" if benchmarks["transnas"][0].startswith("transnas_micro") else "")}
-sizes = {"hwnas": [experiments.HWNAS_TRAIN_SIZES[i] for i in size_indices],
-         "transnas": [experiments.TRANSNAS_TRAIN_SIZES[i] for i in size_indices]}
-
-# %% [markdown]
-# ## Running the grid
-#
-# Only cells missing from the cache are computed. Predictors that encode the cell's connectivity
-# (BANANAS, BONAS, GCN, NAO) are run on cells only; the paper left them out on the purely
-# sequential TransNAS-Bench-101 macro space.
-#
-# **The heavy predictors.** Trained as the protocol says, some models cost far more than the rest.
-# GCN takes 300 epochs at batch size 7, about 2100 optimiser steps per epoch at 15000 samples: 55
-# minutes per fit on one CPU core (`python bench/bench_predictors.py`), and training its seeds
-# stacked gains nothing, since batches of 7 leave no idle work to share. NAO takes some 13 minutes
-# per fit at 15000 samples, BONAS 2. All 50 seeds at all 11 sizes on the five datasets would be
-# some 400 CPU-hours for GCN alone, more than a laptop can give. The full profile therefore runs
-# the `heavy` predictors on `heavy_seeds` seeds and training sizes up to `heavy_max_size` (about 8
-# CPU-hours for GCN), the quick profile runs the slowest eight on one seed at the two smallest
-# sizes, so that every predictor is in every build. Their curves stop where their sizes do, and
-# their means have the wider error of fewer seeds. Set the
-# parameters to the protocol's values to run the paper's grid in full (cached, resumable).
-
-# %%
-limits = {p: (heavy_seeds, heavy_max_size) for p in heavy}
-results = pd.concat([experiments.run_study(names, predictors, sizes[bench], seeds, hpo_budget=hpo_budget,
-                                           limits=limits, progress=False).assign(benchmark=bench)
-                     for bench, names in benchmarks.items()], ignore_index=True)
-lut = pd.DataFrame([{**evaluate_lut(n), "benchmark": b} for b, names in benchmarks.items() for n in names])
-lut_mean = lut.groupby("benchmark")["kendalltau"].mean()
-display(Markdown(
-    f"{len(results)} runs: {results['predictor'].nunique()} predictors, {len(seeds)} seeds and "
-    f"{len(size_indices)} training sizes ("
-    + (f"{', '.join(sorted(heavy & set(predictors)))}: {len(heavy_seeds)} seed(s), sizes up to {heavy_max_size}"
-       if heavy & set(predictors) else "no heavy predictors")
-    + f"), on {', '.join(benchmarks['hwnas'])} (HW-NAS-Bench) and "
-    f"{', '.join(benchmarks['transnas'])} (TransNAS-Bench-101). "
-    + ("Tuned predictors ran with their defaults (the paper tuned them briefly; set `hpo_budget`)."
-       if hpo_budget is None else f"Tuned predictors searched for {hpo_budget} s per fit.")))
-
-# %% [markdown]
-# ## Figure 1
-#
-# Left: mean Kendall tau per predictor; the black line is the lookup table (its tau over all
-# architectures, mean of the five datasets). Right: the same curves minus the mean over predictors at
-# each size, which makes the ranking of predictors easier to read.
+micro = benchmarks["transnas"][0].startswith("transnas_micro")
+titles = {"hwnas": "HW-NAS-Bench", "transnas": "TransNAS-Bench-101" + (" (micro stand-in)" if micro else "")}
+labels = {p: s.label for p, s in REGISTRY.items()}
+lut_mean, lut = comparison.lut_means(benchmarks)
+curve = comparison.curves(results)
 
 # %% tags=["hide-input"]
-labels = {p: s.label for p, s in REGISTRY.items()}
-fig, axes = plt.subplots(2, 2, figsize=(13, 9))
-for row, bench in enumerate(benchmarks):
-    part = results[results["benchmark"] == bench]
-    for col, centred in enumerate([False, True]):
-        table = experiments.summarize(part, centred=centred).rename(index=labels)
-        table.T.plot(ax=axes[row, col], logx=True, marker="o", ms=3, legend=False, colormap="tab20")
-        axes[row, col].set(xlabel="training samples", ylabel="Kendall tau" + (" - mean" if centred else ""),
-                           title=f"{titles[bench]}: {'centred on the average' if centred else 'absolute'}")
-    axes[row, 0].axhline(lut_mean[bench], color="k", lw=2, label="Lookup Table")
-fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="center right", fontsize=8)
-fig.subplots_adjust(right=0.82, hspace=0.3)
-plt.show()
+plan = study.plan("full")
+heavy_names = sorted(set(cfg.heavy) & set(results["predictor"]))
+check = study.agreement(results) if profile == "quick" else None
+display(Markdown(
+    f"**This build** ({profile} profile): {len(results)} runs of {results['predictor'].nunique()} predictors, "
+    f"{cfg.seeds} seeds and {len(cfg.size_indices)} training sizes"
+    + (f" ({', '.join(labels[p] for p in heavy_names)}: {cfg.heavy_seeds} seed(s), sizes up to {cfg.heavy_max_size})"
+       if heavy_names else "")
+    + f", on {', '.join(benchmarks['hwnas'])} and {', '.join(benchmarks['transnas'])}. "
+    f"The committed full study holds {plan['cells_done']} of its {plan['cells_total']} cells "
+    f"({plan['cells_done'] / plan['cells_total']:.0%}; {plan['cpu_hours_done']:.1f} CPU-hours spent, about "
+    f"{plan['cpu_hours_left']:.0f} left). "
+    + (f"Computed anew, this build's runs agree with the committed ones on {check['shared']} shared cells "
+       f"({check['differ']} differ; largest difference {check['max_abs_diff']:.2g})." if check else
+       "Cells not yet committed are absent from the figures (a curve ends early or is missing).")
+    + (" Tuned predictors ran with their defaults (the paper tuned them briefly; set `hpo_budget`)."
+       if cfg.hpo_budget is None else f" Tuned predictors searched for {cfg.hpo_budget} s per fit.")))
+
+# %% [markdown]
+# ## The paper's Figure 1
+#
+# **Figure 2.1.** Mean Kendall tau per predictor against the number of training samples, top
+# HW-NAS-Bench, bottom TransNAS-Bench-101. Left: absolute, with a band of one standard error over
+# seeds; the black line is the lookup table (its tau over all architectures, mean of the five
+# datasets). Right: the same curves minus the mean over predictors at each size, which makes the
+# ranking easier to read.
+
+# %% tags=["hide-input"]
+plotting.plot_figure1(curve, lut_mean, titles);
+
+# %% tags=["hide-input"]
+largest = {n: data.load_dataset(n).n_archs - 625 for n in benchmarks["hwnas"]}
+clipped = {n: size for n, size in largest.items() if size < 15000}
+display(Markdown(
+    f"The largest HW-NAS-Bench size, plotted at 15000, is {', '.join(f'{s}' for s in sorted(set(clipped.values())))} "
+    f"on {', '.join(clipped)} (these tables have {clipped and min(clipped.values()) + 625} architectures, so "
+    "the pool after the 625 test architectures is smaller); the point averages what each dataset allows."
+    if clipped else "Every HW-NAS-Bench dataset allows the largest size, 15000."))
+
+# %% [markdown]
+# **Figure 2.2.** Figure 2.1 with Spearman's rank correlation (top pair of rows) and Pearson's
+# correlation (bottom pair) in place of Kendall tau.
+
+# %% tags=["hide-input"]
+others = {metric: comparison.curves(results, metric) for metric in ["spearman", "pearson"]}
+for metric, other in others.items():
+    plotting.plot_figure1(other, pd.Series(dtype=float), titles, metric_label=metric.capitalize());
+agree = {metric: comparison.ranking_agreement(curve, other) for metric, other in others.items()}
+display(Markdown("Against Kendall tau, the order of the predictors at a training size agrees with a mean Kendall "
+                 "tau of " + " and ".join(f"{a['rank_tau']:.2f} ({m.capitalize()}; higher than Kendall tau at "
+                                         f"{a['higher']:.0%} of the points)" for m, a in agree.items()) + "."))
+
+# %% [markdown]
+# ## The paper's claims, checked
+#
+# Each statement the paper makes about the predictors in Section 4, with the number this build
+# computes and a verdict. A claim needs the sizes and predictors it speaks of; in the quick
+# profile several are "not run" or rest on a few seeds.
+
+# %% tags=["hide-input"]
+claims = comparison.check_claims(curve, lut_mean, cfg.seeds, comparison.stand_ins())
+display(Markdown(f"**Table 2.1.** The paper's claims about predictors: {(claims['verdict'] == 'reproduced').sum()} "
+                 f"of {len(claims)} reproduced, {(claims['verdict'] == 'differs').sum()} differ, "
+                 f"{(claims['verdict'] == 'not run').sum()} not run in this build."))
+claims
 
 # %% [markdown]
 # ## Against the lookup table
 #
-# The smallest training size at which each predictor's mean tau beats the lookup table's (a dash:
-# not within the sizes run).
+# **Table 2.2.** The smallest training size at which each predictor's mean tau beats the lookup
+# table's (a dash: not within the sizes run).
 
-# %%
-crossing = {}
-for bench in benchmarks:
-    table = experiments.summarize(results[results["benchmark"] == bench])
-    beats = table.gt(lut_mean[bench])
-    crossing[bench] = beats.idxmax(axis=1).where(beats.any(axis=1))
-crossing = pd.DataFrame(crossing).rename(index=labels)
+# %% tags=["hide-input"]
+crossing = comparison.lut_crossing(curve, lut_mean).rename(index=labels, columns=titles)
 crossing.astype("Int64").astype(str).replace("<NA>", "-")
 
 # %% tags=["hide-input"]
-best = {b: experiments.summarize(results[results["benchmark"] == b]).rename(index=labels) for b in benchmarks}
-hw_worst = crossing["hwnas"].max()
 display(Markdown(
     f"On HW-NAS-Bench the lookup table reaches a mean tau of {lut_mean['hwnas']:.2f} (paper: 0.437) and "
     f"on TransNAS-Bench-101 {lut_mean['transnas']:.2f} (paper: 0.605, macro space); per dataset: "
     + ", ".join(f"{r.dataset} {r.kendalltau:.2f}" + ("" if r.base_reason == "the protocol's base" else " (another base)")
                 for r in lut.itertuples())
     + ". Datasets marked 'another base' lack cells of the protocol's base neighbourhood (chapter "
-    "'Lookup tables' shows how much the base alone changes a table's tau). "
-    + (f"Every predictor run here beats the lookup table on HW-NAS-Bench by {int(hw_worst)} training "
-       "samples (paper: none needs more than 60)." if crossing["hwnas"].notna().all() else
-       f"{crossing['hwnas'].isna().sum()} predictors never beat it within the sizes run.")
-    + f" At the largest size run ({best['hwnas'].columns[-1]} samples) the best predictor on "
-    f"HW-NAS-Bench is {best['hwnas'].iloc[:, -1].idxmax()} (tau {best['hwnas'].iloc[:, -1].max():.3f}); "
-    f"on TransNAS-Bench-101 ({best['transnas'].columns[-1]} samples) it is "
-    f"{best['transnas'].iloc[:, -1].idxmax()} (tau {best['transnas'].iloc[:, -1].max():.3f})."))
+    "'Lookup tables' shows how much the base alone changes a table's tau)."))
+
+# %% [markdown]
+# ## The graph and path predictors on TransNAS-Bench-101
+#
+# The paper did not run BANANAS, BONAS, GCN and NAO on TransNAS-Bench-101: its macro networks are
+# purely sequential. On the micro stand-in used here the cells do have connectivity, so they run.
+# **Figure 2.3** shows the centred TransNAS panel with them (left) and, as the paper drew it, without
+# them (right): centring on the mean over predictors depends on who is in the mean.
+
+# %% tags=["hide-input"]
+graph = ["bananas", "bonas", "gcn", "nao"]
+without = curve[~((curve["benchmark"] == "transnas") & curve["predictor"].isin(graph))]
+plotting.plot_centred_pair(curve, without, "transnas", titles["transnas"]);
+
+# %% [markdown]
+# ## GCN and BONAS as the released code trained them
+#
+# The paper's released code never reset the gradients of GCN and BONAS between steps (they
+# accumulate over the whole run), and GCN dropped the last incomplete batch even when it was the
+# only one, so with fewer than 7 training samples it never trained at all. Here both train as the
+# protocol says; **Table 2.3** measures what the released code's way changes at small sizes, on the
+# same splits (mean Kendall tau over the five HW-NAS datasets).
+
+# %% tags=["hide-input"]
+quirks = comparison.released_code_effect(benchmarks["hwnas"], cfg.quirk_sizes, range(cfg.quirk_seeds),
+                                         store=study.study_store(profile, cfg.compute))
+display(quirks.rename(index=labels, level=0).round(3))
+worst = quirks["difference"].abs().idxmax()
+display(Markdown(
+    f"**Table 2.3.** GCN and BONAS trained as the protocol says and as the released code did ({cfg.quirk_seeds} "
+    f"seed(s)). The largest difference is {quirks['difference'][worst]:+.3f} ({labels[worst[0]]} at {worst[1]} "
+    f"samples); at 5 samples GCN's released-code tau is "
+    + (f"{quirks.loc[('gcn', 5), 'released']:.3f}" if ('gcn', 5) in quirks.index else "not run")
+    + " (an untrained network ranks by its random initialisation)."))
+
+# %% [markdown]
+# ## What the grid costs
+#
+# **Figure 2.4.** Mean fit time per model against training size (seconds, one CPU core, including any
+# hyperparameter search; torch models that train their seeds as one stacked model report the
+# stack's time divided by its seeds).
+
+# %% tags=["hide-input"]
+times = comparison.fit_time_table(results)
+plotting.plot_fit_times(times, titles);
+
+# %% tags=["hide-input"]
+committed = study.plan("full")["by_predictor"]
+display(Markdown(
+    "**Table 2.4.** CPU-hours of the full study per predictor: spent on the committed cells (from their "
+    "recorded fit times) and the estimate of what is left."))
+pd.DataFrame(committed).set_index("predictor").rename(index=labels)[
+    ["cells_done", "cells_total", "cpu_hours_done", "cpu_hours_left"]].round(2)
+
+# %% tags=["hide-input"]
+protocol = {r["predictor"]: r for r in study.plan("full", heavy=())["by_predictor"]}
+heavy_hours = sum(protocol[p]["cpu_hours_left"] + protocol[p]["cpu_hours_done"] for p in cfg.heavy if p in protocol)
+rest_hours = sum(r["cpu_hours_left"] + r["cpu_hours_done"] for p, r in protocol.items() if p not in cfg.heavy)
+display(Markdown(
+    f"**The heavy predictors.** Trained as the protocol says, GCN takes 300 epochs at batch size 7 (some "
+    f"{15000 // 7} optimiser steps per epoch at 15000 samples), and NAO trains an LSTM encoder-decoder. At the "
+    f"protocol's grid (50 seeds, all 11 sizes), {', '.join(labels[p] for p in cfg.heavy)} would cost an estimated "
+    f"{heavy_hours:.0f} CPU-hours, the other predictors together {rest_hours:.0f} (estimates from the recorded fit "
+    f"times where there are any, else from priors). The full profile therefore runs them on {cfg.heavy_seeds} seeds "
+    f"and sizes up to {cfg.heavy_max_size}: their curves stop there, and their bands are wider. The parameters "
+    "`heavy`, `heavy_seeds` and `heavy_max_size` restore the protocol's grid (`hwlib study run` computes it)."))
 
 # %% tags=["hide-input"]
 undefined = results[results["kendalltau"].isna()].groupby(["benchmark", "predictor"])["nominal_train_size"].unique()
 display(Markdown(
     "Every run has a defined Kendall tau." if undefined.empty else
-    "Kendall tau is undefined (NaN, left out of the means; a curve without a point) where a model "
-    "predicts the same value for every test architecture: "
-    + "; ".join(f"{labels[p]} on {titles[b]} at {', '.join(map(str, sorted(n)))} samples"
-                for (b, p), n in undefined.items())
+    "Kendall tau is undefined (NaN, left out of the means) where a model predicts the same value for every "
+    "test architecture: " + "; ".join(f"{labels[p]} on {titles[b]} at {', '.join(map(str, sorted(n)))} samples"
+                                     for (b, p), n in undefined.items())
     + (". LightGBM needs 5 samples in each leaf (`min_data_in_leaf`) and fits each tree on a bag of 80 % "
-       "of the training set, so it cannot split at all when that bag holds fewer than 10." if "lgb" in undefined.index.get_level_values("predictor") else ".")))
+       "of the training set, so it cannot split at all when that bag holds fewer than 10."
+       if "lgb" in undefined.index.get_level_values("predictor") else ".")))
 
 # %% [markdown]
-# ## The numbers behind the figure
+# ## The numbers behind Figure 2.1
 #
-# Mean Kendall tau over the five datasets, per predictor (rows) and training size (columns).
+# **Table 2.5.** Mean Kendall tau over the five datasets, per predictor (rows) and training size
+# (columns), HW-NAS-Bench then TransNAS-Bench-101.
 
 # %%
-display(best["hwnas"].round(3))
-display(best["transnas"].round(3))
-
-# %% [markdown]
-# Mean fit time per model (seconds, including any hyperparameter search; torch models that train
-# their seeds as one stacked model report the stack's time divided by the seeds).
-
-# %%
-fit_times = results.groupby(["predictor", "nominal_train_size"])["fit_time"].mean().unstack().rename(index=labels)
-fit_times.round(3)
+for bench in titles:
+    display(comparison.curve_table(curve, bench).rename(index=labels).round(3))

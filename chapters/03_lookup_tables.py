@@ -19,38 +19,41 @@
 # architectures). This chapter recomputes it and sets the published numbers beside ours.
 
 # %% tags=["parameters"]
-profile = "quick"   # "quick" (CI, minutes) or "full" (the paper's 50 seeds)
-seeds = None        # seeds of Linear Regression; None: 5 (quick) or 50 (full)
+import os
+
+profile = os.environ.get("HWLIB_PROFILE", "full")  # "quick" (CI, minutes) or "full" (the paper's 50 seeds): hwlib.profiles
+seeds = None        # seeds of Linear Regression; None: the profile's (5 quick, 50 full)
 train_size = 124    # Linear Regression's training set size (Table 1: 124)
 
 # %%
 import pandas as pd
 from IPython.display import Markdown, display
 
-from hwlib import data, experiments
+from hwlib import data, profiles
 from hwlib.plotting import plot_lut_comparison
-from hwlib.predictors.lut import evaluate_lut, lut_predictions
+from hwlib.lookup import PAPER_TABLE1, evaluate_lut, lookup_table_comparison, lut_predictions
 from hwlib.spaces import nb201_str_to_ops
 
-seeds = range(seeds or (5 if profile == "quick" else 50))
+seeds = range(profiles.settings("lookup_tables", profile, seeds=seeds).seeds)
 hwnas = [n for n in data.list_datasets() if n.startswith("cifar10-") and n.split("-", 1)[1] in
-         {f"{d}_{m}" for d, m in experiments.PAPER_TABLE1}]
+         {f"{d}_{m}" for d, m in PAPER_TABLE1}]
 transnas = data.hard_datasets("transnas")
-per_dataset = experiments.lookup_table_comparison(hwnas + transnas, seeds, train_size)
+per_dataset = lookup_table_comparison(hwnas + transnas, seeds, train_size)
 
 # %% [markdown]
 # ## Per dataset
 #
-# `lut` is the lookup table's Kendall tau over every architecture of the dataset, `lr` Linear
-# Regression's mean test tau; `paper_*` are the published values of the same device and metric.
+# **Table 3.1.** `lut` is the lookup table's Kendall tau over every architecture of the dataset,
+# `lr` Linear Regression's mean test tau; `paper_*` are the published values of the same device and
+# metric.
 
 # %%
 per_dataset[["dataset", "lut", "lr", "paper_lut", "paper_lr", "n_measured"]].round(3)
 
 # %% [markdown]
-# The same as a figure, with the table's predictions over all architectures of the dataset where it
-# does best and where it does worst: a lookup table ignores how the edges interact, so
-# architectures whose operations compound (or cancel) fall off the diagonal in bands.
+# **Figure 3.1.** Table 3.1 as a figure (bars: ours; dots: published), with the table's predictions
+# over all architectures of the dataset where it does best and where it does worst: a lookup table
+# adds one delta per position and so cannot express how the edges interact.
 
 # %% tags=["hide-input"]
 extremes = per_dataset.sort_values("lut")["dataset"].iloc[[-1, 0]]
@@ -61,8 +64,8 @@ plot_lut_comparison(per_dataset, examples);
 # %% [markdown]
 # ## Table 1, recomputed
 #
-# One row per device and metric; the TransNAS column of the paper ("Tesla V100") is the mean of the
-# five tasks.
+# **Table 3.2.** One row per device and metric; the TransNAS column of the paper ("Tesla V100") is
+# the mean of the five tasks.
 
 # %%
 table = (per_dataset.groupby(["metric", "device"], sort=False)[["lut", "lr", "paper_lut", "paper_lr"]]
@@ -91,15 +94,16 @@ display(Markdown(
 #
 # **The base.** The cifar10 EdgeGPU, Eyeriss energy/arithmetic-intensity and FPGA energy metrics come
 # from HW-NAS-Bench's 12554-row table, which lacks some cells, among them one-edge neighbours of the
-# all-'none' base. The lookup table then takes the nearest base whose neighbourhood is complete:
+# all-'none' base. The lookup table then takes the nearest base whose neighbourhood is complete
+# (**Table 3.3**):
 
 # %%
 moved = per_dataset[per_dataset["lut_base_reason"] != "the protocol's base"]
 moved[["dataset", "lut_base", "lut", "paper_lut"]].round(3)
 
 # %% [markdown]
-# How much the base alone matters shows on a complete dataset: the same lookup table built around
-# that other base instead of the all-'none' cell.
+# How much the base alone matters shows on a complete dataset (**Table 3.4**): the same lookup table
+# built around that other base instead of the all-'none' cell.
 
 # %%
 alt = nb201_str_to_ops(moved["lut_base"].iloc[0]) if len(moved) else (1, 0, 1, 2, 0, 0)

@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.stats import kendalltau
+from .metrics import kendalltau
 
 from .data import load_dataset
 
@@ -35,7 +35,7 @@ def kendall_matrix(names: Sequence[str]) -> pd.DataFrame:
     tau = np.eye(k)
     for i in range(k):
         for j in range(i + 1, k):
-            tau[i, j] = tau[j, i] = kendalltau(values[:, i], values[:, j]).statistic
+            tau[i, j] = tau[j, i] = kendalltau(values[:, i], values[:, j])
     return pd.DataFrame(tau, index=list(names), columns=list(names))
 
 

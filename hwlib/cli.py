@@ -1,4 +1,4 @@
-"""The ``hwlib`` command line: data, datasets, predictor evaluation, lookup tables, simulation.
+"""The ``hwlib`` command line: data, datasets, predictor evaluation, lookup tables, simulation, transfer.
 
 Every subcommand explains itself with ``--help``. Errors a user can cause (an unknown dataset,
 a missing or corrupted file, a bad parameter) end with one line on stderr and exit status 2.
@@ -93,16 +93,69 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
 
 
 def _cmd_lut(args: argparse.Namespace) -> None:
-    from .predictors.lut import evaluate_lut
+    from .lookup import evaluate_lut
 
     _print(evaluate_lut(args.dataset), args.json)
 
 
 def _cmd_simulate(args: argparse.Namespace) -> None:
-    from .simulation import summarize
+    from .simulation import simulate_means
 
-    _print(summarize(args.dataset, n=args.n, std=args.std, trials=args.trials,
-                     pairing=args.pairing, seed=args.seed), args.json)
+    _print(simulate_means(args.dataset, n=args.n, std=args.std, trials=args.trials,
+                          pairing=args.pairing, seed=args.seed, reference=args.reference), args.json)
+
+
+def _cmd_transfer(args: argparse.Namespace) -> None:
+    from .transfer import evaluate_transfer
+
+    result = evaluate_transfer(args.target, args.sources, args.method, args.train_size, parse_seeds(args.seeds),
+                               protocol=args.protocol)
+    _print(result, args.json)
+
+
+def _names(text: str | None) -> list[str] | None:
+    """``'a,b'`` -> ['a', 'b']; None -> None."""
+    return None if text is None else [t.strip() for t in text.split(",") if t.strip()]
+
+
+def _cmd_study_plan(args: argparse.Namespace) -> None:
+    from .study import plan
+
+    result = plan(args.profile, predictors=_names(args.predictors), datasets=_names(args.datasets))
+    if args.json:
+        print(json.dumps(result, indent=1))
+        return
+    print(f"{result['profile']} profile ({result['results']}): {result['cells_done']}/{result['cells_total']} "
+          f"cells done, {result['cpu_hours_done']:.2f} CPU-hours spent, about {result['cpu_hours_left']:.1f} left")
+    print(f"{'predictor':<10} {'done':>7} {'total':>7} {'cpu-h done':>11} {'cpu-h left':>11}")
+    for r in result["by_predictor"]:
+        print(f"{r['predictor']:<10} {r['cells_done']:>7} {r['cells_total']:>7} {r['cpu_hours_done']:>11.2f}"
+              f" {r['cpu_hours_left']:>11.2f}")
+
+
+def _cmd_study_run(args: argparse.Namespace) -> int:
+    from .study import parse_duration, run
+
+    result = run(args.profile, predictors=_names(args.predictors), datasets=_names(args.datasets),
+                 budget=parse_duration(args.budget), jobs=args.jobs, scheduler=args.scheduler)
+    print(f"study: {result['cells_done']} cells in {result['groups_done']} groups, {result['seconds']:.0f} s; "
+          f"stopped: {result['stopped']}")
+    return 130 if result["stopped"] == "interrupted" else 0
+
+
+def _cmd_study_verify(args: argparse.Namespace) -> int:
+    from .study import verify
+
+    result = verify(args.sample, args.seed, max_fit_time=args.max_fit_time, predictors=_names(args.predictors),
+                    progress=not args.json)
+    if args.json:
+        print(json.dumps(result, indent=1))
+    else:
+        print(f"verified {result['checked']} cells: {len(result['differ'])} differ")
+        for d in result["differ"]:
+            print(f"  differs: {d['predictor']} on {d['dataset']}, n={d['train_size']}, seed {d['seed']}: "
+                  f"{d.get('reason') or d['metrics']}")
+    return 1 if result["differ"] else 0
 
 
 def _cmd_measure(args: argparse.Namespace) -> None:
@@ -191,14 +244,67 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--pairing", choices=["architecture", "sorted"], default="architecture",
                    help="pair accuracy and hardware by architecture (default) or as the released code did")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--reference", choices=["subset", "dataset"], default="subset",
+                   help="hypervolume reference: 1.1 x the largest hardware value of each subset (default, the "
+                   "released code) or of the whole dataset (one fixed reference)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser("transfer", help="few-shot prediction for a target device from other devices' measurements",
+                       description="Fit a transfer predictor on --train-size samples of the target device, using "
+                       "the source devices' values of every NB201 cell; report Kendall tau and Spearman (means "
+                       "over seeds). Protocol 'help': samples drawn from all cells, scored on all cells; 'paper': "
+                       "the study's split (625 test cells).")
+    p.add_argument("--target", required=True, help="target dataset, e.g. help-pixel2 or cifar10-raspi4_latency")
+    p.add_argument("--sources", default="help-train",
+                   help="S1,S2,... (dataset names), 'help-train' (HELP's nine meta-training devices, default) or "
+                   "'others' (every other device at hand)")
+    p.add_argument("--method", default=None,
+                   help="proxy, source_ridge, consensus, consensus_ensemble or anchored_ensemble "
+                   "(default: the strongest, consensus_ensemble)")
+    p.add_argument("--train-size", type=int, default=10, help="target samples (default 10)")
+    p.add_argument("--seeds", default="0-9", help="seeds, e.g. 0-9 or 0,3,7 (default 0-9)")
+    p.add_argument("--protocol", choices=["help", "paper"], default="help", help="split protocol (default help)")
+    p.add_argument("--json", action="store_true", help="print one JSON object (means + per-seed runs)")
+    p.set_defaults(func=_cmd_transfer)
+
+    study = sub.add_parser("study", help="the predictor study at full scale: plan, run, verify its committed results",
+                           description="The grid: every trained predictor on the study's datasets, 11 training "
+                           "sizes, 50 seeds (GCN, BONAS, NAO: 10 seeds up to 3036). Its records live in results/ "
+                           "($HWLIB_RESULTS_DIR), committed; the book renders from them.")
+    study = study.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for name, help_text in [("plan", "cells in the grid, cells done, CPU-hours spent and left, per predictor"),
+                            ("run", "compute missing cells, cheapest first, storing each group as it finishes")]:
+        p = study.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--profile", default="full", help="profile whose grid (default full; quick: CI's subset)")
+        p.add_argument("--predictors", metavar="P,...", help="only these predictors (default: all)")
+        p.add_argument("--datasets", metavar="D,...", help="only these datasets (default: all of the study)")
+        if name == "plan":
+            p.add_argument("--json", action="store_true", help="print JSON (cells_total, cells_done, "
+                           "cpu_hours_done, cpu_hours_left, by_predictor)")
+            p.set_defaults(func=_cmd_study_plan)
+        else:
+            p.add_argument("--budget", metavar="TIME", help="stop cleanly before this much time is spent "
+                           "(e.g. 2h, 90m, 1h30m; default: until complete); Ctrl-C also stops cleanly")
+            p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+            p.add_argument("--scheduler", metavar="ADDRESS",
+                           help="run the groups on a Dask distributed cluster (e.g. tcp://127.0.0.1:8786)")
+            p.set_defaults(func=_cmd_study_run)
+    p = study.add_parser("verify", help="recompute K random committed cells and compare (exit 1 if any differs)")
+    p.add_argument("--sample", type=int, required=True, metavar="K", help="number of cells to recompute")
+    p.add_argument("--seed", type=int, default=0, help="which cells (default 0)")
+    p.add_argument("--max-fit-time", type=float, metavar="SECONDS",
+                   help="only cells whose recorded fit took at most this long")
+    p.add_argument("--predictors", metavar="P,...", help="only cells of these predictors")
+    p.add_argument("--json", action="store_true", help="print JSON (checked, differ, tolerance)")
+    p.set_defaults(func=_cmd_study_verify)
 
     p = sub.add_parser("measure", help="measure the latency of benchmark networks on this machine (resumable)",
                        description="Builds each network in torch, runs --warmup untimed and --repeats timed "
                        "forward passes, and appends median, quartiles and minimum (ms, on --clock) and the "
-                       "wall-clock median to --out, one line per architecture; the settings and the machine's description go to <out>.json. Rerun the "
-                       "same command to resume: finished architectures are kept and skipped.")
+                       "wall-clock median to --out, one line per architecture; the settings and the machine's "
+                       "description go to <out>.json. Rerun the same command to resume: finished architectures "
+                       "are kept and skipped.")
     p.add_argument("--space", required=True, choices=["nb201", "transnas_macro"], help="search space")
     p.add_argument("--out", required=True, help="measurement CSV file (created or resumed)")
     p.add_argument("--archs", default="all", help="'all' or N: the first N of a seeded random order (default all)")
@@ -239,7 +345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
-        args.func(args)
+        status = args.func(args)
     except HwlibError as exc:
         print(f"hwlib: error: {exc}", file=sys.stderr)
         return 2
@@ -249,7 +355,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (`hwlib datasets | head`): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":

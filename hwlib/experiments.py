@@ -1,15 +1,12 @@
-"""The study's predictor experiments: protocol splits, one evaluation, and the cached grid.
+"""The study's predictor experiments: one evaluation, the cached grid, and Table 1.
 
-PROTOCOL.md, "Splits, sizes, seeds": the test set (625 architectures on HW-NAS-Bench, 256 on
-TransNAS-Bench-101) is drawn uniformly without replacement first; the rest, in one random
-permutation, is the training pool, and the training sets are its prefixes, so that a larger
-training set contains every smaller one. The seed fixes the split and the model's randomness.
-
-The unit of work is a *cell* (dataset, predictor, parameters, train size, seed). :func:`run_study`
-keeps one JSON file per cell under ``cache_dir()/predictors/``, named by a hash of the cell's
-parameters, the data checksum and :data:`VERSION`; only missing cells are computed. Cells of
-one (dataset, predictor, train size) whose regressor offers ``fit_predict_seeds`` (the torch
-models) are trained together, one stacked model for all seeds.
+The unit of work is a *cell* (dataset, predictor, parameters, train size, seed); its record (every
+metric of :mod:`hwlib.metrics`, fit and query time) lives in the results store
+(:mod:`hwlib.store`), table ``predictors/<dataset>/<predictor>``, under a key that hashes the
+cell's parameters and the data checksum; :func:`run_study` computes only the cells missing there.
+Cells of one (dataset, predictor, train size) whose regressor offers ``fit_predict_seeds`` (the
+torch models) are trained together, one stacked model for all seeds, bit for bit the same as one
+at a time. The protocol's splits and sizes are in :mod:`hwlib.protocol`.
 
 >>> evaluate("cifar10-raspi4_latency", "ridge", 124, seeds=range(5))["kendalltau"]  # doctest: +SKIP
 0.77...
@@ -17,8 +14,6 @@ models) are trained together, one stacked model for all seeds.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import time
 from pathlib import Path
@@ -29,60 +24,16 @@ import pandas as pd
 
 from .errors import InputError
 from .metrics import METRIC_NAMES, evaluate_predictions
+from .protocol import nominal_train_sizes, split, test_set_size
+from .store import Store, cell_key
 
-__all__ = ["VERSION", "HWNAS_TRAIN_SIZES", "TRANSNAS_TRAIN_SIZES", "TEST_SIZES", "benchmark_of",
-           "test_size", "train_sizes", "train_sizes_for", "split", "evaluate", "run_cells", "run_study", "cell_key",
-           "summarize", "load_results", "PAPER_TABLE1", "device_metric", "lookup_table_comparison"]
+__all__ = ["train_sizes_for", "evaluate", "run_cells", "run_study", "predictor_key",
+           "predictor_table", "summarize_tau", "load_results", "TIMING_NAMES"]
 
 log = logging.getLogger(__name__)
 
-#: Bumped by hand when the meaning of a cached cell changes (splits, metrics, defaults).
-VERSION = "1"
-#: The protocol's 11 log-spaced training sizes.
-HWNAS_TRAIN_SIZES = (5, 11, 25, 55, 124, 276, 614, 1366, 3036, 6748, 15000)
-TRANSNAS_TRAIN_SIZES = (5, 9, 18, 34, 65, 123, 234, 442, 837, 1585, 2999)
-#: Test-set size per benchmark.
-TEST_SIZES = {"hwnas": 625, "transnas": 256}
 #: Numbers kept per run besides the metrics.
 TIMING_NAMES = ("fit_time", "query_time")
-
-
-def benchmark_of(search_space: str) -> str:
-    """``'hwnas'`` for NAS-Bench-201 cells, ``'transnas'`` for either TransNAS space."""
-    return "hwnas" if search_space == "nb201" else "transnas"
-
-
-def test_size(search_space: str) -> int:
-    """The protocol's test-set size for a search space (625 or 256)."""
-    return TEST_SIZES[benchmark_of(search_space)]
-
-
-def train_sizes(search_space: str, n_archs: int) -> list[int]:
-    """The protocol's training sizes for a dataset, clipped at its pool size (duplicates dropped)."""
-    pool = n_archs - test_size(search_space)
-    sizes = HWNAS_TRAIN_SIZES if benchmark_of(search_space) == "hwnas" else TRANSNAS_TRAIN_SIZES
-    return sorted({min(s, pool) for s in sizes})
-
-
-def split(n_archs: int, seed: int, test_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """The protocol's split of ``range(n_archs)`` for ``seed``.
-
-    Returns
-    -------
-    test : ndarray of int, shape (test_size,)
-        Drawn uniformly without replacement, first.
-    pool : ndarray of int, shape (n_archs - test_size,)
-        The remaining indices in a random order; training set of size n = ``pool[:n]``.
-    """
-    if not 0 < test_size < n_archs:
-        raise InputError(f"test size {test_size} must be between 1 and {n_archs - 1} "
-                         f"for {n_archs} architectures")
-    rng = np.random.default_rng(seed)
-    test = rng.choice(n_archs, size=test_size, replace=False)
-    rest = np.setdiff1d(np.arange(n_archs), test)
-    return test, rng.permutation(rest)
-
-
 # ----------------------------------------------------------------------------- one cell group
 
 
@@ -94,10 +45,10 @@ def _check_request(ds, predictor: str, train_size: int) -> Any:
     if ds.search_space not in spec.spaces:
         raise UnsupportedSpace(f"predictor {predictor!r} does not support {ds.name} (search space "
                                f"{ds.search_space}; it supports {', '.join(spec.spaces)})")
-    pool = ds.n_archs - test_size(ds.search_space)
+    pool = ds.n_archs - test_set_size(ds.search_space)
     if not 1 <= int(train_size) <= pool:
         raise InputError(f"train size {train_size} out of range for {ds.name}: 1 to {pool} "
-                         f"({ds.n_archs} architectures minus {test_size(ds.search_space)} for testing)")
+                         f"({ds.n_archs} architectures minus {test_set_size(ds.search_space)} for testing)")
     return spec
 
 
@@ -161,7 +112,7 @@ def run_cells(ds, predictor: str, train_size: int, seeds: Sequence[int], params:
     spec = _check_request(ds, predictor, train_size)
     params = dict(params or {})
     X = encode(ds.A, spec.encoding, ds.search_space) if X is None else X
-    y, n_test = ds.y_z, test_size(ds.search_space)
+    y, n_test = ds.y_z, test_set_size(ds.search_space)
     splits = [split(ds.n_archs, int(s), n_test) for s in seeds]
     base = {"dataset": ds.name, "predictor": predictor, "train_size": int(train_size)}
     if _batched(spec, hpo_budget, len(seeds)):
@@ -238,31 +189,28 @@ def evaluate(dataset: str, predictor: str, train_size: int, seeds: Iterable[int]
 # ----------------------------------------------------------------------------- the cached grid
 
 
-def cell_key(dataset: str, checksum: str, predictor: str, params: dict, train_size: int, seed: int,
-             hpo_budget: float | None, version: str = VERSION) -> str:
-    """Hash naming one cell's result: its parameters, the data checksum and the version."""
-    blob = json.dumps({"dataset": dataset, "checksum": checksum, "predictor": predictor,
-                       "params": params, "train_size": int(train_size), "seed": int(seed),
-                       "hpo_budget": hpo_budget, "version": version}, sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+def predictor_table(dataset: str, predictor: str) -> str:
+    """The store table holding the cells of ``predictor`` on ``dataset``."""
+    return f"predictors/{dataset}/{predictor}"
 
 
-def _cell_path(root: Path, dataset: str, predictor: str, key: str) -> Path:
-    return root / "predictors" / dataset / predictor / f"{key}.json"
+def predictor_key(dataset: str, checksum: str, predictor: str, params: dict, train_size: int, seed: int,
+                  hpo_budget: float | None) -> str:
+    """The store key of one predictor cell (see :func:`hwlib.store.cell_key`)."""
+    return cell_key("predictor", {"dataset": dataset, "checksum": checksum, "predictor": predictor,
+                                  "params": params, "train_size": int(train_size), "seed": int(seed),
+                                  "hpo_budget": hpo_budget})
 
 
-def _read_cell(path: Path) -> dict | None:
-    try:
-        return json.loads(path.read_text())["record"]
-    except (OSError, ValueError, KeyError):
-        return None  # absent or unreadable: computed again
+#: Columns a predictor table is sorted by (then by key).
+SORT_COLUMNS = ("train_size", "seed", "hpo_budget", "params")
 
 
 def run_study(datasets: Sequence[str], predictors: Sequence[str], train_sizes: Sequence[int] | None = None,
               seeds: Iterable[int] = range(50), params: dict[str, dict] | None = None,
-              hpo_budget: float | None = None, hpo_max_iter: int = 50, cache_dir: str | Path | None = None,
-              progress: bool = True, limits: dict[str, tuple[Iterable[int], int | None]] | None = None
-              ) -> pd.DataFrame:
+              hpo_budget: float | None = None, hpo_max_iter: int = 50, store: Store | None = None,
+              progress: bool = True, limits: dict[str, tuple[Iterable[int], int | None]] | None = None,
+              compute: bool = True) -> pd.DataFrame:
     """Run the grid datasets x predictors x train sizes x seeds, computing only missing cells.
 
     Parameters
@@ -277,13 +225,15 @@ def run_study(datasets: Sequence[str], predictors: Sequence[str], train_sizes: S
     seeds : iterable of int
     params : dict predictor -> constructor parameters, optional
     hpo_budget, hpo_max_iter : see :func:`run_cells`
-    cache_dir : path, optional
-        Default :func:`hwlib.paths.cache_dir`.
+    store : hwlib.store.Store, optional
+        Default :func:`hwlib.store.default_store` (reads the committed results, writes the cache).
     progress : bool
         Show a tqdm bar over cell groups.
     limits : dict predictor -> (seeds, largest training size), optional
         Run these predictors on other seeds and only up to that (nominal) training size (None:
         all sizes): the slow-to-train ones, where the whole grid would take too long.
+    compute : bool
+        False: return only the cells already stored, compute nothing.
 
     Returns
     -------
@@ -291,79 +241,100 @@ def run_study(datasets: Sequence[str], predictors: Sequence[str], train_sizes: S
         One row per cell: dataset, predictor, train_size, seed, the metrics, fit_time,
         query_time, and extras (HPO, batching).
     """
-    from .paths import cache_dir as default_cache
+    from .store import default_store
 
-    root = Path(cache_dir) if cache_dir is not None else default_cache()
+    store = store or default_store()
     params = dict(params or {})
-    runs = {p: ([int(s) for s in seeds], None) for p in predictors}
-    runs.update({p: ([int(s) for s in lim_seeds], max_size) for p, (lim_seeds, max_size)
-                 in (limits or {}).items() if p in runs})
-    groups = [g for g in _plan(datasets, predictors, train_sizes)
-              if runs[g[1]][1] is None or g[2] <= runs[g[1]][1]]
+    groups = plan_groups(datasets, predictors, train_sizes, seeds, limits)
     encoded: dict[tuple[str, str], np.ndarray] = {}
     rows = []
-    for ds, predictor, nominal_size, n in _progress(groups, progress):
-        group_seeds = runs[predictor][0]
-        done = _run_group(root, ds, predictor, n, group_seeds, params.get(predictor, {}), hpo_budget,
-                          hpo_max_iter, encoded)
-        rows += [{**done[s], "nominal_train_size": nominal_size} for s in group_seeds]
+    for ds, predictor, nominal_size, n, group_seeds in _progress(groups, progress and compute):
+        done = run_group(store, ds, predictor, n, group_seeds, params.get(predictor, {}), hpo_budget,
+                         hpo_max_iter, encoded, compute=compute)
+        rows += [{**done[s], "nominal_train_size": nominal_size} for s in group_seeds if s in done]
     return _tidy(pd.DataFrame(rows))
 
 
-def _plan(datasets, predictors, train_sizes) -> list[tuple]:
-    """(dataset, predictor, nominal size, size clipped at the pool) of every supported group."""
+def plan_groups(datasets, predictors, train_sizes=None, seeds: Iterable[int] = range(50),
+                limits: dict | None = None) -> list[tuple]:
+    """(dataset, predictor, nominal size, size clipped at the pool, seeds) of every supported group.
+
+    ``limits`` maps a predictor to (its seeds, its largest nominal size or None) (see
+    :func:`run_study`).
+    """
     from .data import load_dataset
     from .predictors import get_spec
 
+    seeds = [int(s) for s in seeds]
+    runs = {p: (seeds, None) for p in predictors}
+    runs.update({p: ([int(s) for s in lim_seeds], max_size) for p, (lim_seeds, max_size)
+                 in (limits or {}).items() if p in runs})
     groups = []
     for name in datasets:
         ds = load_dataset(name)
-        pool = ds.n_archs - test_size(ds.search_space)
-        nominal = train_sizes if train_sizes is not None else (
-            HWNAS_TRAIN_SIZES if benchmark_of(ds.search_space) == "hwnas" else TRANSNAS_TRAIN_SIZES)
+        pool = ds.n_archs - test_set_size(ds.search_space)
+        nominal = train_sizes if train_sizes is not None else nominal_train_sizes(ds.search_space)
         for predictor in predictors:
             if ds.search_space not in get_spec(predictor).spaces:
                 log.info("skipping %s on %s (search space %s)", predictor, name, ds.search_space)
                 continue
-            groups += [(ds, predictor, int(s), min(int(s), pool)) for s in nominal]
+            group_seeds, max_size = runs[predictor]
+            groups += [(ds, predictor, int(s), min(int(s), pool), group_seeds) for s in nominal
+                       if max_size is None or int(s) <= max_size]
     return groups
 
 
-def _run_group(root: Path, ds, predictor: str, n: int, seeds: list[int], params: dict,
-               hpo_budget, hpo_max_iter: int, encoded: dict) -> dict[int, dict]:
-    """Records of one (dataset, predictor, size) for ``seeds``: cached ones read, the rest run and written."""
-    from .encodings import encode
-    from .paths import atomic_write_json
-    from .predictors import get_spec
+def run_group(store: Store, ds, predictor: str, n: int, seeds: list[int], params: dict,
+              hpo_budget=None, hpo_max_iter: int = 50, encoded: dict | None = None,
+              compute: bool = True, run: str | None = None) -> dict[int, dict]:
+    """Records of one (dataset, predictor, size) for ``seeds``: stored ones read, the rest run and stored.
 
-    keys = {s: cell_key(ds.name, ds.checksum, predictor, params, n, s, hpo_budget) for s in seeds}
-    done = {s: _read_cell(_cell_path(root, ds.name, predictor, k)) for s, k in keys.items()}
-    todo = [s for s, rec in done.items() if rec is None]
-    if not todo:
+    ``run`` is the provenance id written with new records (default: registered in the store now).
+    """
+    keys = {s: predictor_key(ds.name, ds.checksum, predictor, params, n, s, hpo_budget) for s in seeds}
+    table = predictor_table(ds.name, predictor)
+    stored = store.get(table, keys.values())
+    done = {s: stored[k] for s, k in keys.items() if k in stored}
+    todo = [s for s in seeds if s not in done]
+    if not todo or not compute:
         return done
-    encoding = get_spec(predictor).encoding
-    if (ds.name, encoding) not in encoded:
-        encoded[(ds.name, encoding)] = encode(ds.A, encoding, ds.search_space)
-    for rec in run_cells(ds, predictor, n, todo, params, hpo_budget, hpo_max_iter,
-                         X=encoded[(ds.name, encoding)]):
-        key = keys[rec["seed"]]
-        atomic_write_json(_cell_path(root, ds.name, predictor, key), {
-            "key": key, "version": VERSION, "checksum": ds.checksum, "params": params,
-            "hpo_budget": hpo_budget, "record": rec})
-        done[rec["seed"]] = rec
+    X = _encoded(ds, predictor, encoded if encoded is not None else {})
+    run = run or store.register_run()
+    new = []
+    for rec in run_cells(ds, predictor, n, todo, params, hpo_budget, hpo_max_iter, X=X):
+        new.append({"key": keys[rec["seed"]], "run": run, "checksum": ds.checksum, "params": params,
+                    "hpo_budget": hpo_budget, **_json_safe(rec)})
+        done[rec["seed"]] = new[-1]
+    store.put(table, new, sort_by=SORT_COLUMNS)
     return done
 
 
+def _encoded(ds, predictor: str, cache: dict) -> np.ndarray:
+    from .encodings import encode
+    from .predictors import get_spec
+
+    encoding = get_spec(predictor).encoding
+    if (ds.name, encoding) not in cache:
+        cache[(ds.name, encoding)] = encode(ds.A, encoding, ds.search_space)
+    return cache[(ds.name, encoding)]
+
+
+#: Columns that describe how a record was made rather than what it measured.
+BOOKKEEPING = ("key", "run", "checksum", "params", "hpo_budget")
+
+
 def _tidy(df: pd.DataFrame) -> pd.DataFrame:
-    """Columns in a fixed order: cell, metrics, timings, then any extras (sorted)."""
+    """Columns in a fixed order: cell, metrics, timings, then any extras (sorted); no bookkeeping."""
     first = ["dataset", "predictor", "train_size", "nominal_train_size", "seed",
              *METRIC_NAMES, *TIMING_NAMES]
-    cols = [c for c in first if c in df] + sorted(c for c in df if c not in first)
+    cols = [c for c in first if c in df] + sorted(c for c in df if c not in first and c not in BOOKKEEPING)
     return df[cols]
 
 
 def train_sizes_for(ds) -> list[int]:
     """The protocol's training sizes of dataset ``ds``, clipped at its pool size."""
+    from .protocol import train_sizes
+
     return train_sizes(ds.search_space, ds.n_archs)
 
 
@@ -374,16 +345,22 @@ def _progress(items: list, enabled: bool):
     return tqdm(items, desc="cells", unit="group", leave=False)
 
 
-def load_results(cache_dir: str | Path | None = None) -> pd.DataFrame:
-    """Every cached cell record under ``cache_dir/predictors`` (whatever grid made it)."""
-    from .paths import cache_dir as default_cache
+def load_results(store: Store | None = None, datasets: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every stored predictor record (whatever grid made it), optionally of some datasets only.
 
-    root = Path(cache_dir) if cache_dir is not None else default_cache()
-    records = [r for p in sorted((root / "predictors").rglob("*.json")) if (r := _read_cell(p))]
-    return _tidy(pd.DataFrame(records))
+    """
+    from .store import default_store
+
+    store = store or default_store()
+    frames = []
+    for table in store.tables("predictors"):
+        _, dataset, _ = table.split("/")
+        if datasets is None or dataset in datasets:
+            frames.append(store.records(table))
+    return _tidy(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame()
 
 
-def summarize(results: pd.DataFrame, metric: str = "kendalltau", centred: bool = False) -> pd.DataFrame:
+def summarize_tau(results: pd.DataFrame, metric: str = "kendalltau", centred: bool = False) -> pd.DataFrame:
     """Mean ``metric`` per predictor (rows) and train size (columns), over seeds then datasets.
 
     Columns are the nominal sizes (``nominal_train_size`` when present: a size clipped at a
@@ -397,52 +374,3 @@ def summarize(results: pd.DataFrame, metric: str = "kendalltau", centred: bool =
     order = [p for p in results["predictor"].drop_duplicates()]
     table = table.reindex(order)
     return table - table.mean(axis=0) if centred else table
-
-
-# ----------------------------------------------------------------------------- Table 1
-
-#: The paper's Table 1: (device, metric) -> (lookup table tau, Linear Regression tau at 124 samples).
-#: HW-NAS-Bench columns; "tesla_v100" is TransNAS-Bench-101 (macro space, mean of its five tasks).
-PAPER_TABLE1 = {
-    ("raspi4", "latency"): (0.45, 0.75), ("fpga", "latency"): (0.99, 0.97),
-    ("eyeriss", "latency"): (0.99, 0.96), ("pixel3", "latency"): (0.49, 0.78),
-    ("edgegpu", "latency"): (0.21, 0.79), ("tesla_v100", "latency"): (0.60, 0.70),
-    ("fpga", "energy"): (0.99, 0.97), ("eyeriss", "energy"): (1.00, 0.99),
-    ("edgegpu", "energy"): (0.23, 0.79), ("eyeriss", "arithmetic_intensity"): (0.84, 0.81),
-}
-
-
-def device_metric(dataset: str) -> tuple[str, str]:
-    """``'cifar10-raspi4_latency'`` -> ``('raspi4', 'latency')``; TransNAS -> ``('tesla_v100', 'latency')``."""
-    if dataset.startswith("transnas"):
-        return "tesla_v100", "latency"
-    device, _, metric = dataset.split("-", 1)[1].partition("_")
-    return device, metric
-
-
-def lookup_table_comparison(datasets: Sequence[str], seeds: Iterable[int] = range(50),
-                            train_size: int = 124, cache_dir: str | Path | None = None,
-                            progress: bool = False) -> pd.DataFrame:
-    """The paper's Table 1 per dataset: lookup-table tau over all architectures beside Linear
-    Regression's mean test tau at ``train_size`` samples, and the published numbers.
-
-    Returns
-    -------
-    DataFrame
-        One row per dataset: dataset, device, metric, lut, lr, paper_lut, paper_lr, lut_base,
-        lut_base_reason, n_measured.
-    """
-    from .predictors.lut import evaluate_lut
-
-    lr = run_study(datasets, ["lr"], [train_size], seeds, cache_dir=cache_dir, progress=progress)
-    lr_tau = lr.groupby("dataset")["kendalltau"].mean()
-    rows = []
-    for name in datasets:
-        lut = evaluate_lut(name)
-        device, metric = device_metric(name)
-        paper = PAPER_TABLE1.get((device, metric), (np.nan, np.nan))
-        rows.append({"dataset": name, "device": device, "metric": metric, "lut": lut["kendalltau"],
-                     "lr": float(lr_tau[name]), "paper_lut": paper[0], "paper_lr": paper[1],
-                     "lut_base": " / ".join(lut["base"]), "lut_base_reason": lut["base_reason"],
-                     "n_measured": lut["n_measured"]})
-    return pd.DataFrame(rows)

@@ -9,6 +9,9 @@ The fast paths work on point sets already sorted by the first objective; each is
 passes over the data (a running minimum, a segmented minimum, a sum of rectangles), so a batch of
 ``rows`` sets of ``n`` points costs O(rows * n) after the O(n log n) sort. In the selection
 simulation the first objective (accuracy) never changes, so the sort is done once per subset.
+Beside each sorted path is its compiled twin for one point set (:func:`nondominated_row`,
+:func:`hypervolume_row`, numba), which the simulation's compiled loops call; both give the same
+bits.
 
 >>> import numpy as np
 >>> F = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
@@ -22,9 +25,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._jit import jit
 from .errors import InputError
 
-__all__ = ["nondominated_mask", "hypervolume", "nondominated_sorted", "hypervolume_sorted"]
+__all__ = ["nondominated_mask", "hypervolume", "nondominated_sorted", "hypervolume_sorted",
+           "nondominated_row", "hypervolume_row"]
 
 
 def _check_F(F) -> np.ndarray:
@@ -87,6 +92,33 @@ def nondominated_sorted(f0: np.ndarray, f1: np.ndarray) -> np.ndarray:
     return ((flat < earlier) & (flat <= tied)).reshape(shape)
 
 
+@jit
+def nondominated_row(f0, f1, k, out):
+    """:func:`nondominated_sorted` of the first ``k`` points of one set, compiled, into ``out``.
+
+    Parameters
+    ----------
+    f0, f1 : float64 (>= k,)
+        Both objectives, sorted by ``f0`` (non-decreasing).
+    k : int
+    out : bool (>= k,)
+        Filled in its first ``k`` entries.
+    """
+    before = np.inf                      # min of f1 over every earlier point
+    start = 0
+    while start < k:                     # one group of equal f0 at a time
+        end = start + 1
+        tied = f1[start]
+        while end < k and f0[end] == f0[start]:
+            tied = min(tied, f1[end])
+            end += 1
+        for j in range(start, end):
+            out[j] = f1[j] < before and f1[j] <= tied
+        for j in range(start, end):
+            before = min(before, f1[j])
+        start = end
+
+
 def nondominated_mask(F) -> np.ndarray:
     """Mask of the non-dominated points of each point set, both objectives minimised.
 
@@ -137,6 +169,37 @@ def hypervolume_sorted(f0: np.ndarray, f1: np.ndarray, ref0, ref1) -> np.ndarray
     # Summed left to right (not pairwise) so that points appended with f1 = inf change nothing,
     # not even the rounding: results do not depend on how sets are padded into a batch.
     return np.cumsum(width * height, axis=-1)[..., -1] if shape[-1] else np.zeros(shape[:-1])
+
+
+@jit
+def hypervolume_row(x, f1, mask, k, ref1):
+    """:func:`hypervolume_sorted` of the masked points among the first ``k`` of one set, compiled,
+    summed left to right as there (reference ``(0, ref1)``).
+
+    Parameters
+    ----------
+    x : float64 (>= k,)
+        First objective, non-decreasing, already clipped at the reference 0.
+    f1 : float64 (>= k,)
+        Second objective.
+    mask : bool (>= k,)
+        The points of the set; the others count as ``f1 = inf``.
+    k : int
+    ref1 : float
+        Reference of the second objective.
+
+    Returns
+    -------
+    float
+    """
+    total = 0.0
+    low = np.inf
+    for j in range(k):
+        if mask[j]:
+            low = min(low, f1[j])
+        width = (x[j + 1] if j + 1 < k else 0.0) - x[j]
+        total += width * max(ref1 - low, 0.0)
+    return total
 
 
 def hypervolume(F, ref) -> np.ndarray | float:

@@ -9,6 +9,8 @@ HWLIB_DATA_MIRROR
     copies from it before trying the upstream addresses.
 HWLIB_CACHE_DIR
     Where computed results are cached (default: ``.cache/`` in the project root).
+HWLIB_RESULTS_DIR
+    The committed results of the full study (default: ``results/`` in the project root).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["project_root", "data_dir", "mirror_dir", "cache_dir", "atomic_write", "atomic_write_json"]
+__all__ = ["project_root", "data_dir", "mirror_dir", "cache_dir", "results_dir", "atomic_write", "atomic_write_json"]
 
 
 def project_root() -> Path:
@@ -45,6 +47,11 @@ def mirror_dir() -> Path | None:
 def cache_dir() -> Path:
     """The results cache (``$HWLIB_CACHE_DIR`` or ``<root>/.cache``)."""
     return _env_path("HWLIB_CACHE_DIR", project_root() / ".cache")
+
+
+def results_dir() -> Path:
+    """The committed results of the full study (``$HWLIB_RESULTS_DIR`` or ``<root>/results``)."""
+    return _env_path("HWLIB_RESULTS_DIR", project_root() / "results")
 
 
 def atomic_write(path: str | os.PathLike, data: bytes | str) -> Path:

@@ -1,5 +1,5 @@
-"""Figures of the "Datasets" and "Lookup tables" chapters (one function a figure; each returns the
-matplotlib Figure)."""
+"""Figures of the book (one function a figure; each returns the matplotlib Figure), and the one
+style every figure gives each predictor (:func:`predictor_style`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,102 @@ import pandas as pd
 
 from .data import load_dataset
 
-__all__ = ["plot_distributions", "plot_kendall_matrix", "plot_difficulty", "plot_lut_comparison"]
+__all__ = ["PREDICTOR_STYLE", "predictor_style", "plot_figure1", "plot_centred_pair", "plot_fit_times", "plot_distributions", "plot_kendall_matrix", "plot_difficulty", "plot_lut_comparison"]
+
+
+#: One colour and marker per predictor (registry name), the same in every figure of the book.
+PREDICTOR_STYLE: dict[str, dict[str, str]] = {
+    name: {"color": color, "marker": marker} for name, color, marker in [
+        ("lr", "#1f77b4", "o"), ("ridge", "#aec7e8", "s"), ("blr", "#17becf", "^"),
+        ("svr", "#9edae5", "v"), ("gp", "#8c564b", "D"), ("sparse_gp", "#c49c94", "P"),
+        ("rf", "#2ca02c", "X"), ("xgb", "#98df8a", "o"), ("ngb", "#bcbd22", "s"),
+        ("lgb", "#dbdb8d", "^"), ("bohamiann", "#7f7f7f", "v"), ("bananas", "#e377c2", "D"),
+        ("bonas", "#f7b6d2", "P"), ("gcn", "#9467bd", "X"), ("mlp_small", "#d62728", "o"),
+        ("mlp_large", "#ff7f0e", "s"), ("nao", "#c5b0d5", "^"), ("lut", "#000000", "*"),
+    ]}
+
+
+def predictor_style(name: str) -> dict[str, str]:
+    """Matplotlib keywords (color, marker) of a predictor; an unknown name gets grey dots."""
+    return PREDICTOR_STYLE.get(name, {"color": "#555555", "marker": "."})
+
+
+def _label(name: str) -> str:
+    from .predictors import REGISTRY
+
+    return REGISTRY[name].label if name in REGISTRY else name
+
+
+def plot_figure1(curve: pd.DataFrame, lut_mean: pd.Series, titles: dict[str, str],
+                 metric_label: str = "Kendall tau") -> plt.Figure:
+    """The paper's Figure 1: mean metric against training size, one row per benchmark.
+
+    Left: absolute, with a band of one standard error over seeds and the lookup table's mean as a
+    black line; right: centred on the mean over predictors at each size. ``curve`` as
+    :func:`hwlib.comparison.curves`.
+    """
+    from .comparison import curve_table
+
+    benches = [b for b in titles if b in set(curve["benchmark"])]
+    fig, axes = plt.subplots(len(benches), 2, figsize=(13, 4.6 * len(benches)), squeeze=False)
+    for row, bench in enumerate(benches):
+        mean, se = curve_table(curve, bench), curve_table(curve, bench, "se")
+        centred = curve_table(curve, bench, centred=True)
+        for name in mean.index:
+            style = {**predictor_style(name), "ms": 4, "lw": 1.3, "label": _label(name)}
+            x, y, e = mean.columns.to_numpy(), mean.loc[name].to_numpy(float), se.loc[name].to_numpy(float)
+            axes[row, 0].plot(x, y, **style)
+            axes[row, 0].fill_between(x, y - e, y + e, color=style["color"], alpha=0.18, lw=0)
+            axes[row, 1].plot(x, centred.loc[name].to_numpy(float), **style)
+        if bench in lut_mean:
+            axes[row, 0].axhline(lut_mean[bench], color="k", lw=2, label="Lookup Table")
+        for col, kind in enumerate(["absolute", "centred on the mean over predictors"]):
+            axes[row, col].set(xscale="log", xlabel="training samples", title=f"{titles[bench]}: {kind}",
+                               ylabel=metric_label + (" - mean" if col else ""))
+            axes[row, col].grid(alpha=0.3)
+    handles = {}
+    for ax in axes.flat:
+        handles.update(zip(*reversed(ax.get_legend_handles_labels())))
+    fig.legend(list(handles.values()), list(handles), loc="center right", fontsize=8)
+    fig.subplots_adjust(right=0.83, hspace=0.3)
+    return fig
+
+
+def plot_centred_pair(curve: pd.DataFrame, other: pd.DataFrame, benchmark: str, title: str,
+                      names: tuple[str, str] = ("all predictors", "without the graph and path predictors")
+                      ) -> plt.Figure:
+    """One benchmark's centred curves for two sets of predictors, side by side."""
+    from .comparison import curve_table
+
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.6), sharey=True)
+    for ax, part, name in zip(axes, [curve, other], names):
+        table = curve_table(part, benchmark, centred=True)
+        for pred, row in table.iterrows():
+            ax.plot(row.index, row.to_numpy(float), **predictor_style(pred), ms=4, lw=1.2, label=_label(pred))
+        ax.set(xscale="log", xlabel="training samples", ylabel="Kendall tau - mean", title=f"{title}: {name}")
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def plot_fit_times(times: pd.DataFrame, titles: dict[str, str]) -> plt.Figure:
+    """Mean fit time per model against training size (log-log), one panel per benchmark.
+
+    ``times``: :func:`hwlib.comparison.fit_time_table` (index benchmark, predictor).
+    """
+    benches = [b for b in titles if b in times.index.get_level_values(0)]
+    fig, axes = plt.subplots(1, len(benches), figsize=(6.5 * len(benches), 4.5), squeeze=False)
+    for ax, bench in zip(axes[0], benches):
+        for name, row in times.loc[bench].iterrows():
+            row = row.dropna()
+            ax.plot(row.index, row.to_numpy(float), **predictor_style(name), ms=4, lw=1.2, label=_label(name))
+        ax.set(xscale="log", yscale="log", xlabel="training samples", ylabel="fit time per model (s)",
+               title=titles[bench])
+        ax.grid(alpha=0.3)
+    axes[0, -1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    fig.tight_layout()
+    return fig
 
 
 def plot_distributions(names: Sequence[str], ncols: int = 4, bins: int = 60) -> plt.Figure:
@@ -74,17 +169,17 @@ def plot_lut_comparison(per_dataset: pd.DataFrame, examples: dict[str, tuple[np.
     fig, axes = plt.subplots(1, 1 + k, figsize=(6.5 + 3.2 * k, 0.42 * len(per_dataset) + 2),
                              gridspec_kw={"width_ratios": [2.2] + [1] * k}, squeeze=False)
     ax, rows = axes[0, 0], np.arange(len(per_dataset))
-    for shift, col, color, label in [(-0.2, "lut", "black", "Lookup table"),
-                                     (0.2, "lr", "tab:orange", "Linear Regression (124 samples)")]:
-        ax.barh(rows + shift, per_dataset[col], height=0.4, color=color, alpha=0.75, label=label)
-        ax.plot(per_dataset[f"paper_{col}"], rows + shift, "o", mec="white", color=color, ms=6)
-    ax.plot([], [], "o", color="gray", label="published (Table 1; TransNAS: the macro-space mean)")
+    for shift, col, label in [(-0.2, "lut", "Lookup table"), (0.2, "lr", "Linear Regression (124 samples)")]:
+        style = predictor_style(col)
+        ax.barh(rows + shift, per_dataset[col], height=0.4, color=style["color"], alpha=0.75, label=label)
+        ax.plot(per_dataset[f"paper_{col}"], rows + shift, style["marker"], mec="white", color=style["color"], ms=7)
+    ax.plot([], [], "o", color="gray", label="markers: published (Table 1; TransNAS: the macro-space mean)")
     ax.set_yticks(rows, per_dataset["dataset"], fontsize=7)
     ax.invert_yaxis()
     ax.set(xlim=(0, 1), xlabel="Kendall tau")
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2)
     for ax, (title, (measured, predicted)) in zip(axes[0, 1:], examples.items()):
-        ax.scatter(measured, predicted, s=2, alpha=0.3, color="black", rasterized=True)
+        ax.scatter(measured, predicted, s=2, alpha=0.3, color=predictor_style("lut")["color"], rasterized=True)
         lims = [min(measured.min(), predicted.min()), max(measured.max(), predicted.max())]
         ax.plot(lims, lims, color="tab:red", lw=1)
         ax.set(xlabel="measured", ylabel="lookup table", title=title)

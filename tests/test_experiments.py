@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from hwlib import experiments as E
 from hwlib.data import Dataset
 from hwlib.errors import InputError
 from hwlib.metrics import METRIC_NAMES
+from hwlib.store import Store
 
 
 def _dataset(space: str = "nb201", n: int = 900, name: str = "synthetic-nb201") -> Dataset:
@@ -23,37 +25,6 @@ def _dataset(space: str = "nb201", n: int = 900, name: str = "synthetic-nb201") 
         A[:, 1] = 3   # a downsampling
     y = np.exp(np.random.default_rng(1).normal(size=(6, codes + 1))[np.arange(6), A].sum(1) / 4)
     return Dataset(name, space, A, y, np.arange(len(A)), "ms", (("synthetic", "0" * 64),))
-
-
-@pytest.mark.parametrize("seed", [0, 1, 17])
-def test_split_properties(seed):
-    test, pool = E.split(1000, seed, 100)
-    assert len(test) == 100 and len(pool) == 900
-    assert len(np.intersect1d(test, pool)) == 0
-    assert sorted(np.r_[test, pool].tolist()) == list(range(1000))
-    again = E.split(1000, seed, 100)
-    np.testing.assert_array_equal(test, again[0])
-    np.testing.assert_array_equal(pool, again[1])
-    # training sets are nested prefixes
-    small, large = pool[:25], pool[:124]
-    assert set(small) <= set(large)
-
-
-def test_split_depends_on_seed():
-    assert not np.array_equal(E.split(1000, 0, 100)[0], E.split(1000, 1, 100)[0])
-
-
-def test_split_bad_test_size():
-    with pytest.raises(InputError):
-        E.split(10, 0, 10)
-
-
-def test_sizes_and_test_sets():
-    assert E.test_size("nb201") == 625 and E.test_size("transnas_micro") == 256
-    assert E.train_sizes("nb201", 15625) == list(E.HWNAS_TRAIN_SIZES)
-    assert E.train_sizes("nb201", 12554)[-1] == 12554 - 625       # clipped at the pool
-    assert E.train_sizes("transnas_micro", 4096) == list(E.TRANSNAS_TRAIN_SIZES)
-    assert len(E.HWNAS_TRAIN_SIZES) == len(E.TRANSNAS_TRAIN_SIZES) == 11
 
 
 def test_run_cells_records():
@@ -102,60 +73,72 @@ def test_stacked_seeds_are_used(monkeypatch):
     assert [r["kendalltau"] for r in runs] == pytest.approx([r["kendalltau"] for r in single])
 
 
-def test_run_study_caches_cells(tmp_path, monkeypatch):
+def test_run_study_stores_cells(tmp_path, monkeypatch):
     ds = _dataset()
     monkeypatch.setattr("hwlib.data.load_dataset", lambda name: ds)
+    store = Store(tmp_path)
     kwargs = dict(datasets=[ds.name], predictors=["lr", "ridge"], train_sizes=[10, 25, 5000],
-                  seeds=[0, 1], cache_dir=tmp_path, progress=False)
+                  seeds=[0, 1], store=store, progress=False)
     first = E.run_study(**kwargs)
     assert len(first) == 2 * 3 * 2
     assert sorted(first["train_size"].unique()) == [10, 25, 275]          # 5000 clipped to the pool
     assert sorted(first["nominal_train_size"].unique()) == [10, 25, 5000]
-    files = sorted(tmp_path.rglob("*.json"))
-    assert len(files) == 12
-    cell = json.loads(files[0].read_text())
-    assert {"key", "version", "checksum", "params", "record"} <= set(cell)
+    files = sorted(tmp_path.rglob("*.csv"))
+    assert [f.stem for f in files] == ["lr", "ridge"]
+    table = pd.read_csv(files[0])
+    assert len(table) == 6 and {"key", "run", "checksum", "params", "kendalltau", "fit_time"} <= set(table)
+    assert list(table["train_size"]) == sorted(table["train_size"])        # rows sorted by cell
 
     def fail(*a, **k):
-        raise AssertionError("a cached cell was recomputed")
+        raise AssertionError("a stored cell was recomputed")
     monkeypatch.setattr(E, "run_cells", fail)
     again = E.run_study(**kwargs)
-    assert again.drop(columns=["fit_time", "query_time"]).equals(first.drop(columns=["fit_time", "query_time"]))
+    pd.testing.assert_frame_equal(again, first)                           # bit for bit, floats included
+    assert E.run_study(**{**kwargs, "seeds": [0, 1, 2], "compute": False})["seed"].max() == 1
 
-    files[0].write_text("{not json")                                    # a damaged cell is redone
+    table.iloc[1:].to_csv(files[0], index=False)                          # a lost cell is redone
     monkeypatch.undo()
     monkeypatch.setattr("hwlib.data.load_dataset", lambda name: ds)
     calls = []
     real = E.run_cells
-    monkeypatch.setattr(E, "run_cells", lambda *a, **k: calls.append(a[3]) or real(*a, **k))
+    monkeypatch.setattr(E, "run_cells", lambda *a, **k: calls.append((a[1], a[2], a[3])) or real(*a, **k))
     E.run_study(**kwargs)
-    assert calls == [[cell["record"]["seed"]]]
+    assert calls == [("lr", int(table["train_size"][0]), [int(table["seed"][0])])]
+
+
+def test_committed_results_are_read_first(tmp_path, monkeypatch):
+    ds = _dataset()
+    monkeypatch.setattr("hwlib.data.load_dataset", lambda name: ds)
+    kwargs = dict(datasets=[ds.name], predictors=["lr"], train_sizes=[10], seeds=[0], progress=False)
+    E.run_study(**kwargs, store=Store(tmp_path / "results"))
+    monkeypatch.setattr(E, "run_cells", lambda *a, **k: pytest.fail("a committed cell was recomputed"))
+    layered = Store(tmp_path / "cache", [tmp_path / "results"])
+    assert len(E.run_study(**kwargs, store=layered)) == 1
+    assert not (tmp_path / "cache").exists()
 
 
 def test_run_study_skips_unsupported_spaces(tmp_path, monkeypatch):
     ds = _dataset("transnas_macro", 600, "synthetic-macro")
     monkeypatch.setattr("hwlib.data.load_dataset", lambda name: ds)
-    out = E.run_study([ds.name], ["lr", "gcn"], [10], seeds=[0], cache_dir=tmp_path, progress=False)
+    out = E.run_study([ds.name], ["lr", "gcn"], [10], seeds=[0], store=Store(tmp_path), progress=False)
     assert out["predictor"].unique().tolist() == ["lr"]
 
 
-def test_cell_key_changes_with_every_part():
+def test_predictor_key_changes_with_every_part():
     base = dict(dataset="d", checksum="c", predictor="p", params={}, train_size=5, seed=0, hpo_budget=None)
-    keys = {E.cell_key(**base)}
+    keys = {E.predictor_key(**base)}
     for field, value in [("dataset", "e"), ("checksum", "x"), ("predictor", "q"), ("params", {"a": 1}),
                          ("train_size", 6), ("seed", 1), ("hpo_budget", 10.0)]:
-        keys.add(E.cell_key(**{**base, field: value}))
-    keys.add(E.cell_key(**base, version="other"))
-    assert len(keys) == 9
+        keys.add(E.predictor_key(**{**base, field: value}))
+    assert len(keys) == 8
 
 
-def test_summarize_centres_columns():
-    import pandas as pd
+def test_summarize_tau_centres_columns():
     df = pd.DataFrame({"dataset": ["a", "a", "b", "b"], "predictor": ["x", "y", "x", "y"],
                        "train_size": [5, 5, 5, 5], "kendalltau": [0.2, 0.4, 0.4, 0.6]})
-    table = E.summarize(df)
+    table = E.summarize_tau(df)
     assert table.loc["x", 5] == pytest.approx(0.3) and table.loc["y", 5] == pytest.approx(0.5)
-    centred = E.summarize(df, centred=True)
+    centred = E.summarize_tau(df, centred=True)
     assert centred.loc["x", 5] == pytest.approx(-0.1)
 
 
@@ -183,7 +166,7 @@ def test_evaluate_output_is_strict_json(monkeypatch):
 
 def test_limits_run_a_predictor_on_fewer_seeds_and_sizes(require_data, tmp_path):
     df = E.run_study(["cifar10-fpga_latency"], ["lr", "ridge"], [11, 25, 55], range(3),
-                   cache_dir=tmp_path, progress=False, limits={"ridge": ([7], 25)})
+                   store=Store(tmp_path), progress=False, limits={"ridge": ([7], 25)})
     lr, ridge = df[df["predictor"] == "lr"], df[df["predictor"] == "ridge"]
     assert sorted(set(lr["seed"])) == [0, 1, 2] and sorted(set(lr["train_size"])) == [11, 25, 55]
     assert sorted(set(ridge["seed"])) == [7] and sorted(set(ridge["train_size"])) == [11, 25]

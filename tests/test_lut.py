@@ -12,7 +12,8 @@ from sklearn.base import clone
 from hwlib.encodings import onehot
 from hwlib.errors import InputError
 from hwlib.metrics import kendalltau
-from hwlib.predictors.lut import PROTOCOL_LAYOUTS, LookupTable, choose_layout, evaluate_lut, lut_predictions
+from hwlib.lookup import evaluate_lut, lut_predictions
+from hwlib.predictors.lut import PROTOCOL_LAYOUTS, LookupTable, choose_layout
 from hwlib.spaces import get_space
 
 
@@ -128,7 +129,7 @@ def test_contract_on_valid_data(nb201_cells):
 
 
 def test_evaluate_lut_on_real_data(require_data):
-    from hwlib.predictors.lut import evaluate_lut
+    from hwlib.lookup import evaluate_lut
     r = evaluate_lut("cifar10-raspi4_latency")
     assert r["n_measured"] == 25 and r["base_reason"] == "the protocol's base"
     assert r["base"] == ["|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"]

@@ -29,6 +29,59 @@ def test_kendalltau_with_ties_is_tau_b():
     assert metrics.kendalltau(t, p) == pytest.approx(stats.kendalltau(t, p, variant="b")[0])
 
 
+def test_kendalltau_equals_scipy_bit_for_bit():
+    """Ties in either vector, near-equal values, constants and NaN: the same bits as scipy."""
+    rng = np.random.default_rng(11)
+    for i in range(200):
+        n = int(rng.integers(1, 400))
+        t = rng.integers(0, 6, n).astype(float) if i % 2 else rng.standard_normal(n)
+        p = np.round(t + rng.standard_normal(n), [1, 8, 15][i % 3])
+        if i % 17 == 0:
+            p[:] = 1.0
+        if i % 23 == 0 and n > 2:
+            p[1] = np.nan
+        want = stats.kendalltau(t, p).statistic if n > 1 else np.nan
+        np.testing.assert_array_equal(metrics.kendalltau(t, p), want)
+
+
+def test_kendalltau_rows_equals_scipy_with_ties():
+    rng = np.random.default_rng(2)
+    for i in range(60):
+        n = int(rng.integers(2, 300))
+        x = rng.integers(0, 6, n).astype(float) if i % 2 else rng.standard_normal(n)
+        Y = np.round(x + rng.standard_normal((3, n)), 1 if i % 3 else 8)
+        want = [stats.kendalltau(x, y).statistic for y in Y]
+        np.testing.assert_array_equal(metrics.kendalltau_rows(x, Y), want)
+
+
+def test_kendalltau_rows_groups_and_nan_rows():
+    rng = np.random.default_rng(5)
+    X = np.round(rng.standard_normal((3, 50)), 1)
+    Y = X[[2, 0, 0, 1]] + rng.standard_normal((4, 50))
+    Y[1, 7] = np.nan
+    got = metrics.kendalltau_rows(X, Y, [2, 0, 0, 1])
+    want = [stats.kendalltau(X[g], y).statistic for g, y in zip([2, 0, 0, 1], Y)]
+    np.testing.assert_array_equal(got, want)
+    assert np.isnan(got[1])
+    with pytest.raises(InputError, match="group"):
+        metrics.kendalltau_rows(X, Y, [0, 1, 2, 3])
+
+
+def test_kendalltau_rows_constant_and_fallback(monkeypatch):
+    x = np.arange(10.0)
+    out = metrics.kendalltau_rows(x, np.vstack([np.ones(10), x[::-1], x]))
+    assert np.isnan(out[0]) and out[1] == pytest.approx(-1.0) and out[2] == pytest.approx(1.0)
+    monkeypatch.setattr(metrics, "_kendall_dis", None)
+    assert metrics.kendalltau_rows(x, x[None] ** 2)[0] == pytest.approx(1.0)
+
+
+def test_tau_b_from_pair_counts():
+    # x = [1, 2, 2], y = [1, 3, 2]: of 3 pairs two are concordant and one is tied in x
+    assert metrics.tau_b(3, 1, 0, 0, 0) == stats.kendalltau([1, 2, 2], [1, 3, 2]).statistic
+    assert np.isnan(metrics.tau_b(3, 3, 0, 0, 0))
+    assert metrics.tied_pairs(np.array([True, False, False, True, False])) == 3 + 1
+
+
 def test_errors_match_numpy(pair):
     t, p = pair
     assert metrics.mae(t, p) == pytest.approx(np.abs(p - t).mean())

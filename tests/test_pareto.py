@@ -147,6 +147,27 @@ def test_points_beyond_reference_add_nothing():
     assert hypervolume(np.array([[2.0, 2.0]]), (2.0, 2.0)) == 0.0
 
 
+# ----------------------------------------------------------------------------- compiled twins
+
+
+def test_compiled_rows_equal_the_sorted_paths_bit_for_bit():
+    """nondominated_row and hypervolume_row (numba, or plain Python without it) against the numpy
+    paths on sorted sets, with a mask and a prefix of k points."""
+    rng = np.random.default_rng(12)
+    for F in point_sets(rng, 120):
+        F = -F                                                  # a negative first objective, as -acc / 100
+        F = F[np.argsort(F[:, 0], kind="stable")]
+        k = len(F)
+        out = np.empty(k + 2, dtype=bool)
+        pareto.nondominated_row(np.r_[F[:, 0], 9.0, 9.0], np.r_[F[:, 1], 0.0, 0.0], k, out)
+        np.testing.assert_array_equal(out[:k], nondominated_sorted(F[:, 0], F[:, 1]))
+        mask = rng.random(k) < 0.7
+        x = np.minimum(F[:, 0], 0.0)
+        got = pareto.hypervolume_row(x, F[:, 1], mask, k, 0.5)
+        want = hypervolume_sorted(F[:, 0], np.where(mask, F[:, 1], np.inf), 0.0, 0.5)
+        assert got == float(want)
+
+
 # ----------------------------------------------------------------------------- edges and errors
 
 

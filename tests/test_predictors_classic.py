@@ -18,8 +18,8 @@ CLASSIC = [name for name, spec in REGISTRY.items() if spec.target.startswith("hw
 # The estimator checks fit dozens of times on tiny random data; the boosted and iterative models
 # run with fewer rounds/steps there (the contract does not depend on them; defaults are tested below).
 CHECKED = [C.LinearRegressor(), C.RidgeRegressor(), C.BayesianLinearRegressor(), C.SVMRegressor(),
-           C.GPRegressor(), C.SparseGPRegressor(n_steps=10), C.RandomForestRegressor(n_estimators=10),
-           C.XGBRegressor(n_estimators=10), C.NGBRegressor(n_estimators=10), C.LGBRegressor(n_estimators=10)]
+           C.GPRegressor(), C.SparseGPRegressor(n_steps=10), C.RFRegressor(n_estimators=10),
+           C.XGBoostRegressor(n_estimators=10), C.NGBoostRegressor(n_estimators=10), C.LightGBMRegressor(n_estimators=10)]
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # ngboost overflows on the checks' wild data
@@ -152,7 +152,7 @@ def test_above_chance_on_synthetic_data(name):
 @pytest.fixture(scope="module")
 def raspi4(require_data):
     from hwlib.data import load_dataset
-    from hwlib.experiments import split
+    from hwlib.protocol import split
     ds = load_dataset("cifar10-raspi4_latency")
     test, pool = split(ds.n_archs, 0, 625)
     return ds, pool[:200], test
@@ -168,5 +168,5 @@ def test_above_chance_on_real_data_at_200_samples(raspi4, name):
 
 
 def test_clone_keeps_parameters():
-    est = C.LGBRegressor(num_leaves=7, random_state=5)
+    est = C.LightGBMRegressor(num_leaves=7, random_state=5)
     assert clone(est).get_params() == est.get_params()

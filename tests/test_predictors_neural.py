@@ -25,12 +25,12 @@ from hwlib.predictors._mlp import StackedMLP, _with_ones
 from hwlib.predictors._nao import to_sequence
 from hwlib.predictors._torch import IntLogUniform, batch_slices, make_generators, member_seed
 from hwlib.predictors.neural import (BANANASRegressor, BOHAMIANNRegressor, BONASRegressor,
-                                     GCNRegressor, LargeMLPRegressor, MLPRegressor,
+                                     GCNRegressor, LargeMLPRegressor, SmallMLPRegressor,
                                      NAORegressor)
 
 # small but working settings per class, and the encoding each takes
 SMALL = {
-    MLPRegressor: (dict(epochs=20), "onehot"),
+    SmallMLPRegressor: (dict(epochs=20), "onehot"),
     LargeMLPRegressor: (dict(num_layers=3, layer_width=16, epochs=20), "onehot"),
     BANANASRegressor: (dict(num_layers=3, layer_width=16, epochs=20), "path"),
     BOHAMIANNRegressor: (dict(num_steps=40), "onehot"),
@@ -119,10 +119,15 @@ def test_fit_predict_seeds_equals_single_fits(cls, synthetic):
 @pytest.mark.parametrize("n_train", [5, 13])
 @pytest.mark.parametrize("cls, kw", [
     (BOHAMIANNRegressor, dict(num_steps=30)),
-    (MLPRegressor, dict(epochs=5, activation="tanh", layer_width=20)),
-    (MLPRegressor, dict(epochs=5, activation="hardswish", layer_width=20)),
+    (SmallMLPRegressor, dict(epochs=5, activation="tanh", layer_width=20)),
+    (SmallMLPRegressor, dict(epochs=5, activation="hardswish", layer_width=20)),
     (LargeMLPRegressor, dict(epochs=2, num_layers=2, layer_width=128)),  # predicts in chunks
-], ids=["bohamiann", "mlp-tanh", "mlp-hardswish", "mlp-wide"])
+    (BANANASRegressor, dict(epochs=3, num_layers=2, layer_width=12)),
+    (GCNRegressor, dict(hidden=24, linear_hidden=12, epochs=2)),
+    (GCNRegressor, dict(hidden=24, linear_hidden=12, epochs=2, released_code_quirks=True)),
+    (BONASRegressor, dict(hidden=12, batch_size=4, epochs=3, released_code_quirks=True)),
+], ids=["bohamiann", "mlp-tanh", "mlp-hardswish", "mlp-wide", "bananas", "gcn", "gcn-quirks",
+        "bonas-quirks"])
 def test_fit_predict_seeds_equals_single_fits_at_awkward_sizes(cls, kw, n_train, synthetic):
     """Odd batch sizes and more test rows than one prediction chunk change nothing."""
     A, y = synthetic
@@ -135,12 +140,56 @@ def test_fit_predict_seeds_equals_single_fits_at_awkward_sizes(cls, kw, n_train,
     np.testing.assert_array_equal(stacked, single)
 
 
+@pytest.mark.parametrize("cls", list(SMALL), ids=lambda c: c.__name__)
+def test_a_seed_does_not_depend_on_its_stack(cls, synthetic):
+    """Seed 17's predictions are the same in stacks of different sizes and companions."""
+    A, y = synthetic
+    X, kw = _features(cls, A), SMALL[cls][0]
+    rows = np.random.default_rng(3).choice(len(A), (4, 40), replace=False)
+    first = cls.fit_predict_seeds(X[rows[:3]], y[rows[:3]], X[300:], [5, 17, 0], **kw)[1]
+    order = [3, 1, 2, 0]
+    second = cls.fit_predict_seeds(X[rows[order]], y[rows[order]], X[300:], [8, 17, 2, 9],
+                                   **kw)[1]
+    np.testing.assert_array_equal(first, second)
+
+
+def test_gcn_released_code_quirks(synthetic):
+    """Summed gradients and a strictly dropped last batch: fewer samples than a batch, no
+    training (the untrained network, whatever the epochs); whole batches only, as
+    ``accumulate_grad``."""
+    A, y = synthetic
+    X = _features(GCNRegressor, A)
+    kw = dict(hidden=16, linear_hidden=16, batch_size=7)
+    fit = lambda n, **more: GCNRegressor(random_state=1, **kw, **more).fit(X[:n], y[:n]).predict(
+        X[300:])
+    untrained = fit(6, epochs=1, released_code_quirks=True)
+    np.testing.assert_array_equal(fit(6, epochs=4, released_code_quirks=True), untrained)
+    assert not np.allclose(fit(6, epochs=4), untrained)
+    np.testing.assert_array_equal(fit(20, epochs=3, released_code_quirks=True),
+                                  fit(20, epochs=3, accumulate_grad=True))
+    assert not np.allclose(fit(20, epochs=3, released_code_quirks=True), fit(20, epochs=3))
+
+
+def test_bonas_released_code_quirks(synthetic):
+    """BONAS' released code summed gradients but kept the last incomplete batch: the quirks
+    are ``accumulate_grad``, also with fewer samples than a batch."""
+    A, y = synthetic
+    X = _features(BONASRegressor, A)
+    kw = dict(hidden=16, batch_size=16, epochs=3, random_state=1)
+    for n in (10, 40):
+        quirks = BONASRegressor(released_code_quirks=True, **kw).fit(X[:n], y[:n])
+        summed = BONASRegressor(accumulate_grad=True, **kw).fit(X[:n], y[:n])
+        np.testing.assert_array_equal(quirks.predict(X[300:]), summed.predict(X[300:]))
+        assert not np.allclose(quirks.predict(X[300:]),
+                               BONASRegressor(**kw).fit(X[:n], y[:n]).predict(X[300:]))
+
+
 def test_fit_predict_seeds_shared_test_set(synthetic):
     A, y = synthetic
-    X = _features(MLPRegressor, A)
+    X = _features(SmallMLPRegressor, A)
     X_train, y_train = np.stack([X[:50], X[50:100]]), np.stack([y[:50], y[50:100]])
-    shared = MLPRegressor.fit_predict_seeds(X_train, y_train, X[300:], [0, 1], epochs=5)
-    per_seed = MLPRegressor.fit_predict_seeds(X_train, y_train, np.stack([X[300:]] * 2), [0, 1],
+    shared = SmallMLPRegressor.fit_predict_seeds(X_train, y_train, X[300:], [0, 1], epochs=5)
+    per_seed = SmallMLPRegressor.fit_predict_seeds(X_train, y_train, np.stack([X[300:]] * 2), [0, 1],
                                               epochs=5)
     np.testing.assert_array_equal(shared, per_seed)
 
@@ -154,13 +203,13 @@ def test_fit_predict_seeds_shared_test_set(synthetic):
 ])
 def test_fit_predict_seeds_rejects_bad_shapes(bad):
     with pytest.raises(InputError):
-        MLPRegressor.fit_predict_seeds(seeds=[0, 1], epochs=1, **bad)
+        SmallMLPRegressor.fit_predict_seeds(seeds=[0, 1], epochs=1, **bad)
 
 
 def test_fit_predict_seeds_rejects_a_random_state():
     X = np.zeros((2, 10, 30))
     with pytest.raises(InputError, match="seeds"):
-        MLPRegressor.fit_predict_seeds(X, np.zeros((2, 10)), X, [0, 1], random_state=0)
+        SmallMLPRegressor.fit_predict_seeds(X, np.zeros((2, 10)), X, [0, 1], random_state=0)
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "hardswish"])
@@ -188,6 +237,26 @@ def test_mlp_backprop_matches_autograd(activation):
     loss = (pred - y).abs().mean(1).sum() + 0.2 * W[-1][:, :-1, 0].abs().sum()
     loss.backward()
     torch.testing.assert_close(model.grad, theta.grad, rtol=1e-5, atol=1e-6)
+
+
+def test_gcn_backward_is_autograds(synthetic):
+    """The GCN's hand-written gradients equal autograd's, bit for bit (with dropout)."""
+    from hwlib.predictors._graph import StackedGCN, _mse_grad
+    A, y = synthetic
+    X = encode(A[:40], "graph", "nb201")
+    cfg = GCNRegressor(hidden=24, linear_hidden=12, dropout=0.2)._config()
+    manual, auto = (StackedGCN((8, 7), cfg, make_generators([3, 4])) for _ in range(2))
+    data = manual.data(np.stack([X, X[::-1]]))
+    auto.data(np.stack([X, X[::-1]]))
+    types, target = data.take(torch.arange(0, 14), 2), torch.randn(2, 7)
+    grads = [torch.zeros_like(p) for p in manual.flat.views()]
+    tape = []
+    out = manual.forward(manual.flat.views(), types, train=True, tape=tape)
+    manual.backward(manual.flat.views(), grads, tape, _mse_grad(out, target))
+    params = [p.requires_grad_() for p in auto.flat.views()]
+    loss = ((auto.forward(params, types, train=True) - target) ** 2).mean(1).sum()
+    for g, a in zip(grads, torch.autograd.grad(loss, params)):
+        np.testing.assert_array_equal(g, a)
 
 
 def test_bananas_is_an_ensemble_of_large_mlps(synthetic):
@@ -257,10 +326,10 @@ def test_graph_models_reject_differing_adjacency(synthetic):
 def test_bad_parameters_raise_input_error(params, synthetic):
     A, y = synthetic
     with pytest.raises(InputError):
-        MLPRegressor(**params).fit(encode(A[:10], "onehot", "nb201"), y[:10])
+        SmallMLPRegressor(**params).fit(encode(A[:10], "onehot", "nb201"), y[:10])
 
 
-@pytest.mark.parametrize("cls", [MLPRegressor, LargeMLPRegressor, BANANASRegressor,
+@pytest.mark.parametrize("cls", [SmallMLPRegressor, LargeMLPRegressor, BANANASRegressor,
                                  GCNRegressor, BONASRegressor], ids=lambda c: c.__name__)
 def test_hpo_space_candidates_are_valid(cls, synthetic):
     """Every drawn candidate sets valid parameters and fits (on tiny settings)."""
@@ -284,10 +353,25 @@ def test_int_log_uniform_range():
     assert (draws < 12).mean() > 0.4  # log-uniform: as many draws in [5, 12) as in [12, 32)
 
 
-@pytest.mark.parametrize("n, batch, drop_last, expected", [
-    (10, 4, False, [4, 4, 2]), (10, 4, True, [4, 4]), (3, 7, True, [3]), (8, 4, True, [4, 4])])
-def test_batch_slices(n, batch, drop_last, expected):
-    assert [s.stop - s.start for s in batch_slices(n, batch, drop_last)] == expected
+@pytest.mark.parametrize("n, batch, drop_last, strict, expected", [
+    (10, 4, False, False, [4, 4, 2]), (10, 4, True, False, [4, 4]), (3, 7, True, False, [3]),
+    (8, 4, True, False, [4, 4]), (3, 7, True, True, []), (10, 4, True, True, [4, 4]),
+    (3, 7, False, True, [3])])
+def test_batch_slices(n, batch, drop_last, strict, expected):
+    assert [s.stop - s.start for s in batch_slices(n, batch, drop_last, strict)] == expected
+
+
+def test_dropout_masks_per_member_stream():
+    """A member's masks are its own draws, whatever the stack, also into a reused buffer."""
+    from hwlib.predictors._torch import dropout_masks
+    sizes, p = [40, 24], 0.3
+    alone = dropout_masks(make_generators([7]), sizes, p)
+    buf = torch.full((3, 64), np.nan)
+    stacked = dropout_masks(make_generators([1, 7, 2]), sizes, p, out=buf)
+    for a, s in zip(alone, stacked):
+        np.testing.assert_array_equal(a[0], s[1])
+    u = torch.rand(64, generator=make_generators([7])[0])
+    np.testing.assert_array_equal(torch.cat(alone, 1)[0], (u >= p).float() / (1 - p))
 
 
 def test_member_seeds_differ():
@@ -306,7 +390,7 @@ def test_nao_sequence_encodes_connections_and_types():
 def test_predictions_are_in_target_units(synthetic):
     A, y = synthetic
     X = encode(A, "onehot", "nb201")
-    model = MLPRegressor(random_state=0, epochs=30).fit(X[:200], 1000 + 50 * y[:200])
+    model = SmallMLPRegressor(random_state=0, epochs=30).fit(X[:200], 1000 + 50 * y[:200])
     pred = model.predict(X[300:])
     assert abs(pred.mean() - (1000 + 50 * y[300:].mean())) < 50
 

@@ -3,12 +3,15 @@ reproducibility, the grid and its cache, the CLI summary, and the real-predictor
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
-from hwlib import _kernels, simulation as sim
+from hwlib import _jit, simulation as sim
+from hwlib.simulation import deviations, findings, grid, trained, trials
 from hwlib.errors import InputError
 from hwlib.simulation import SelectionProblem
 
@@ -43,8 +46,9 @@ def brute_hv(F: np.ndarray, ref) -> float:
                if ((F[:, 0] <= x0) & (F[:, 1] <= y0)).any())
 
 
-def brute_selection(acc, hw, pred) -> dict:
-    """The protocol's definitions, spelled out point by point."""
+def brute_selection(acc, hw, pred, ref1: float | None = None) -> dict:
+    """The protocol's definitions, spelled out point by point (reference ``(0, ref1)``, by
+    default 1.1 x the largest ``hw``)."""
     F, P = np.column_stack([-acc / 100, hw]), np.column_stack([-acc / 100, pred])
     true, sel = brute_front(F), brute_front(P)
     ver = sel.copy()
@@ -54,7 +58,7 @@ def brute_selection(acc, hw, pred) -> dict:
         dom = true & (acc >= acc[t]) & (hw <= hw[t])
         return acc[dom].max() - acc[t]
 
-    ref = np.array([0.0, 1.1 * hw.max()])
+    ref = np.array([0.0, 1.1 * hw.max() if ref1 is None else ref1])
     return {"mra_all": np.mean([gap(t) for t in np.flatnonzero(sel)]),
             "mra_pareto": np.mean([gap(t) for t in np.flatnonzero(ver)]),
             "hv_true": brute_hv(F, ref), "hv_selected": brute_hv(F[sel], ref),
@@ -94,34 +98,6 @@ def test_deviation_mixture_shape():
     eps = np.concatenate([sim.simulate_deviations(1.0, 15 * 2000, rng)[::15] for _ in range(20)])
     assert eps.mean() > 0.05
     assert stats.kurtosis(eps) > 1.0
-
-
-# ----------------------------------------------------------------------------- Kendall tau
-
-
-def test_kendalltau_rows_equals_scipy_with_ties():
-    rng = np.random.default_rng(2)
-    for i in range(60):
-        n = int(rng.integers(2, 300))
-        x = rng.integers(0, 6, n).astype(float) if i % 2 else rng.standard_normal(n)
-        Y = np.round(x + rng.standard_normal((3, n)), 1 if i % 3 else 8)
-        want = [stats.kendalltau(x, y).statistic for y in Y]
-        np.testing.assert_allclose(sim.kendalltau_rows(x, Y), want, rtol=1e-12, atol=1e-12)
-
-
-def test_kendalltau_rows_constant_and_fallback(monkeypatch):
-    x = np.arange(10.0)
-    out = sim.kendalltau_rows(x, np.vstack([np.ones(10), x[::-1], x]))
-    assert np.isnan(out[0]) and out[1] == pytest.approx(-1.0) and out[2] == pytest.approx(1.0)
-    monkeypatch.setattr(sim, "_kendall_dis", None)
-    assert sim.kendalltau_rows(x, x[None] ** 2)[0] == pytest.approx(1.0)
-
-
-def test_kendalltau_invariant_to_monotone_transform():
-    rng = np.random.default_rng(3)
-    x, y = rng.standard_normal(200), rng.standard_normal(200)
-    a = sim.kendalltau_rows(x, y[None])[0]
-    assert sim.kendalltau_rows(np.exp(x), (3 * y ** 3 + 1)[None])[0] == pytest.approx(a)
 
 
 # ----------------------------------------------------------------------------- one selection
@@ -169,18 +145,38 @@ def test_trials_match_point_by_point_reference(ties):
                 assert got[key][t, k] == pytest.approx(value, abs=1e-10), (key, t, k)
 
 
+def test_fixed_reference_matches_point_by_point_reference():
+    p = make_problem(400)
+    stds = (0.0, 0.5)
+    got = sim.simulate_trials(p, 60, stds, trials=3, seed=2, reference="dataset")
+    moving = sim.simulate_trials(p, 60, stds, trials=3, seed=2)
+    for t in range(3):
+        pos, eps = sim.draw_trial(p, 60, stds, 2, t)
+        for k in range(len(stds)):
+            want = brute_selection(p.acc[pos], p.hw[pos], p.hw[pos] + eps[k], ref1=1.1 * p.hw.max())
+            for key, value in want.items():
+                assert got[key][t, k] == pytest.approx(value, abs=1e-10), (key, t, k)
+    for key in ("mra_all", "kendalltau", "n_selected"):                  # only the hypervolumes change
+        np.testing.assert_array_equal(got[key], moving[key])
+    assert (got["hv_true"] >= moving["hv_true"]).all() and (got["hv_true"] > moving["hv_true"]).any()
+    with pytest.raises(InputError, match="reference"):
+        sim.simulate_trials(p, 60, stds, trials=1, reference="front")
+
+
 def _numpy_path(monkeypatch, *args, **kwargs):
     with monkeypatch.context() as m:
-        m.setattr(_kernels, "AVAILABLE", False)
+        m.setattr(_jit, "AVAILABLE", False)
         return sim.simulate_trials(*args, **kwargs)
 
 
-@pytest.mark.skipif(not _kernels.AVAILABLE, reason="numba is not installed")
-@pytest.mark.parametrize("ties, n", [(True, 120), (False, 120), (True, 400), (False, 400), (True, 29), (True, 2)])
-def test_compiled_path_equals_numpy_path_bit_for_bit(monkeypatch, ties, n):
+@pytest.mark.skipif(not _jit.AVAILABLE, reason="numba is not installed")
+@pytest.mark.parametrize("ties, n, reference", [(True, 120, "subset"), (False, 120, "subset"), (True, 400, "subset"),
+                                                (False, 400, "subset"), (True, 29, "subset"), (True, 2, "subset"),
+                                                (True, 120, "dataset"), (False, 400, "dataset")])
+def test_compiled_path_equals_numpy_path_bit_for_bit(monkeypatch, ties, n, reference):
     p = make_problem(400, ties=ties)
-    fast = sim.simulate_trials(p, n, sim.STDS, trials=6, seed=4)
-    slow = _numpy_path(monkeypatch, p, n, sim.STDS, trials=6, seed=4)
+    fast = sim.simulate_trials(p, n, sim.STDS, trials=6, seed=4, reference=reference)
+    slow = _numpy_path(monkeypatch, p, n, sim.STDS, trials=6, seed=4, reference=reference)
     for key in sim.METRICS:
         np.testing.assert_array_equal(fast[key], slow[key], err_msg=key)
 
@@ -190,7 +186,7 @@ def _tau_problem(hw: np.ndarray, seed: int = 0) -> SelectionProblem:
     return SelectionProblem.from_arrays(rng.uniform(50, 90, hw.size), hw, name=f"tau-{hw.size}-{seed}")
 
 
-@pytest.mark.skipif(not _kernels.AVAILABLE, reason="numba is not installed")
+@pytest.mark.skipif(not _jit.AVAILABLE, reason="numba is not installed")
 @pytest.mark.parametrize("kind", ["few values", "one far outlier", "distinct"])
 def test_compiled_kendall_equals_scipy(kind):
     """Ties in the true values (eyeriss-like), a range so wide that most noisy values share a
@@ -210,7 +206,7 @@ def test_compiled_kendall_equals_scipy(kind):
             assert got[t, k] == pytest.approx(want, abs=1e-12), (kind, t, k)
 
 
-@pytest.mark.skipif(not _kernels.AVAILABLE, reason="numba is not installed")
+@pytest.mark.skipif(not _jit.AVAILABLE, reason="numba is not installed")
 def test_compiled_kendall_beyond_16_bit_sizes():
     """From 2^16 points the keys are 64-bit and the pair counter uses wide counters."""
     hw = np.random.default_rng(3).normal(size=70_000)
@@ -220,12 +216,12 @@ def test_compiled_kendall_beyond_16_bit_sizes():
     assert got == pytest.approx(stats.kendalltau(p.hw[pos], p.hw[pos] + eps[0]).statistic, abs=1e-12)
 
 
-@pytest.mark.skipif(not _kernels.AVAILABLE, reason="numba is not installed")
+@pytest.mark.skipif(not _jit.AVAILABLE, reason="numba is not installed")
 def test_pairwise_sum_is_numpys_sum():
     rng = np.random.default_rng(0)
     for size in [*range(1, 300), 1041, 4097, 100_003]:
         x = rng.standard_normal(size) * rng.random(size) * 1e3
-        assert _kernels._pairwise_sum(x, 0, size) == x.sum(), size
+        assert deviations._pairwise_sum(x, 0, size) == x.sum(), size
 
 
 def test_trial_invariants():
@@ -243,7 +239,7 @@ def test_trial_invariants():
 def test_reproducible_and_independent_of_batching_and_std_list(monkeypatch):
     p = make_problem(300)
     a = sim.simulate_trials(p, 100, (0.2, 0.5), trials=8, seed=5)
-    monkeypatch.setattr(sim, "_ELEMENTS_PER_BATCH", 250)                  # one trial per batch
+    monkeypatch.setattr(trials, "_ELEMENTS_PER_BATCH", 250)                  # one trial per batch
     b = sim.simulate_trials(p, 100, (0.5,), trials=3, seed=5)
     for key in sim.METRICS:
         np.testing.assert_array_equal(a[key][:3, 1], b[key][:, 0])
@@ -255,7 +251,7 @@ def test_draw_trial_matches_simulate_deviations():
     p = make_problem(300)
     pos, eps = sim.draw_trial(p, 90, (0.4,), seed=1, trial=2)
     assert (np.diff(pos) > 0).all() and eps.shape == (1, 90)
-    direct = sim.simulate_deviations(0.4, 90, sim._rng(1, p.name, 90, 2, 0.4))
+    direct = sim.simulate_deviations(0.4, 90, trials._rng(1, p.name, 90, 2, 0.4))
     assert sorted(direct) == sorted(eps[0]) and eps[0].std() == pytest.approx(0.4)
 
 
@@ -301,8 +297,17 @@ def test_grid_aggregates_and_caches(tmp_path, monkeypatch):
     assert len(df) == 2 * 2 * 2 and set(df["n_used"]) == {50, 200, 250}
     assert df.loc[df["dataset"] == "b", "n_used"].max() == 200                # clipped
     assert {"kendalltau", "mra_all_sd", "hv_verified"} <= set(df.columns)
-    assert len(list(tmp_path.glob("*.npz"))) == 4 and not list(tmp_path.glob("*.tmp"))
-    monkeypatch.setattr(sim, "simulate_trials", lambda *a, **k: pytest.fail("cache not used"))
+    stored = sorted(tmp_path.rglob("*.npz"))
+    assert len(stored) == 4 and not list(tmp_path.rglob("*.tmp"))
+    assert {p.parent.name for p in stored} == {"a", "b"} and stored[0].parent.parent.name == "simulation"
+    beside = json.loads(stored[0].with_suffix(".json").read_text())["params"]       # parameters beside the cell
+    assert beside["trials"] == 4 and beside["stds"] == [0.0, 0.5] and beside["reference"] == "subset"
+    assert (df["reference"] == "subset").all()
+    fixed = sim.run_grid(problems, sizes=(50, 250), stds=(0.0, 0.5), trials=4, progress=False, cache=tmp_path,
+                         reference="dataset")
+    assert len(list(tmp_path.rglob("*.npz"))) == 8                         # the reference is part of the key
+    assert (fixed["hv_true"] >= df["hv_true"]).all() and (fixed["reference"] == "dataset").all()
+    monkeypatch.setattr(grid, "simulate_trials", lambda *a, **k: pytest.fail("cache not used"))
     again = sim.run_grid(problems, sizes=(50, 250), stds=(0.0, 0.5), trials=4, progress=False, cache=tmp_path)
     pd.testing.assert_frame_equal(df, again)
 
@@ -317,9 +322,11 @@ def test_grid_per_trial_rows_and_mean_agree():
     np.testing.assert_allclose(means, short["mra_all"].to_numpy())
 
 
-def test_grid_rejects_bad_pairing_and_jobs():
+def test_grid_rejects_bad_pairing_jobs_and_reference():
     with pytest.raises(InputError):
         sim.run_grid([make_problem(100)], sizes=(50,), trials=1, pairing="bogus", progress=False, cache=False)
+    with pytest.raises(InputError, match="reference"):
+        sim.run_grid([make_problem(100)], sizes=(50,), trials=1, reference="bogus", progress=False, cache=False)
     with pytest.raises(InputError):
         sim.run_grid([make_problem(100)], sizes=(50,), trials=1, n_jobs=0, progress=False, cache=False)
 
@@ -353,8 +360,8 @@ def test_predictor_selection_runs_a_real_predictor(nb201_cells):
 
 
 @pytest.mark.data
-def test_summarize_keys_and_published_tau(require_data):
-    out = sim.summarize("cifar10-raspi4_latency", n=500, std=0.4, trials=10, seed=0)
+def test_simulate_means_keys_and_published_tau(require_data):
+    out = sim.simulate_means("cifar10-raspi4_latency", n=500, std=0.4, trials=10, seed=0)
     assert {"kendalltau", "mra_all", "mra_pareto", "hv_true", "hv_selected", "hv_verified"} <= set(out)
     assert out["kendalltau"] == pytest.approx(sim.PUBLISHED["kendalltau"][0.4], abs=0.03)
     assert out["hv_selected"] == out["hv_verified"] <= out["hv_true"]
@@ -366,10 +373,10 @@ def test_summarize_keys_and_published_tau(require_data):
 @pytest.mark.data
 @pytest.mark.parametrize("kwargs", [dict(n=1), dict(n=12555), dict(std=-1.0), dict(trials=0),
                                     dict(pairing="random")])
-def test_summarize_rejects_bad_parameters(require_data, kwargs):
+def test_simulate_means_rejects_bad_parameters(require_data, kwargs):
     args = dict(dataset="cifar10-edgegpu_latency", n=100, std=0.1, trials=1) | kwargs
     with pytest.raises(InputError):
-        sim.summarize(**args)
+        sim.simulate_means(**args)
 
 
 @pytest.mark.data
@@ -414,15 +421,17 @@ def test_chapter_figures_and_tables_build():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from hwlib import plotting_simulation as ps
+    from hwlib import plotting_selection as ps
 
     problems = {p: [make_problem(300, pairing=p, name="a"), make_problem(300, seed=2, pairing=p, name="b")]
                 for p in sim.PAIRINGS}
     grids = {p: sim.run_grid(pr, sizes=(100, 300), stds=sim.STDS, trials=2, progress=False, cache=False)
              for p, pr in problems.items()}
-    table = ps.published_table(grids)
+    fixed = {p: sim.run_grid(pr, sizes=(100, 300), stds=sim.STDS, trials=2, progress=False, cache=False,
+                             reference="dataset") for p, pr in problems.items()}
+    table = findings.published_table(grids)
     assert len(table) == 11 and table.notna().all().all()
-    assert list(ps.hv_table(grids).index) == [100, 300, 15625]
+    assert list(findings.hv_table(grids).index) == [100, 300, 15625]
     sel = {p: sim.simulate_selection(pr[0], 300, 0.5) for p, pr in problems.items()}
     live = sim.run_grid(problems["architecture"], sizes=(50, 100, 200, 300), stds=(0.0,), trials=2,
                         progress=False, cache=False)
@@ -430,8 +439,148 @@ def test_chapter_figures_and_tables_build():
     real = pd.DataFrame({"dataset": "a", "predictor": "ridge", "n_train": [10, 20], "n": 100, "trial": 0,
                          "kendalltau": [0.6, 0.8], "mra_all": [1.0, 0.5], "mra_pareto": [0.5, 0.2],
                          "hv_selected": 1.0, "hv_true": 1.0})
-    for fig in (ps.plot_selection(sel, "synthetic"), ps.plot_mra_vs_std(grids), ps.plot_mra_by_dataset(grids),
-                ps.plot_hv_vs_n(grids), ps.plot_equal_tau(grids["architecture"], real, 100),
-                ps.plot_live_equivalent(curves[curves["std"] > 0])):
+    comparison = sim.DeviationComparison("a", "xgb", 10, np.arange(50.0), np.arange(50.0) + np.sin(np.arange(50)),
+                                         sim.simulate_deviations(0.7, 600, np.random.default_rng(0)))
+    for fig in (ps.plot_deviations(comparison.truth, comparison.pred, comparison.simulated, "synthetic"),
+                ps.plot_selection(sel, "synthetic"), ps.plot_mra_vs_std(grids), ps.plot_mra_by_dataset(grids),
+                ps.plot_hv_vs_n(grids), ps.plot_hv_vs_n(fixed, reference="dataset"),
+                ps.plot_equal_tau(grids["architecture"], real, 100),
+                ps.plot_live_equivalent(curves[curves["std"] > 0], reference="dataset")):
         assert fig.axes
         plt.close(fig)
+
+
+# ----------------------------------------------------------------------------- findings
+
+
+def _grid_frame(hv: np.ndarray, gap: float = 0.1) -> pd.DataFrame:
+    """An aggregated grid of one dataset whose mean hypervolume is ``hv`` (stds x sizes)."""
+    stds, sizes = np.linspace(0, 1, hv.shape[0]), [100, 1000, 15625][:hv.shape[1]]
+    rows = [{"dataset": "cifar10-x@cifar100", "pairing": "architecture", "n": n, "n_used": n, "std": s,
+             "kendalltau": 1 - s / 2, "mra_all": s + gap, "mra_pareto": s, "hv_true": hv[0, j],
+             "hv_selected": hv[i, j], "mra_all_sd": 0.1}
+            for i, s in enumerate(stds) for j, n in enumerate(sizes)]
+    return pd.DataFrame(rows)
+
+
+def test_hv_trends_and_reference_share():
+    rising = np.array([[3.0, 3.5, 4.0], [2.9, 3.4, 3.9], [2.0, 3.45, 3.8]])
+    t = findings.hv_trends(_grid_frame(rising))
+    assert t["more_candidates"] and t["better_predictors"]
+    assert t["candidate_steps"] == 1.0 and t["predictor_steps"] == pytest.approx(5 / 6)
+    flat = findings.hv_trends(_grid_frame(np.array([[3.0, 3.0, 2.9], [3.0, 3.1, 3.2]])))
+    assert not flat["more_candidates"] and not flat["better_predictors"]
+    fixed = rising[:, :] + np.array([1.0, 0.6, 0.0])                  # the larger reference lifts small n most
+    share = findings.reference_share({"architecture": _grid_frame(rising)}, {"architecture": _grid_frame(fixed)})
+    np.testing.assert_allclose(share["share_from_reference"], [1.0 / 1.0, 1.0 / 1.0, 1.0 / 1.8])
+    table = findings.conclusions({"architecture": _grid_frame(rising)}, {"architecture": _grid_frame(fixed)})
+    assert table["architecture"].to_dict() == {"verify": True, "more candidates": False, "better predictors": True}
+    both = pd.DataFrame({"architecture": [True, True, False], "sorted": [True, False, False]},
+                        index=["verify", "more candidates", "better predictors"])
+    assert findings.conclusions_in_words(both) == {"verify": "holds under both pairings",
+                                                   "more candidates": "holds only with pairing by architecture",
+                                                   "better predictors": "holds under neither pairing"}
+
+
+def test_pairing_effect_and_verification_verdicts():
+    table = pd.DataFrame({"quantity": ["MRA_all [%]", "MRA_pareto [%]", "Kendall tau"], "std": [0.2, 0.2, 0.2],
+                          "published": [1.0, 0.5, 0.9], "ours, by architecture": [0.5, 0.4, 0.9],
+                          "ours, sorted (released code)": [1.0, 0.8, 0.9]})
+    assert findings.pairing_effect(table) == {"ratio_min": 0.5, "ratio_max": 0.5, "verdict": "inflates"}
+    table["ours, by architecture"] = [1.5, 0.4, 0.9]
+    assert findings.pairing_effect(table)["verdict"] == "mixed"
+    assert findings.compare_published(table)["worst_quantity"] == "MRA_pareto [%]"
+    halved = table.assign(**{c: table[c] / 2 for c in table.columns if c.startswith("ours")})
+    assert findings.accuracy_scale_effect(table, halved) == {"ratio_min": 0.5, "ratio_max": 0.5}
+    grids = {"architecture": _grid_frame(np.ones((3, 2))), "sorted": _grid_frame(np.ones((3, 2)), gap=-0.1)}
+    assert findings.verification_helps(grids) == {"architecture": (2, 2), "sorted": (0, 2)}
+
+
+def test_mra_by_dataset_orders_image_datasets():
+    grid = pd.concat([_grid_frame(np.ones((2, 2))).assign(dataset=name, mra_all=v) for name, v in
+                      [("cifar10-x", 0.5), ("cifar10-x@cifar100", 1.0), ("cifar10-y@ImageNet16-120", 2.0)]])
+    per, image, harder = findings.mra_by_dataset(grid)
+    assert list(image.index) == ["cifar10", "cifar100", "ImageNet16-120"] and harder
+    _, _, harder = findings.mra_by_dataset(grid.assign(mra_all=lambda g: 3 - g["mra_all"]))
+    assert not harder
+
+
+def test_pessimism_and_error_smoothness():
+    cmp = pd.DataFrame({"mra_all": [1.0, 2.0, 0.0], "sim_mra_all": [2.0, 3.0, 1.0],
+                        "mra_pareto": [1.0, 1.0, 1.0], "sim_mra_pareto": [0.5, 0.5, np.nan]})
+    out = findings.simulation_pessimism(cmp)
+    assert out["ratio_all"] == pytest.approx(1.75) and out["pessimistic"] and out["ratio_pareto"] == 0.5
+    real = pd.DataFrame({"predictor": ["a", "a", "b"], "neighbour_corr": [0.4, 0.6, 0.3]})
+    smooth = findings.error_smoothness(real, {"d1": 0.01, "d2": 0.05})
+    assert smooth["smoother"] and smooth["real_min"] == 0.3 and smooth["simulated_max"] == 0.05
+    assert not findings.error_smoothness(real, {"d1": 0.35})["smoother"]
+
+
+# ----------------------------------------------------------------------------- errors of trained predictors
+
+
+def test_neighbour_pairs_match_brute_force():
+    A = np.random.default_rng(3).integers(0, 3, (70, 4))
+    want = {(i, j) for i in range(70) for j in range(i + 1, 70) if (A[i] != A[j]).sum() == 1}
+    assert set(map(tuple, sim.trained.neighbour_pairs(A, chunk=16).tolist())) == want
+
+
+def test_neighbour_correlation_sees_smooth_errors():
+    A = np.array(list(__import__("itertools").product(range(4), repeat=4)))
+    rng = np.random.default_rng(0)
+    smooth = A @ rng.normal(size=4)                                     # additive in the operations
+    assert sim.neighbour_correlation(A, smooth) > 0.5
+    assert abs(sim.neighbour_correlation(A, rng.normal(size=len(A)))) < 0.1
+    assert np.isnan(sim.neighbour_correlation(A, np.zeros(len(A))))
+    p = SelectionProblem.from_arrays(rng.uniform(50, 90, len(A)), rng.normal(size=len(A)), A, name="grid4")
+    assert abs(sim.simulated_neighbour_correlation(p, 200, trials=3)) < 0.1   # random groups of 15
+
+
+@pytest.mark.data
+def test_predictor_grid_keeps_each_trial_in_the_store(require_data, tmp_path, monkeypatch):
+    args = (["cifar10-raspi4_latency"], ["ridge"], [50], 200)
+    first = sim.run_predictor_grid(*args, trials=2, progress=False, cache=tmp_path)
+    fresh = sim.run_predictor_grid(*args, trials=2, progress=False, cache=False)
+    pd.testing.assert_frame_equal(first, fresh, check_exact=True)
+    calls, compute = [], trained.predictor_trial
+    monkeypatch.setattr(trained, "predictor_trial", lambda *a, **k: calls.append(a[5]) or compute(*a, **k))
+    more = sim.run_predictor_grid(*args, trials=3, progress=False, cache=tmp_path)
+    assert calls == [2]                                                  # only the missing trial runs
+    pd.testing.assert_frame_equal(more.iloc[:2], first, check_exact=True)
+    table = pd.read_csv(tmp_path / "simulation_predictors" / "cifar10-raspi4_latency" / "ridge.csv")
+    assert len(table) == 3 and {"key", "run", "checksum", "params", "neighbour_corr"} <= set(table)
+    assert (tmp_path / "provenance.json").is_file()
+
+
+# ----------------------------------------------------------------------------- time budget
+
+
+def test_live_equivalent_at_and_in_words():
+    p = make_problem(400)
+    live = sim.run_grid([p], sizes=(50, 100, 200, 400), stds=(0.0,), trials=6, progress=False, cache=False)
+    grid = sim.run_grid([p], sizes=(100, 400), stds=(0.0, 0.5, 1.0), trials=6, progress=False, cache=False)
+    curves = sim.live_equivalent_table(live, grid)
+    mean = sim.mean_live_curve(curves)
+    at = sim.live_equivalent_at(curves, 0.7)["architecture"]
+    g = mean.loc["architecture"]
+    assert np.isfinite(at) and at == np.interp(0.7, g["kendalltau"][::-1], g["n_live"][::-1])
+    assert sim.live_equivalent_words(curves, 0.7)["architecture"] == f"about {at:.0f}"
+    below = curves.assign(n_live=np.nan, hv_all=curves["hv_live_min"] - 1)
+    assert sim.live_equivalent_words(below, 0.7)["architecture"] == "fewer than 50"
+    above = curves.assign(n_live=np.nan, hv_all=curves["hv_live_max"] + 1)
+    assert sim.live_equivalent_words(above, 0.7)["architecture"] == "more than 400"
+    assert sim.live_sizes() == [100, 150, 220, 320, 470, 700, 1030, 1520, 2240, 3300, 4870, 7180, 10590, 15620]
+
+
+# ----------------------------------------------------------------------------- Figure 2
+
+
+@pytest.mark.data
+def test_compare_deviations_on_real_data(require_data):
+    out = sim.compare_deviations("cifar10-raspi4_latency", n_train=200, seed=0, predictor="ridge", size=3000)
+    stats_ = out.shape_stats()
+    assert out.truth.shape == out.pred.shape == (625,) and out.simulated.shape == (3000,)
+    assert out.simulated.std() == pytest.approx(stats_["std"], rel=1e-9)
+    assert stats_["kendalltau"] == stats.kendalltau(out.truth, out.pred).statistic
+    with pytest.raises(InputError, match="n_train"):
+        sim.compare_deviations("cifar10-raspi4_latency", n_train=0)

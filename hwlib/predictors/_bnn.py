@@ -31,15 +31,15 @@ _EPS = 1e-16  # pybnn's AdaptiveSGHMC epsilon
 
 @dataclass(frozen=True)
 class SGHMCConfig:
-    """Settings of one BOHAMIANN fit."""
+    """Settings of one BOHAMIANN fit; the defaults live in its regressor (:mod:`hwlib.predictors.neural`)."""
 
-    num_steps: int = 100
-    num_burn_in_steps: int = 10
-    keep_every: int = 5
-    lr: float = 1e-2
-    mdecay: float = 0.05
-    batch_size: int = 20
-    hidden: int = 50
+    num_steps: int
+    num_burn_in_steps: int
+    keep_every: int
+    lr: float
+    mdecay: float
+    batch_size: int
+    hidden: int
 
 
 class StackedBNN:
@@ -106,6 +106,7 @@ class AdaptiveSGHMC:
         self.theta, self.cfg, self.scale, self.gens = theta, cfg, float(n_data), gens
         self.tau, self.g, self.v_hat = (torch.ones_like(theta) for _ in range(3))
         self.momentum = torch.zeros_like(theta)
+        self.noise = torch.empty_like(theta)  # one row of normal draws per member and step
         self.iteration = 0
         self.step_size = math.sqrt(cfg.lr)
 
@@ -120,8 +121,9 @@ class AdaptiveSGHMC:
             self.v_hat.add_(-self.v_hat * tau_inv + tau_inv * grad ** 2)
         minv = 1.0 / (torch.sqrt(self.v_hat) + _EPS)
         sigma = torch.sqrt(torch.clamp(2.0 * lr2 * mdecay * minv - lr2 ** 2, min=1e-16))
-        noise = torch.stack([torch.randn(self.theta.shape[1], generator=g, dtype=torch.float64)
-                             for g in self.gens])
+        noise = self.noise
+        for row, g in zip(noise, self.gens):
+            torch.randn(noise.shape[1], generator=g, dtype=torch.float64, out=row)
         self.momentum.add_(-lr2 * minv * grad - mdecay * self.momentum + noise * sigma)
         self.theta.add_(self.momentum)
 

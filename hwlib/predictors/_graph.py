@@ -2,7 +2,17 @@
 
 Both read the flattened graph encoding ``[adjacency (N*N), node types (N*T)]`` of
 :func:`hwlib.encodings.graph`. ``M`` networks train stacked (parameters with a leading member
-axis, batched matrix products); autograd computes the gradients, :class:`FusedAdam` applies them.
+axis, batched matrix products); :class:`FusedAdam` applies the gradients. The GCN's are written
+out by hand (:meth:`StackedGCN.backward`, autograd's operations without its bookkeeping, equal
+to autograd's bit for bit); BONAS' come from autograd, one leaf per parameter.
+
+Where the time goes (GCN, defaults, batch 7, one thread): the 18 matrix products of 56 x 144 by
+144 x 144 per member and step (forward and backward of the three 144-wide layers) run near the
+core's peak whatever the stack, and each member draws its own 33k dropout uniforms per step;
+these alone take about half of a member's step, stacked or not, which bounds what stacking
+seeds can gain (``bench/bench_predictors.py`` measures it). BONAS (batch 128, 9 nodes) spends
+its step in elementwise passes over (members, 9, batch, 64) arrays, bound by memory traffic,
+not by per-operation overhead: neither stacking nor a hand-written backward shortens it.
 
 GCN, as the released code's ``GCNPredictor``: the adjacency gets self-loops and is row-normalised
 (``A``); each of 4 layers averages ``relu(A X W1)`` and ``relu(rownorm(A^T) X W2)`` (Xavier-uniform,
@@ -38,27 +48,29 @@ _BN_EPS, _BN_MOMENTUM = 1e-5, 0.1
 
 @dataclass(frozen=True)
 class GCNConfig:
-    """Settings of one GCN fit (defaults: Wen et al. as in the released code)."""
+    """Settings of one GCN fit; the defaults live in its regressor (:mod:`hwlib.predictors.neural`)."""
 
-    hidden: int = 144
-    linear_hidden: int = 128
-    dropout: float = 0.1
-    batch_size: int = 7
-    lr: float = 1e-4
-    weight_decay: float = 3e-4
-    epochs: int = 300
-    accumulate_grad: bool = False
+    hidden: int
+    linear_hidden: int
+    dropout: float
+    batch_size: int
+    lr: float
+    weight_decay: float
+    epochs: int
+    accumulate_grad: bool
+    released_code_quirks: bool
 
 
 @dataclass(frozen=True)
 class BONASConfig:
-    """Settings of one BONAS fit."""
+    """Settings of one BONAS fit; the defaults live in its regressor (:mod:`hwlib.predictors.neural`)."""
 
-    hidden: int = 64
-    batch_size: int = 128
-    lr: float = 1e-4
-    epochs: int = 100
-    accumulate_grad: bool = False
+    hidden: int
+    batch_size: int
+    lr: float
+    epochs: int
+    accumulate_grad: bool
+    released_code_quirks: bool
 
 
 def split_graph(X: np.ndarray, graph: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -129,6 +141,7 @@ class StackedGCN:
     def __init__(self, graph: tuple[int, int], cfg: GCNConfig, gens: Sequence[torch.Generator]):
         h, lh, M = cfg.hidden, cfg.linear_hidden, len(gens)
         self.graph, self.cfg, self.gens, self.P = graph, cfg, gens, None
+        self._masks = None  # the dropout masks' buffer (members, draws per step), reused
         widths = [graph[1]] + [h] * 3
         self.flat = FlatParams([(M, f, h) for f in widths for _ in range(2)]
                                + [(M, h, lh), (M, lh, 2)])
@@ -147,26 +160,74 @@ class StackedGCN:
         self.P = (a.contiguous(), _rownorm(a.T).contiguous())
         return data
 
-    def forward(self, params: list[torch.Tensor], types: torch.Tensor, train: bool
-                ) -> torch.Tensor:
-        """Outputs (M, B) for node types (M, N, B, T)."""
+    def forward(self, params: list[torch.Tensor], types: torch.Tensor, train: bool,
+                tape: list | None = None, member: int | None = None) -> torch.Tensor:
+        """Outputs (M, B) for node types (M, N, B, T).
+
+        With a list ``tape``, appends what :meth:`backward` needs (training only). ``member``:
+        ``params`` are that member's alone (M = 1; prediction).
+        """
         M, N, B, _ = types.shape
         h, p = self.cfg.hidden, self.cfg.dropout
         drop = train and p > 0
-        masks = iter(dropout_masks(self.gens, [N * B * h] * 4 + [B * self.cfg.linear_hidden], p)
-                     if drop else [])
+        masks = [None] * 5
+        if drop:
+            sizes = [N * B * h] * 4 + [B * self.cfg.linear_hidden]
+            if self._masks is None or self._masks.shape[1] != sum(sizes):
+                self._masks = torch.empty(M, sum(sizes))
+            masks = dropout_masks(self.gens, sizes, p, out=self._masks)
         x = types
         for l in range(4):
             rows = x.reshape(M, N * B, -1)
             s1 = torch.bmm(rows, params[2 * l]).view(M, N, B, h)
             s2 = torch.bmm(rows, params[2 * l + 1]).view(M, N, B, h)
-            x = (_propagate(self.P[0], s1).relu() + _propagate(self.P[1], s2).relu()) / 2
+            r1, r2 = _propagate(self.P[0], s1).relu(), _propagate(self.P[1], s2).relu()
+            x = (r1 + r2) / 2
             if drop:
-                x = x * next(masks).view(M, N, B, h)
-        z = torch.bmm(x.mean(1), params[8])
+                x = x * masks[l].view(M, N, B, h)
+            if tape is not None:
+                tape.append((rows, r1, r2, masks[l]))
+        pooled = x.mean(1)
+        z = torch.bmm(pooled, params[8])
         if drop:
-            z = z * next(masks).view(M, B, -1)
+            z = z * masks[4].view(M, B, -1)
+        if tape is not None:
+            tape.append((pooled, z, masks[4]))
         return torch.bmm(z, params[9])[..., 0]
+
+    def backward(self, params: list[torch.Tensor], grads: list[torch.Tensor], tape: list,
+                 dout: torch.Tensor) -> None:
+        """Gradients of the last training :meth:`forward` (its ``tape``) into ``grads``, given
+        ``dout`` (M, B), the loss gradient of the outputs.
+
+        Written out as autograd computes them, operation for operation (the same products of
+        the same operand layouts, the same elementwise steps), so the gradients are autograd's
+        bit for bit, without its per-operation bookkeeping.
+        """
+        pooled, z, mask = tape[-1]
+        M, B = dout.shape
+        N, h = self.P[0].shape[0], self.cfg.hidden
+        d2 = torch.zeros(M, B, 2)
+        d2[..., 0] = dout
+        torch.bmm(z.transpose(1, 2), d2, out=grads[9])
+        dz = d2.bmm(params[9].transpose(1, 2))
+        if mask is not None:
+            dz = dz * mask.view(M, B, -1)
+        torch.bmm(pooled.transpose(1, 2), dz, out=grads[8])
+        dx = (dz.bmm(params[8].transpose(1, 2)).unsqueeze(1).expand(M, N, B, h)) / N
+        P = [P.expand(M, -1, -1).transpose(1, 2) for P in self.P]
+        for l in range(3, -1, -1):
+            rows, r1, r2, mask = tape[l]
+            if mask is not None:
+                dx = dx * mask.view(M, N, B, h)
+            da = dx / 2
+            ds = [torch.bmm(Pt, torch.ops.aten.threshold_backward(da, r, 0).view(M, N, B * h))
+                  .view(M, N * B, h) for Pt, r in zip(P, (r1, r2))]
+            torch.bmm(rows.transpose(1, 2), ds[0], out=grads[2 * l])
+            torch.bmm(rows.transpose(1, 2), ds[1], out=grads[2 * l + 1])
+            if l:
+                dx = (ds[1].bmm(params[2 * l + 1].transpose(1, 2))
+                      .add_(ds[0].bmm(params[2 * l].transpose(1, 2)))).view(M, N, B, h)
 
 
 class StackedBONAS:
@@ -204,9 +265,9 @@ class StackedBONAS:
         return data
 
     def _batchnorm(self, x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, layer: int,
-                   train: bool) -> torch.Tensor:
+                   train: bool, member: slice = slice(None)) -> torch.Tensor:
         """Batch norm of x (M, N, B, h) over nodes and batch, per member and channel."""
-        r_mean, r_var = self.running[layer]
+        r_mean, r_var = (r[member] for r in self.running[layer])
         M, N, B, h = x.shape
         if train:  # plain sums: torch.var_mean over two middle dimensions is 20x slower
             rows = x.view(M, N * B, h)
@@ -221,53 +282,92 @@ class StackedBONAS:
             normed = (x - r_mean) * torch.rsqrt(r_var + _BN_EPS)
         return normed * gamma + beta
 
-    def forward(self, params: list[torch.Tensor], types: torch.Tensor, train: bool
-                ) -> torch.Tensor:
-        """Outputs (M, B) for node types (M, N+1, B, T+1) (global node last)."""
+    def forward(self, params: list[torch.Tensor], types: torch.Tensor, train: bool,
+                member: int | None = None) -> torch.Tensor:
+        """Outputs (M, B) for node types (M, N+1, B, T+1) (global node last).
+
+        ``member``: ``params`` are that member's alone (M = 1; prediction).
+        """
         M, N, B, _ = types.shape
+        own = slice(None) if member is None else slice(member, member + 1)
         x = types
         for l in range(4):
             W, gamma, beta = params[3 * l:3 * l + 3]
             s = torch.bmm(x.reshape(M, N * B, -1), W).view(M, N, B, -1)
-            x = _propagate(self.P, s) + self.biases[l]
-            x = self._batchnorm(x, gamma, beta, l, train).relu()
+            x = _propagate(self.P, s) + self.biases[l][own]
+            x = self._batchnorm(x, gamma, beta, l, train, own).relu()
         return torch.baddbmm(params[13], x[:, -1], params[12])[..., 0]
 
 
 def _train(model, X: np.ndarray, yz: np.ndarray, drop_last: bool, weight_decay: float):
-    """The shared training loop: MSE, Adam, cosine schedule, a fresh batch order per epoch."""
+    """The shared training loop: MSE, Adam, cosine schedule, a fresh batch order per epoch.
+
+    With ``cfg.released_code_quirks`` it runs as the released code did: gradients summed over
+    all steps so far (never zeroed), and, where the last incomplete batch is dropped (GCN),
+    dropped even when it is the only one (fewer samples than a batch: no training step at all).
+    """
     S, n = yz.shape
     cfg, data, M = model.cfg, model.data(X), len(model.gens)
+    quirks = cfg.released_code_quirks
+    batches = batch_slices(n, cfg.batch_size, drop_last, strict=quirks)
     y_rows = torch.from_numpy(yz.reshape(-1).astype(np.float32))
     offsets = (torch.arange(S) * n)[:, None]
-    theta = model.flat.theta.requires_grad_()
-    opt = FusedAdam([theta], weight_decay=weight_decay)
-    total = torch.zeros_like(theta) if cfg.accumulate_grad else None
+    # each parameter a leaf of its own (views of theta): autograd then returns one gradient per
+    # parameter, copied into the flat gradient buffer, instead of assembling a theta-sized
+    # gradient from zero-filled slices every step
+    manual = hasattr(model, "backward")  # GCN: gradients by hand, no autograd
+    params = model.flat.views() if manual else [p.requires_grad_() for p in model.flat.views()]
+    accumulate = cfg.accumulate_grad or quirks  # the released code never called zero_grad()
+    step = torch.zeros_like(model.flat.theta)  # this step's gradient
+    grad = torch.zeros_like(step) if accumulate else step  # the gradient Adam applies
+    steps = model.flat.views(step)
+    opt = FusedAdam([model.flat.theta], weight_decay=weight_decay)
     for epoch in range(cfg.epochs):
         lr = cosine_lr(cfg.lr, epoch, cfg.epochs)
         order = permutations(model.gens, n).add_(offsets)
-        for sl in batch_slices(n, cfg.batch_size, drop_last):
+        for sl in batches:
             idx = order[:, sl].reshape(-1)
-            with torch.enable_grad():
-                out = model.forward(model.flat.views(theta), data.take(idx, M), train=True)
-                loss = ((out - y_rows[idx].view(M, -1)) ** 2).mean(1).sum()
-                grad, = torch.autograd.grad(loss, theta)
-            if total is not None:  # the released code never called zero_grad()
-                grad = total.add_(grad)
+            y = y_rows[idx].view(M, -1)
+            if manual:
+                tape = []
+                out = model.forward(params, data.take(idx, M), train=True, tape=tape)
+                model.backward(params, steps, tape, _mse_grad(out, y))
+            else:
+                with torch.enable_grad():
+                    out = model.forward(params, data.take(idx, M), train=True)
+                    loss = ((out - y) ** 2).mean(1).sum()
+                    torch._foreach_copy_(steps, torch.autograd.grad(loss, params))
+            if accumulate:
+                grad.add_(step)
             opt.step([grad], lr)
-    theta.requires_grad_(False)
+    for p in params:
+        p.requires_grad_(False)
+    model._masks = None  # (GCN) not part of the fitted model
     return model
 
 
+def _mse_grad(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Gradient of ``((out - y) ** 2).mean(1).sum()`` w.r.t. ``out`` (M, B), rounded as
+    autograd rounds it: (1 / B) * (2 * (out - y))."""
+    return torch.full_like(out, 1.0).div_(out.shape[1]).mul_((out - y).mul_(2.0))
+
+
 def _predict(model, X: np.ndarray) -> np.ndarray:
-    """Outputs (S, m) of every member for its own test rows ``X`` (S, m, width)."""
+    """Outputs (S, m) of every member for its own test rows ``X`` (S, m, width).
+
+    One member at a time, in chunks of architectures whose size does not depend on the stack
+    (so a member predicts as it would alone), which keeps a forward pass's arrays the size of
+    one member's chunk, however many members the stack holds.
+    """
     (S, m), data = X.shape[:2], model.data(X)
     out = np.empty((S, m))
     with torch.no_grad():
-        for a in range(0, m, _PREDICT_CHUNK):
-            rows = torch.arange(a, min(a + _PREDICT_CHUNK, m))
-            types = data.take((torch.arange(S)[:, None] * m + rows).reshape(-1), S)
-            out[:, a:a + len(rows)] = model.forward(model.flat.views(), types, train=False).numpy()
+        for s in range(S):
+            params = [p[s:s + 1] for p in model.flat.views()]
+            for a in range(0, m, _PREDICT_CHUNK):
+                rows = torch.arange(s * m + a, s * m + min(a + _PREDICT_CHUNK, m))
+                out[s, a:a + len(rows)] = model.forward(
+                    params, data.take(rows, 1), train=False, member=s).numpy()[0]
     return out
 
 

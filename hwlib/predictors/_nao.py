@@ -34,17 +34,17 @@ __all__ = ["NAOConfig", "to_sequence", "train_naos", "predict_naos"]
 
 @dataclass(frozen=True)
 class NAOConfig:
-    """Settings of one NAO fit (defaults of the released code)."""
+    """Settings of one NAO fit; the defaults live in its regressor (:mod:`hwlib.predictors.neural`)."""
 
-    hidden: int = 64
-    mlp_hidden: int = 16
-    dropout: float = 0.1
-    batch_size: int = 100
-    lr: float = 1e-3
-    weight_decay: float = 1e-4
-    epochs: int = 50
-    trade_off: float = 0.8
-    grad_bound: float = 5.0
+    hidden: int
+    mlp_hidden: int
+    dropout: float
+    batch_size: int
+    lr: float
+    weight_decay: float
+    epochs: int
+    trade_off: float
+    grad_bound: float
 
 
 def to_sequence(adj: np.ndarray, types: np.ndarray) -> np.ndarray:

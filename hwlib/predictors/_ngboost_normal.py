@@ -3,7 +3,7 @@
 ngboost's ``Normal`` builds a frozen ``scipy.stats.norm`` for every candidate of every line-search
 step, and that construction dominates small fits. ``FastNormal`` builds the scipy object only
 when asked for and computes the log score directly. Imported only by
-:class:`hwlib.predictors.classic.NGBRegressor` (ngboost is slow to import); module-level classes
+:class:`hwlib.predictors.classic.NGBoostRegressor` (ngboost is slow to import); module-level classes
 so that fitted models pickle.
 """
 

@@ -96,16 +96,21 @@ def training_context() -> Iterator[None]:
 
 def permutations(gens: Sequence[torch.Generator], n: int) -> torch.Tensor:
     """One random permutation of ``range(n)`` per generator, shape (members, n), int64."""
-    return torch.stack([torch.randperm(n, generator=g) for g in gens])
+    out = torch.empty(len(gens), n, dtype=torch.int64)
+    for row, g in zip(out, gens):
+        torch.randperm(n, generator=g, out=row)
+    return out
 
 
-def batch_slices(n: int, batch_size: int, drop_last: bool = False) -> list[slice]:
+def batch_slices(n: int, batch_size: int, drop_last: bool = False, strict: bool = False
+                 ) -> list[slice]:
     """Minibatches of an epoch over ``n`` shuffled samples.
 
     ``drop_last`` drops the last incomplete batch, except when there is no complete batch at all
-    (``n < batch_size``): then the epoch is one batch of all ``n`` samples.
+    (``n < batch_size``): then the epoch is one batch of all ``n`` samples, unless ``strict``
+    (torch's ``DataLoader(drop_last=True)``), which leaves such an epoch without any batch.
     """
-    stop = n - n % batch_size if drop_last and n >= batch_size else n
+    stop = n - n % batch_size if drop_last and (strict or n >= batch_size) else n
     return [slice(a, min(a + batch_size, stop)) for a in range(0, stop, batch_size)]
 
 
@@ -123,15 +128,20 @@ def uniform_(shape: tuple[int, ...], bound: float, gens: Sequence[torch.Generato
     return out
 
 
-def dropout_masks(gens: Sequence[torch.Generator], sizes: Sequence[int], p: float
-                  ) -> list[torch.Tensor]:
+def dropout_masks(gens: Sequence[torch.Generator], sizes: Sequence[int], p: float,
+                  out: torch.Tensor | None = None) -> list[torch.Tensor]:
     """Inverted-dropout masks (0 or 1/(1-p)) for one step: per site, shape (members, size).
 
-    Each member draws all its uniforms of the step in one call, in site order.
+    Each member draws all its uniforms of the step in one call, in site order, into its row of
+    ``out`` (members, sum(sizes)) float32 (allocated when None; reuse it across steps), which
+    then becomes the masks in place: no stacking, no boolean temporaries.
     """
-    u = torch.stack([torch.rand(sum(sizes), generator=g) for g in gens])
-    mask = (u >= p).to(torch.float32).mul_(1.0 / (1.0 - p))
-    return list(mask.split(list(sizes), dim=1))
+    if out is None:
+        out = torch.empty(len(gens), sum(sizes))
+    for row, g in zip(out, gens):
+        torch.rand(out.shape[1], generator=g, out=row)
+    out.ge_(p).mul_(1.0 / (1.0 - p))
+    return list(out.split(list(sizes), dim=1))
 
 
 class FlatParams:

@@ -41,8 +41,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..encodings import _ONEHOT_WIDTH  # the one-hot layout the GP's structured solver reads
 
 __all__ = ["LinearRegressor", "RidgeRegressor", "BayesianLinearRegressor", "SVMRegressor",
-           "GPRegressor", "SparseGPRegressor", "RandomForestRegressor", "XGBRegressor",
-           "NGBRegressor", "LGBRegressor"]
+           "GPRegressor", "SparseGPRegressor", "RFRegressor", "XGBoostRegressor",
+           "NGBoostRegressor", "LightGBMRegressor"]
 
 
 def _seed(random_state) -> int:
@@ -352,7 +352,7 @@ def _sgpr_posterior(p: dict, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, 
     return p["Z"], w.numpy().copy()
 
 
-class RandomForestRegressor(_ZScored):
+class RFRegressor(_ZScored):
     """Random forest (``rf``): 116 trees, max_features 0.17, min_samples_leaf 2, no bootstrap."""
 
     def __init__(self, n_estimators: int = 116, max_features: float = 0.17, min_samples_leaf: int = 2,
@@ -365,13 +365,13 @@ class RandomForestRegressor(_ZScored):
         self.random_state = random_state
 
     def _build(self):
-        from sklearn.ensemble import RandomForestRegressor as RF
-        return RF(n_estimators=self.n_estimators, max_features=self.max_features,
-                  min_samples_leaf=self.min_samples_leaf, bootstrap=self.bootstrap,
-                  n_jobs=self.n_jobs, random_state=_seed(self.random_state))
+        from sklearn.ensemble import RandomForestRegressor
+        return RandomForestRegressor(n_estimators=self.n_estimators, max_features=self.max_features,
+                                     min_samples_leaf=self.min_samples_leaf, bootstrap=self.bootstrap,
+                                     n_jobs=self.n_jobs, random_state=_seed(self.random_state))
 
 
-class XGBRegressor(_ZScored):
+class XGBoostRegressor(_ZScored):
     """XGBoost (``xgb``): 500 rounds, max_depth 6, eta 0.3, squared error, histogram trees."""
 
     def __init__(self, n_estimators: int = 500, max_depth: int = 6, learning_rate: float = 0.3,
@@ -390,7 +390,7 @@ class XGBRegressor(_ZScored):
                                     random_state=_seed(self.random_state), verbosity=0)
 
 
-class NGBRegressor(_ZScored):
+class NGBoostRegressor(_ZScored):
     """NGBoost (``ngb``) with a Normal distribution; the prediction is its mean.
 
     505 boosting stages, learning rate 0.081, base learner a depth-6 regression tree with
@@ -412,19 +412,19 @@ class NGBRegressor(_ZScored):
         super()._fit_scaled(X, z)
 
     def _build(self):
-        from ngboost import NGBRegressor as NGB
+        from ngboost import NGBRegressor
 
         from ._ngboost_normal import FastNormal
         from sklearn.tree import DecisionTreeRegressor
         # random_state=None: ngboost then seeds each stage's tree from its own seeded stream
         base = DecisionTreeRegressor(criterion="friedman_mse", max_depth=self.max_depth,
                                      max_features=self.max_features, random_state=None)
-        return NGB(Dist=FastNormal, Base=base, n_estimators=self.n_estimators,
+        return NGBRegressor(Dist=FastNormal, Base=base, n_estimators=self.n_estimators,
                    learning_rate=self.learning_rate, minibatch_frac=self.minibatch_frac,
                    verbose=False, random_state=_seed(self.random_state))
 
 
-class LGBRegressor(_ZScored):
+class LightGBMRegressor(_ZScored):
     """LightGBM (``lgb``): 500 rounds, 31 leaves, lr 0.05, feature_fraction 0.9,
     bagging_fraction 0.8 every 5 iterations, min_data_in_leaf 5."""
 

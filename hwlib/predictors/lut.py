@@ -34,11 +34,10 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..encodings import _ONEHOT_WIDTH
-from ..errors import DataError, InputError
+from ..errors import InputError
 from ..spaces import get_space
 
-__all__ = ["Layout", "PROTOCOL_LAYOUTS", "choose_layout", "LookupTable", "evaluate_lut",
-           "lut_predictions"]
+__all__ = ["Layout", "PROTOCOL_LAYOUTS", "choose_layout", "LookupTable"]
 
 log = logging.getLogger(__name__)
 
@@ -255,46 +254,3 @@ class LookupTable(RegressorMixin, BaseEstimator):
         X = validate_data(self, X, reset=False, dtype=np.float64)
         A = self._decode(X)
         return self.intercept_ + self.table_[np.arange(A.shape[1]), A].sum(axis=1)
-
-
-def _fitted(dataset_name: str, base=None, zscored: bool = True):
-    """The dataset, its one-hot encoding and the lookup table fitted on its values."""
-    from ..data import load_dataset
-    from ..encodings import onehot
-
-    ds = load_dataset(dataset_name)
-    X = onehot(ds.A, ds.search_space)
-    try:
-        return ds, X, LookupTable(ds.search_space, base=base).fit(X, ds.y_z if zscored else ds.y)
-    except InputError as exc:
-        raise DataError(f"{dataset_name}: {exc}") from None
-
-
-def lut_predictions(dataset_name: str, base=None) -> tuple[np.ndarray, np.ndarray]:
-    """Measured values of every architecture of a dataset and its lookup table's predictions."""
-    ds, X, lut = _fitted(dataset_name, base, zscored=False)
-    return ds.y, lut.predict(X)
-
-
-def evaluate_lut(dataset_name: str, base=None) -> dict:
-    """The lookup table of a dataset, scored by Kendall tau over ALL its architectures.
-
-    Parameters
-    ----------
-    dataset_name : str
-    base : tuple of int, optional
-        Force this base (see :class:`LookupTable`).
-
-    Returns
-    -------
-    dict
-        ``dataset``, ``kendalltau``, ``n_measured``, ``n_archs``, ``base`` (names of the base and
-        any other context architecture), ``base_reason``.
-    """
-    from ..metrics import kendalltau
-
-    ds, X, lut = _fitted(dataset_name, base)
-    space = get_space(ds.search_space)
-    return {"dataset": ds.name, "kendalltau": kendalltau(ds.y_z, lut.predict(X)),
-            "n_measured": lut.n_measured_, "n_archs": ds.n_archs,
-            "base": [space.to_name(b) for b in lut.layout_.bases()], "base_reason": lut.base_reason_}

@@ -23,9 +23,9 @@ Where this differs from the released code (each documented at its class):
   values (see :class:`~hwlib.predictors._graph.StackedBONAS`);
 - NAO predicts from its encoder alone (the released code also ran the decoder, unused).
 
->>> from hwlib.predictors.neural import MLPRegressor
->>> model = MLPRegressor(epochs=5, random_state=0).fit(X, y)                 # doctest: +SKIP
->>> MLPRegressor.fit_predict_seeds(X_train, y_train, X_test, seeds=range(50))  # doctest: +SKIP
+>>> from hwlib.predictors.neural import SmallMLPRegressor
+>>> model = SmallMLPRegressor(epochs=5, random_state=0).fit(X, y)                 # doctest: +SKIP
+>>> SmallMLPRegressor.fit_predict_seeds(X_train, y_train, X_test, seeds=range(50))  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from ._mlp import ACTIVATIONS, MLPConfig, predict_mlps, train_mlps
 from ._nao import NAOConfig, predict_naos, train_naos
 from ._torch import IntLogUniform, TorchRegressor
 
-__all__ = ["MLPRegressor", "LargeMLPRegressor", "BANANASRegressor", "BOHAMIANNRegressor",
+__all__ = ["SmallMLPRegressor", "LargeMLPRegressor", "BANANASRegressor", "BOHAMIANNRegressor",
            "GCNRegressor", "BONASRegressor", "NAORegressor"]
 
 _LRS = [0.1, 0.01, 0.005, 0.001, 0.0001]
@@ -55,7 +55,7 @@ def _positive(**values) -> None:
             raise InputError(f"{name} must be > 0, got {value!r}")
 
 
-class MLPRegressor(TorchRegressor):
+class SmallMLPRegressor(TorchRegressor):
     """Small MLP (paper: "MLP (small)"): 3 hidden layers x 32 units, otherwise as the large one.
 
     Parameters
@@ -114,11 +114,11 @@ class MLPRegressor(TorchRegressor):
         return predict_mlps(model, X, members=self._members)
 
 
-class LargeMLPRegressor(MLPRegressor):
+class LargeMLPRegressor(SmallMLPRegressor):
     """Large MLP (paper: "MLP (large)"): 20 hidden layers x 20 units, ReLU, Adam lr 1e-3,
     batch 32, 500 epochs, L1 loss + 0.2 x L1 norm of the output weights.
 
-    Parameters as :class:`MLPRegressor`.
+    Parameters as :class:`SmallMLPRegressor`.
     """
 
     hpo_space = {"num_layers": list(range(5, 25)), "layer_width": list(range(5, 25)), "lr": _LRS}
@@ -246,6 +246,10 @@ class GCNRegressor(_GraphRegressor):
     accumulate_grad : bool
         True reproduces the released code, which never zeroes the gradients between steps
         (each step then uses the sum of all gradients so far). Default False.
+    released_code_quirks : bool
+        True trains as the released code did: gradients never zeroed (as ``accumulate_grad``)
+        and the incomplete last batch dropped even when it is the only one, so that fewer
+        than ``batch_size`` training samples mean no training at all. Default False.
     random_state : int, RandomState or None
     """
 
@@ -256,7 +260,7 @@ class GCNRegressor(_GraphRegressor):
     def __init__(self, search_space: str = "nb201", hidden: int = 144, linear_hidden: int = 128,
                  dropout: float = 0.1, batch_size: int = 7, lr: float = 1e-4,
                  weight_decay: float = 3e-4, epochs: int = 300, accumulate_grad: bool = False,
-                 random_state=None):
+                 released_code_quirks: bool = False, random_state=None):
         self.search_space = search_space
         self.hidden = hidden
         self.linear_hidden = linear_hidden
@@ -266,6 +270,7 @@ class GCNRegressor(_GraphRegressor):
         self.weight_decay = weight_decay
         self.epochs = epochs
         self.accumulate_grad = accumulate_grad
+        self.released_code_quirks = released_code_quirks
         self.random_state = random_state
 
     def _config(self) -> GCNConfig:
@@ -275,7 +280,8 @@ class GCNRegressor(_GraphRegressor):
             raise InputError(f"dropout must be in [0, 1), got {self.dropout!r}")
         return GCNConfig(int(self.hidden), int(self.linear_hidden), float(self.dropout),
                          int(self.batch_size), float(self.lr), float(self.weight_decay),
-                         int(self.epochs), bool(self.accumulate_grad))
+                         int(self.epochs), bool(self.accumulate_grad),
+                         bool(self.released_code_quirks))
 
     def _fit_stack(self, X, yz, seeds):
         return train_gcns(X, yz, seeds, self._config(), self._graph())
@@ -300,6 +306,9 @@ class BONASRegressor(_GraphRegressor):
     epochs : int
     accumulate_grad : bool
         True reproduces the released code, which never zeroes the gradients. Default False.
+    released_code_quirks : bool
+        True trains as the released code did: gradients never zeroed (as ``accumulate_grad``;
+        its last incomplete batch was kept). Default False.
     random_state : int, RandomState or None
     """
 
@@ -308,19 +317,21 @@ class BONASRegressor(_GraphRegressor):
 
     def __init__(self, search_space: str = "nb201", hidden: int = 64, batch_size: int = 128,
                  lr: float = 1e-4, epochs: int = 100, accumulate_grad: bool = False,
-                 random_state=None):
+                 released_code_quirks: bool = False, random_state=None):
         self.search_space = search_space
         self.hidden = hidden
         self.batch_size = batch_size
         self.lr = lr
         self.epochs = epochs
         self.accumulate_grad = accumulate_grad
+        self.released_code_quirks = released_code_quirks
         self.random_state = random_state
 
     def _config(self) -> BONASConfig:
         _positive(hidden=self.hidden, batch_size=self.batch_size, lr=self.lr, epochs=self.epochs)
         return BONASConfig(int(self.hidden), int(self.batch_size), float(self.lr),
-                           int(self.epochs), bool(self.accumulate_grad))
+                           int(self.epochs), bool(self.accumulate_grad),
+                           bool(self.released_code_quirks))
 
     def _fit_stack(self, X, yz, seeds):
         return train_bonas(X, yz, seeds, self._config(), self._graph())

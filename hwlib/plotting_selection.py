@@ -1,7 +1,10 @@
-"""Figures and tables of the chapter "Selection simulation" (paper Figures 3 and 4, and beyond).
+"""Figures of predictor-guided selections: deviations, one selection's fronts, MRA and hypervolume
+over a grid, real predictors against the simulation, and the time budget (the chapter "Selection
+simulation": paper Figures 2 to 4, and beyond).
 
-Every function takes results computed by :mod:`hwlib.simulation` and returns a matplotlib figure
-or a pandas table; nothing here computes a simulation.
+Every function takes results computed by :mod:`hwlib.simulation` and returns a matplotlib figure;
+nothing here computes a simulation. Each pairing keeps one colour, each predictor the colour and
+marker of :func:`hwlib.plotting.predictor_style`.
 """
 
 from __future__ import annotations
@@ -12,12 +15,19 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .simulation import PUBLISHED, Selection
+from .plotting import predictor_style
+from .simulation import PAIRING_LABELS, PUBLISHED, Selection
+from .simulation.findings import mean_over_datasets
 
-__all__ = ["plot_deviations", "plot_selection", "plot_mra_vs_std", "plot_mra_by_dataset", "plot_hv_vs_n",
-           "plot_equal_tau", "plot_live_equivalent", "published_table", "hv_table", "mean_over_datasets"]
+__all__ = ["PAIRING_STYLE", "REFERENCE_LABELS", "plot_deviations", "plot_selection", "plot_mra_vs_std",
+           "plot_mra_by_dataset", "plot_hv_vs_n", "plot_equal_tau", "plot_live_equivalent"]
 
-PAIRING_STYLE = {"architecture": ("tab:blue", "by architecture"), "sorted": ("tab:orange", "sorted (released code)")}
+#: Colour and label of each pairing.
+PAIRING_STYLE = {"architecture": ("tab:blue", PAIRING_LABELS["architecture"]),
+                 "sorted": ("tab:orange", PAIRING_LABELS["sorted"])}
+#: How titles name each hypervolume reference (:data:`hwlib.simulation.REFERENCES`).
+REFERENCE_LABELS = {"subset": "reference 1.1 x max of each subset",
+                    "dataset": "reference 1.1 x max of each dataset"}
 
 
 def _step(ax, F: np.ndarray, **kw) -> None:
@@ -84,11 +94,6 @@ def plot_selection(selections: Mapping[str, Selection], title: str) -> plt.Figur
     return fig
 
 
-def mean_over_datasets(grid: pd.DataFrame) -> pd.DataFrame:
-    """Means over datasets and sizes per std (the paper's Figure 4 left averaging)."""
-    return grid.groupby("std")[["kendalltau", "mra_all", "mra_pareto", "hv_true", "hv_selected"]].mean()
-
-
 def plot_mra_vs_std(grids: Mapping[str, pd.DataFrame]) -> plt.Figure:
     """Figure 4 left: MRA_all and MRA_pareto against the deviation std (bottom) and Kendall tau
     (top), one colour per pairing, the published values as black markers."""
@@ -133,9 +138,11 @@ def plot_mra_by_dataset(grids: Mapping[str, pd.DataFrame]) -> plt.Figure:
     return fig
 
 
-def plot_hv_vs_n(grids: Mapping[str, pd.DataFrame], stds=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0)) -> plt.Figure:
+def plot_hv_vs_n(grids: Mapping[str, pd.DataFrame], stds=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
+                 reference: str = "subset") -> plt.Figure:
     """Figure 4 right: hypervolume of the selection against the number of considered
-    architectures (mean over datasets), one line per std; the published true-front HV as stars."""
+    architectures (mean over datasets), one line per std; the published true-front HV as stars
+    (for the released code's reference over each subset only: ``reference='subset'``)."""
     fig, axes = plt.subplots(1, len(grids), figsize=(5.5 * len(grids), 4), sharey=True, squeeze=False)
     colors = plt.cm.viridis(np.linspace(0, 0.9, len(stds)))
     for ax, (pairing, grid) in zip(axes[0], grids.items()):
@@ -144,11 +151,12 @@ def plot_hv_vs_n(grids: Mapping[str, pd.DataFrame], stds=(0.0, 0.2, 0.4, 0.6, 0.
             g = per[np.isclose(per["std"], s)]
             ax.plot(g["n"], g["hv_selected"], "o-", color=color,
                     label=f"std {s:.1f} (tau {g['kendalltau'].mean():.2f})")
-        ax.plot(list(PUBLISHED["hv_true"]), list(PUBLISHED["hv_true"].values()), "k*", ms=12,
-                label="published, true front")
+        if reference == "subset":
+            ax.plot(list(PUBLISHED["hv_true"]), list(PUBLISHED["hv_true"].values()), "k*", ms=12,
+                    label="published, true front")
         ax.set_xscale("log")
         ax.set_xlabel("considered architectures n")
-        ax.set_title(f"pairing {PAIRING_STYLE[pairing][1]}", fontsize=9)
+        ax.set_title(f"pairing {PAIRING_STYLE[pairing][1]}, {REFERENCE_LABELS[reference]}", fontsize=9)
         ax.grid(alpha=0.3)
     axes[0, 0].set_ylabel("hypervolume of the selection")
     axes[0, -1].legend(fontsize=7)
@@ -161,12 +169,11 @@ def plot_equal_tau(grid: pd.DataFrame, table: pd.DataFrame, n: int) -> plt.Figur
     both averaged over datasets; subset size ``n``, pairing by architecture."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
     sim = grid[grid["n_used"] == n].groupby("std")[["kendalltau", "mra_all", "mra_pareto"]].mean()
-    markers = dict(zip(sorted(table["predictor"].unique()), "osD^vP*X"))
     for ax, key in zip(axes, ("mra_all", "mra_pareto")):
         ax.plot(sim["kendalltau"], sim[key], "k-", label="simulation")
         for name, g in table.groupby("predictor"):
             per = g.groupby("n_train")[["kendalltau", key]].mean()
-            ax.plot(per["kendalltau"], per[key], markers[name] + "--", label=f"{name} (more data: right)")
+            ax.plot(per["kendalltau"], per[key], ls="--", label=f"{name} (more data: right)", **predictor_style(name))
         ax.set_xlabel("Kendall tau of the hardware predictions")
         ax.set_title({"mra_all": "MRA$_{all}$", "mra_pareto": "MRA$_{pareto}$"}[key] + f", n = {n}", fontsize=9)
         ax.grid(alpha=0.3)
@@ -177,9 +184,10 @@ def plot_equal_tau(grid: pd.DataFrame, table: pd.DataFrame, n: int) -> plt.Figur
     return fig
 
 
-def plot_live_equivalent(curves: pd.DataFrame) -> plt.Figure:
+def plot_live_equivalent(curves: pd.DataFrame, reference: str = "subset") -> plt.Figure:
     """Architectures measured live whose true front matches the hypervolume of predicting all of
-    them, against the predictor's Kendall tau; one line per dataset and pairing."""
+    them, against the predictor's Kendall tau; one line per dataset and pairing (hypervolume
+    reference over each ``'subset'`` or each ``'dataset'``)."""
     fig, axes = plt.subplots(1, curves["pairing"].nunique(), figsize=(11, 4), sharey=True, squeeze=False)
     for ax, (pairing, c) in zip(axes[0], curves.groupby("pairing", sort=False)):
         for name, g in c.groupby("dataset", sort=False):
@@ -189,33 +197,9 @@ def plot_live_equivalent(curves: pd.DataFrame) -> plt.Figure:
         ax.plot([pub["kendalltau"]], [pub["n_live"]], "r*", ms=14, label="paper: KT 0.73 ~ 5000 live")
         ax.set_yscale("log")
         ax.set_xlabel("Kendall tau of the predictor (all architectures predicted)")
-        ax.set_title(f"pairing {PAIRING_STYLE[pairing][1]}", fontsize=9)
+        ax.set_title(f"pairing {PAIRING_STYLE[pairing][1]}, {REFERENCE_LABELS[reference]}", fontsize=9)
         ax.grid(alpha=0.3, which="both")
     axes[0, 0].set_ylabel("equivalent architectures measured live")
     axes[0, -1].legend(fontsize=7)
     fig.tight_layout()
     return fig
-
-
-def published_table(grids: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """Ours (per pairing) against the published means over datasets and sizes."""
-    rows = []
-    for s, (a, p) in PUBLISHED["mra"].items():
-        rows += [("MRA_all [%]", s, a, "mra_all"), ("MRA_pareto [%]", s, p, "mra_pareto")]
-    rows += [("Kendall tau", s, t, "kendalltau") for s, t in PUBLISHED["kendalltau"].items()]
-    out = pd.DataFrame([r[:3] for r in rows], columns=["quantity", "std", "published"])
-    for pairing, grid in grids.items():
-        mean = mean_over_datasets(grid)
-        out[f"ours, {PAIRING_STYLE[pairing][1]}"] = [
-            mean.loc[np.isclose(mean.index, s), key].item() for _, s, _, key in rows]
-    return out
-
-
-def hv_table(grids: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """Hypervolume of the true front per size, ours (per pairing) beside the published ends."""
-    out = pd.DataFrame({f"ours, {PAIRING_STYLE[p][1]}": g[g["std"] == 0].groupby("n")["hv_true"].mean()
-                        for p, g in grids.items()})
-    out = out.reindex(sorted(set(out.index) | set(PUBLISHED["hv_true"])))
-    out.insert(0, "published", pd.Series(PUBLISHED["hv_true"], dtype=float))
-    out.index.name = "n"
-    return out

@@ -1,0 +1,562 @@
+"""The predictor study at full scale: its grid, a plan of what is done, a runner, and a verifier.
+
+The grid of a profile (:mod:`hwlib.profiles`, chapter ``predictors``) is every trained predictor
+on every dataset of the study (the five hard datasets of each benchmark, and the project's own
+measured devices where at hand), at the protocol's 11 training sizes and 50 seeds; the slow
+graph models (GCN, BONAS, NAO) on fewer seeds and sizes. Its unit of work is a *group*: one
+(dataset, predictor, training size) with all its missing seeds, since the torch models train
+their seeds stacked.
+
+The full profile's records are committed in ``results/`` (:func:`hwlib.paths.results_dir`);
+:func:`run` grows them, cheapest groups first, within a time budget; :func:`plan` says how far
+they are and what is left; :func:`verify` recomputes a random sample of them and compares.
+
+Command line: ``hwlib study plan|run|verify`` (``--help`` explains each).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import math
+import re
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .experiments import (SORT_COLUMNS, _json_safe, plan_groups, predictor_key, predictor_table,
+                          run_cells)
+from .metrics import METRIC_NAMES
+from .profiles import check_profile, settings
+from .store import Store
+
+__all__ = ["Group", "results", "study_store", "agreement", "study_datasets", "study_predictors", "grid", "plan", "run", "verify",
+           "parse_duration", "estimate_seconds", "FIT_TIME_PRIOR"]
+
+log = logging.getLogger(__name__)
+
+#: Prior cost of one fit (seconds per seed, one core) as (a, b, c) in a + b n + c n^2, for a
+#: predictor on n training samples; torch models are costed per seed of a stack. Replaced by the
+#: recorded fit times as soon as there are any (see :func:`estimate_seconds`).
+FIT_TIME_PRIOR: dict[str, tuple[float, float, float]] = {
+    "lr": (0.002, 1e-6, 0), "ridge": (0.002, 1e-6, 0), "blr": (0.005, 3e-6, 0),
+    "svr": (0.002, 0, 8e-8), "gp": (0.01, 1e-5, 0), "sparse_gp": (0.3, 5e-4, 0),
+    "rf": (0.15, 1.2e-4, 0), "xgb": (0.15, 8e-5, 0), "ngb": (1.0, 1.4e-3, 0), "lgb": (0.05, 5e-5, 0),
+    "bohamiann": (1.0, 1e-3, 0), "mlp_small": (0.5, 1e-3, 0), "mlp_large": (1.0, 3e-3, 0),
+    "bananas": (2.0, 4e-3, 0), "bonas": (0.5, 8e-3, 0), "gcn": (2.0, 0.22, 0), "nao": (1.0, 5e-2, 0),
+}
+
+
+@dataclass(frozen=True)
+class Group:
+    """One unit of work: a predictor on a dataset at one training size, for some seeds."""
+
+    dataset: str
+    predictor: str
+    nominal_size: int
+    train_size: int
+    seeds: tuple[int, ...]
+    keys: tuple[str, ...]
+
+    @property
+    def table(self) -> str:
+        return predictor_table(self.dataset, self.predictor)
+
+
+def study_datasets(profile: str = "full") -> list[str]:
+    """The study's datasets: the five hard ones of each benchmark, and our own devices at hand."""
+    from .data import hard_datasets, list_datasets
+
+    names = hard_datasets("hwnas") + hard_datasets("transnas")
+    own = [n for n in list_datasets() if n.endswith("-cpu_latency") and n not in names]
+    return names + own
+
+
+def study_predictors() -> list[str]:
+    """Every trained predictor (the lookup table is measured, not trained: chapter 'Lookup tables')."""
+    from .predictors import list_predictors
+
+    return [p for p in list_predictors() if p != "lut"]
+
+
+def grid(profile: str = "full", predictors: Sequence[str] | None = None,
+         datasets: Sequence[str] | None = None, **overrides: Any) -> list[Group]:
+    """Every group of a profile's grid, optionally restricted to some predictors or datasets.
+
+    ``overrides`` are settings of chapter ``predictors`` (:data:`hwlib.profiles.SETTINGS`), e.g.
+    ``heavy=()`` for the protocol's grid without the reduced heavy predictors.
+
+    Raises
+    ------
+    InputError
+        An unknown profile, or a predictor or dataset that is not part of the study.
+    """
+    cfg = settings("predictors", profile, **overrides)
+    all_predictors, all_datasets = study_predictors(), study_datasets(profile)
+    predictors = _subset(predictors, list(cfg.predictors or all_predictors), "predictor")
+    datasets = _subset(datasets, all_datasets, "dataset")
+    sizes = None
+    limits = {p: (range(cfg.heavy_seeds), cfg.heavy_max_size) for p in cfg.heavy}
+    groups = []
+    for ds, predictor, nominal, n, seeds in plan_groups(datasets, predictors, sizes, range(cfg.seeds), limits):
+        if _size_index(ds.search_space, nominal) not in cfg.size_indices:
+            continue
+        keys = tuple(predictor_key(ds.name, ds.checksum, predictor, {}, n, s, cfg.hpo_budget) for s in seeds)
+        groups.append(Group(ds.name, predictor, nominal, n, tuple(seeds), keys))
+    return groups
+
+
+def _size_index(search_space: str, nominal: int) -> int:
+    from .protocol import nominal_train_sizes
+
+    return nominal_train_sizes(search_space).index(nominal)
+
+
+def _subset(asked: Sequence[str] | None, known: list[str], what: str) -> list[str]:
+    if asked is None:
+        return known
+    unknown = [a for a in asked if a not in known]
+    if unknown:
+        raise InputError(f"unknown {what}(s) for the study: {', '.join(unknown)}; known: {', '.join(known)}")
+    return list(asked)
+
+
+# ----------------------------------------------------------------------------- results
+
+
+def results(profile: str = "quick", store: Store | None = None, progress: bool = False,
+            **overrides: Any) -> pd.DataFrame:
+    """The records of a profile's grid on the paper's hard datasets, one row per cell.
+
+    The quick profile computes its cells anew (into the cache, never reading the committed
+    results: see :func:`agreement`); the full profile reads the committed results only and,
+    unless its ``compute`` setting is overridden (then missing cells are computed into the
+    cache), computes nothing: a cell not yet committed is absent.
+
+    Parameters
+    ----------
+    profile : str
+    store : Store, optional
+        Default: :func:`study_store`.
+    **overrides
+        Settings of chapter ``predictors`` (:data:`hwlib.profiles.SETTINGS`).
+
+    Returns
+    -------
+    DataFrame
+        As :func:`hwlib.experiments.run_study`, with a ``benchmark`` column ('hwnas', 'transnas').
+    """
+    from .data import hard_datasets
+    from .experiments import run_study
+    from .protocol import nominal_train_sizes
+
+    cfg = settings("predictors", profile, **overrides)
+    store = store or study_store(profile, cfg.compute)
+    predictors = list(cfg.predictors or study_predictors())
+    limits = {p: (range(cfg.heavy_seeds), cfg.heavy_max_size) for p in cfg.heavy}
+    frames = []
+    for bench, space in [("hwnas", "nb201"), ("transnas", "transnas_micro")]:
+        sizes = [nominal_train_sizes(space)[i] for i in cfg.size_indices]
+        frame = run_study(hard_datasets(bench), predictors, sizes, range(cfg.seeds), hpo_budget=cfg.hpo_budget,
+                          store=store, progress=progress, limits=limits, compute=cfg.compute)
+        frames.append(frame.assign(benchmark=bench))
+    return pd.concat(frames, ignore_index=True)
+
+
+def study_store(profile: str, compute: bool) -> Store:
+    """Where a chapter of ``profile`` reads (and, with ``compute``, writes) study records.
+
+    quick: the cache alone (computed anew); full: the committed results alone, or, when computing,
+    the cache over the committed results.
+    """
+    from .store import default_store
+
+    check_profile(profile)
+    if not compute:
+        return _results_store()
+    return default_store(committed=profile != "quick")
+
+
+def agreement(computed: pd.DataFrame, store: Store | None = None) -> dict[str, Any]:
+    """How records computed now compare with the committed ones of the same cells.
+
+    Returns
+    -------
+    dict
+        ``shared`` (cells in both), ``differ`` (cells with a metric that differs beyond
+        :data:`VERIFY_TOLERANCE`), ``max_abs_diff`` (largest difference of any metric).
+    """
+    store = store or _results_store()
+    shared, differ, worst = 0, 0, 0.0
+    for (dataset, predictor), part in computed.groupby(["dataset", "predictor"]):
+        committed = store.records(predictor_table(dataset, predictor))
+        if committed.empty:
+            continue
+        merged = part.merge(committed, on=["train_size", "seed"], suffixes=("", "_committed"))
+        if "params_committed" in merged:
+            merged = merged[merged["params_committed"].isin(["{}", {}])]
+        shared += len(merged)
+        bad = np.zeros(len(merged), dtype=bool)
+        for metric in METRIC_NAMES:
+            a, b = merged[metric].to_numpy(float), merged[f"{metric}_committed"].to_numpy(float)
+            gap = np.where(np.isnan(a) & np.isnan(b), 0.0, np.abs(a - b))
+            gap = np.where(np.isnan(a) ^ np.isnan(b), np.inf, gap)
+            worst = max(worst, float(np.max(gap, initial=0.0)))
+            bad |= gap > VERIFY_TOLERANCE * np.maximum(1.0, np.nan_to_num(np.abs(b)))
+        differ += int(bad.sum())
+    return {"shared": shared, "differ": differ, "max_abs_diff": worst}
+
+
+# ----------------------------------------------------------------------------- plan
+
+
+def _done_keys(store: Store, groups: Sequence[Group]) -> dict[str, set[str]]:
+    """Stored keys per table among the groups' keys."""
+    out: dict[str, set[str]] = {}
+    for table in {g.table for g in groups}:
+        frame = store.records(table)
+        out[table] = set(frame["key"]) if not frame.empty else set()
+    return out
+
+
+def estimate_seconds(store: Store, groups: Sequence[Group], done: dict[str, set[str]] | None = None
+                     ) -> dict[Group, float]:
+    """Estimated CPU-seconds of each group's missing seeds.
+
+    Per predictor and training size, the mean recorded fit time where there is one; else the
+    prior (:data:`FIT_TIME_PRIOR`) scaled by the predictor's median ratio of recorded to prior
+    time at the sizes already run.
+    """
+    done = done if done is not None else _done_keys(store, groups)
+    fit = _recorded_fit_times(store, {g.table for g in groups})
+    out = {}
+    for g in groups:
+        missing = sum(k not in done[g.table] for k in g.keys)
+        out[g] = missing * _seconds_per_fit(fit, g.predictor, g.train_size)
+    return out
+
+
+def _recorded_fit_times(store: Store, tables: Iterable[str]) -> pd.Series:
+    """Mean recorded fit time per (predictor, train_size)."""
+    frames = [f[["predictor", "train_size", "fit_time"]] for t in tables if not (f := store.records(t)).empty]
+    if not frames:
+        return pd.Series(dtype=float)
+    return pd.concat(frames).groupby(["predictor", "train_size"])["fit_time"].mean()
+
+
+def _prior(predictor: str, n: int) -> float:
+    a, b, c = FIT_TIME_PRIOR.get(predictor, (1.0, 1e-3, 0))
+    return a + b * n + c * n * n
+
+
+def _seconds_per_fit(fit: pd.Series, predictor: str, n: int) -> float:
+    if (predictor, n) in fit.index:
+        return float(fit[(predictor, n)])
+    if predictor in fit.index.get_level_values(0):
+        seen = fit[predictor]
+        ratio = float(np.median([t / _prior(predictor, int(m)) for m, t in seen.items()]))
+        return ratio * _prior(predictor, n)
+    return _prior(predictor, n)
+
+
+def plan(profile: str = "full", store: Store | None = None, predictors: Sequence[str] | None = None,
+         datasets: Sequence[str] | None = None, **overrides: Any) -> dict[str, Any]:
+    """How far the profile's grid is: cells, CPU-hours spent and left, per predictor.
+
+    ``overrides``: settings of chapter ``predictors``, as for :func:`grid`.
+
+    Returns
+    -------
+    dict
+        ``profile``, ``cells_total``, ``cells_done``, ``cpu_hours_done`` (from the recorded fit
+        times), ``cpu_hours_left`` (estimated), ``by_predictor``: a list of objects with
+        ``predictor``, ``cells_total``, ``cells_done``, ``cpu_hours_done``, ``cpu_hours_left``.
+    """
+    store = store or _results_store()
+    groups = grid(profile, predictors, datasets, **overrides)
+    done = _done_keys(store, groups)
+    left = estimate_seconds(store, groups, done)
+    spent = _spent_seconds(store, groups, done)
+    rows: dict[str, dict] = {}
+    for g in groups:
+        row = rows.setdefault(g.predictor, {"predictor": g.predictor, "cells_total": 0, "cells_done": 0,
+                                            "cpu_hours_done": 0.0, "cpu_hours_left": 0.0})
+        row["cells_total"] += len(g.keys)
+        row["cells_done"] += sum(k in done[g.table] for k in g.keys)
+        row["cpu_hours_done"] += spent[g] / 3600
+        row["cpu_hours_left"] += left[g] / 3600
+    by = list(rows.values())
+    return {"profile": profile, "results": str(store.root),
+            "cells_total": sum(r["cells_total"] for r in by), "cells_done": sum(r["cells_done"] for r in by),
+            "cpu_hours_done": sum(r["cpu_hours_done"] for r in by),
+            "cpu_hours_left": sum(r["cpu_hours_left"] for r in by), "by_predictor": by}
+
+
+def _spent_seconds(store: Store, groups: Sequence[Group], done: dict[str, set[str]]) -> dict[Group, float]:
+    """Recorded fit plus query time of each group's stored cells."""
+    times: dict[str, pd.Series] = {}
+    for table in done:
+        frame = store.records(table)
+        if not frame.empty:
+            query = frame["query_time"].fillna(0) if "query_time" in frame else 0
+            times[table] = pd.Series((frame["fit_time"] + query).to_numpy(), index=frame["key"])
+    return {g: float(times[g.table].reindex([k for k in g.keys if k in done[g.table]]).sum())
+            if g.table in times else 0.0 for g in groups}
+
+
+def _results_store() -> Store:
+    from .paths import results_dir
+
+    return Store(results_dir())
+
+
+# ----------------------------------------------------------------------------- run
+
+
+def parse_duration(text: str | None) -> float | None:
+    """``'2h'``, ``'90m'``, ``'45s'``, ``'1h30m'`` or plain seconds -> seconds; None -> None."""
+    if text is None:
+        return None
+    text = str(text).strip().lower()
+    parts = re.fullmatch(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s?)?", text)
+    if not text or parts is None or not any(parts.groups()):
+        raise InputError(f"--budget: cannot read {text!r}; use e.g. 2h, 90m, 1h30m or 3600")
+    h, m, s = (float(x) if x else 0.0 for x in parts.groups())
+    return h * 3600 + m * 60 + s
+
+
+def _compute_group(dataset: str, predictor: str, train_size: int, seeds: Sequence[int],
+                   hpo_budget: float | None) -> list[dict]:
+    """A group's records, computed in whichever process runs this (a worker or this one)."""
+    from threadpoolctl import threadpool_limits
+
+    from .data import load_dataset
+
+    with threadpool_limits(1):
+        ds = load_dataset(dataset)
+        return [_json_safe(r) for r in run_cells(ds, predictor, train_size, list(seeds), hpo_budget=hpo_budget)]
+
+
+def run(profile: str = "full", predictors: Sequence[str] | None = None, datasets: Sequence[str] | None = None,
+        budget: float | None = None, jobs: int = 1, scheduler: str | None = None, store: Store | None = None,
+        progress: bool = True, max_groups: int | None = None) -> dict[str, Any]:
+    """Compute the grid's missing cells, cheapest groups first, and store them as they finish.
+
+    Parameters
+    ----------
+    profile : str
+    predictors, datasets : sequences of names, optional
+        Only these (default: the whole grid).
+    budget : float, optional
+        Seconds: no group is started whose estimated cost would end past the budget, so the run
+        stops cleanly near it. None: until the grid is complete.
+    jobs : int
+        Worker processes (1: this process).
+    scheduler : str, optional
+        Address of a Dask distributed scheduler (``tcp://host:8786``): the groups run on its
+        workers instead of local processes.
+    store : Store, optional
+        Where records are read and written (default: the committed ``results/``).
+    max_groups : int, optional
+        Stop after this many groups (tests).
+
+    Returns
+    -------
+    dict
+        ``groups_done``, ``cells_done``, ``seconds``, ``stopped`` (``'complete'``, ``'budget'``,
+        ``'interrupted'`` or ``'max_groups'``).
+
+    A Ctrl-C stops the run; every group already finished is stored (a group is written whole,
+    atomically, as it finishes).
+    """
+    if jobs < 1:
+        raise InputError(f"--jobs must be at least 1, not {jobs}")
+    store = store or _results_store()
+    cfg = settings("predictors", profile)
+    groups = grid(profile, predictors, datasets)
+    done = _done_keys(store, groups)
+    todo = [g for g in groups if any(k not in done[g.table] for k in g.keys)]
+    cost = estimate_seconds(store, todo, done)
+    todo.sort(key=lambda g: (cost[g], g.dataset, g.predictor, g.train_size))
+    if max_groups is not None:
+        todo = todo[:max_groups]
+    run_id = store.register_run()
+    bar = _bar(sum(cost[g] for g in todo), len(todo), progress)
+    started = time.monotonic()
+    stats = {"groups_done": 0, "cells_done": 0, "stopped": "complete"}
+
+    def finish(group: Group, records: list[dict]) -> None:
+        keys = dict(zip(group.seeds, group.keys))
+        rows = [{"key": keys[r["seed"]], "run": run_id, "checksum": _checksum(group.dataset), "params": {},
+                 "hpo_budget": cfg.hpo_budget, **r} for r in records if keys[r["seed"]] not in done[group.table]]
+        store.put(group.table, rows, sort_by=SORT_COLUMNS)
+        done[group.table].update(r["key"] for r in rows)
+        stats["groups_done"] += 1
+        stats["cells_done"] += len(rows)
+        bar.update(cost[group])
+        bar.set_postfix_str(f"{stats['groups_done']}/{len(todo)} groups, {group.predictor} {group.dataset} n={group.train_size}")
+
+    def fits(group: Group) -> bool:
+        return budget is None or time.monotonic() - started + cost[group] <= budget
+
+    try:
+        if jobs == 1 and scheduler is None:
+            for group in todo:
+                if not fits(group):
+                    stats["stopped"] = "budget"
+                    break
+                finish(group, _compute_group(*_task(group, done, cfg.hpo_budget)))
+        else:
+            stats["stopped"] = _run_pool(todo, done, cfg.hpo_budget, jobs, scheduler, fits, finish)
+    except KeyboardInterrupt:
+        stats["stopped"] = "interrupted"
+    finally:
+        bar.close()
+    if max_groups is not None and stats["stopped"] == "complete" and len(todo) < len(groups):
+        stats["stopped"] = "max_groups"
+    stats["seconds"] = round(time.monotonic() - started, 1)
+    return stats
+
+
+def _task(group: Group, done: dict[str, set[str]], hpo_budget) -> tuple:
+    """Arguments of :func:`_compute_group` for the group's missing seeds."""
+    seeds = [s for s, k in zip(group.seeds, group.keys) if k not in done[group.table]]
+    return group.dataset, group.predictor, group.train_size, seeds, hpo_budget
+
+
+def _run_pool(todo: list[Group], done, hpo_budget, jobs: int, scheduler: str | None,
+              fits: Callable[[Group], bool], finish: Callable) -> str:
+    """Run groups on ``jobs`` local processes or a Dask cluster, ``jobs`` in flight at a time."""
+    client = None
+    if scheduler is not None:
+        from distributed import Client
+
+        client = Client(scheduler, timeout="30s")
+        executor = client.get_executor(pure=False)
+        jobs = max(jobs, sum(w["nthreads"] for w in client.scheduler_info()["workers"].values()))
+    else:
+        import multiprocessing
+
+        executor = cf.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
+    stopped, queue, running = "complete", list(todo), {}
+    try:
+        while queue or running:
+            while queue and len(running) < jobs:
+                group = queue.pop(0)
+                if not fits(group):
+                    stopped, queue = "budget", []
+                    break
+                running[executor.submit(_compute_group, *_task(group, done, hpo_budget))] = group
+            if not running:
+                break
+            finished, _ = cf.wait(list(running), return_when=cf.FIRST_COMPLETED)
+            for future in finished:
+                finish(running.pop(future), future.result())
+    finally:
+        for future in running:
+            future.cancel()
+        executor.shutdown(wait=False, cancel_futures=True) if client is None else client.close()
+    return stopped
+
+
+def _checksum(dataset: str) -> str:
+    from .data import load_dataset
+
+    return load_dataset(dataset).checksum
+
+
+def _bar(total_seconds: float, n_groups: int, enabled: bool):
+    """A progress bar over the estimated CPU-seconds of the work (so that its time left is meaningful)."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=max(total_seconds, 1e-9), unit="s", unit_scale=True, disable=not enabled,
+                desc=f"study ({n_groups} groups)", smoothing=0.05,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| est. {n:.0f}/{total:.0f} cpu-s "
+                           "[{elapsed}<{remaining}] {postfix}")
+
+
+# ----------------------------------------------------------------------------- verify
+
+#: Largest difference tolerated per metric when a record is recomputed. Every model here is
+#: deterministic per seed (the torch models bit for bit, one thread: see hwlib.predictors._torch);
+#: the tolerance only absorbs the last bits of a library's multithreaded or platform arithmetic.
+VERIFY_TOLERANCE = 1e-9
+
+
+def verify(sample: int, seed: int = 0, store: Store | None = None, max_fit_time: float | None = None,
+           predictors: Sequence[str] | None = None, progress: bool = False) -> dict[str, Any]:
+    """Recompute ``sample`` randomly chosen stored cells and compare them with their records.
+
+    Parameters
+    ----------
+    sample : int
+        How many cells.
+    seed : int
+        Which cells (the choice is random but reproducible).
+    max_fit_time : float, optional
+        Only cells whose recorded fit time is at most this many seconds (CI's cheap sample).
+    predictors : sequence of str, optional
+        Only cells of these predictors.
+
+    Returns
+    -------
+    dict
+        ``checked`` (the number of cells), ``differ``: one entry per cell that differs (its
+        dataset, predictor, train size, seed, and the metrics that differ with both values),
+        ``tolerance``.
+    """
+    from .data import load_dataset
+
+    store = store or _results_store()
+    pool = _verifiable(store, max_fit_time, predictors)
+    if pool.empty:
+        raise InputError(f"no stored cells to verify in {store.root}")
+    chosen = pool.sample(n=min(int(sample), len(pool)), random_state=int(seed))
+    differ = []
+    for rec in _progress_rows(chosen, progress):
+        ds = load_dataset(rec["dataset"])
+        if ds.checksum != rec["checksum"]:
+            differ.append({**_cell_id(rec), "reason": "the data changed since the record was made"})
+            continue
+        again = _compute_group(rec["dataset"], rec["predictor"], int(rec["train_size"]), [int(rec["seed"])],
+                               None if pd.isna(rec["hpo_budget"]) else rec["hpo_budget"])[0]
+        diffs = {m: (rec[m], again[m]) for m in METRIC_NAMES if not _close(rec[m], again[m])}
+        if diffs:
+            differ.append({**_cell_id(rec), "metrics": diffs})
+    return {"checked": len(chosen), "differ": differ, "tolerance": VERIFY_TOLERANCE}
+
+
+def _verifiable(store: Store, max_fit_time, predictors) -> pd.DataFrame:
+    frames = [store.records(t) for t in store.tables("predictors")]
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame()
+    pool = pd.concat(frames, ignore_index=True).sort_values("key")
+    if max_fit_time is not None:
+        pool = pool[pool["fit_time"] <= max_fit_time]
+    if predictors is not None:
+        pool = pool[pool["predictor"].isin(predictors)]
+    return pool[pool["params"].isin(["{}", {}]) | pool["params"].isna()].reset_index(drop=True)
+
+
+def _progress_rows(frame: pd.DataFrame, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(frame.to_dict("records"), desc="verify", unit="cell", disable=not enabled)
+
+
+def _cell_id(rec: dict) -> dict:
+    return {"dataset": rec["dataset"], "predictor": rec["predictor"], "train_size": int(rec["train_size"]),
+            "seed": int(rec["seed"])}
+
+
+def _close(a, b) -> bool:
+    a = None if a is None or (isinstance(a, float) and math.isnan(a)) else float(a)
+    b = None if b is None or (isinstance(b, float) and math.isnan(b)) else float(b)
+    if a is None or b is None:
+        return a is b
+    return abs(a - b) <= VERIFY_TOLERANCE * max(1.0, abs(a))

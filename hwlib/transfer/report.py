@@ -1,0 +1,179 @@
+"""Tables and figures of the chapter "Transfer across devices" (one function each; figures return
+the matplotlib Figure), and the chapter's run settings per profile."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from . import HELP_PUBLISHED, HELP_TARGETS, LODO_SIZES, STRONGEST, TRANSFER_REGISTRY
+
+__all__ = ["settings", "run_all", "GOALS", "help_table", "help_goals", "lodo_curves", "lodo_table", "selection_table",
+           "plot_help", "plot_lodo", "plot_selection", "short"]
+
+#: The issue's goals: HELP protocol mean Spearman and worst device; LODO: 10 samples vs 124.
+GOALS = {"help_mean": 0.95, "help_min": 0.90, "lodo_size": 10, "lodo_reference_size": 124}
+
+
+def settings(profile: str) -> dict:
+    """Seeds, baselines and simulation sizes of the chapter in ``profile`` (:mod:`hwlib.profiles`)."""
+    from ..profiles import settings as profile_settings
+
+    cfg = profile_settings("transfer", profile)
+    return {"seeds": list(range(cfg.seeds)), "baselines": list(cfg.baselines),
+            "selection_singles": list(cfg.selection_singles), "selection_trials": cfg.selection_trials}
+
+
+def run_all(profile: str, store=None, progress: bool = True) -> dict[str, pd.DataFrame]:
+    """Every experiment of the chapter in ``profile``: HELP's protocol, leave one device out (transfer
+    and single-device), and the selection simulation; read from ``store`` where done.
+
+    Returns
+    -------
+    dict
+        ``help``, ``lodo``, ``baselines``, ``selection``: the runs' records.
+    """
+    from ..data import hard_datasets
+    from ..simulation import accuracy_matched_datasets
+    from . import help_study, lodo_baselines, lodo_study, selection_study
+
+    cfg, hard = settings(profile), hard_datasets("hwnas")
+    return {
+        "help": help_study(cfg["seeds"], store=store, progress=progress),
+        "lodo": lodo_study(hard, cfg["seeds"], store=store, progress=progress),
+        "baselines": lodo_baselines(hard, cfg["baselines"], cfg["seeds"], progress=progress),
+        "selection": selection_study(accuracy_matched_datasets(), ("consensus_ensemble", "anchored_ensemble"),
+                                     singles=cfg["selection_singles"],
+                                     trials=cfg["selection_trials"], store=store, progress=progress),
+    }
+
+
+def short(name: str) -> str:
+    """``'cifar10-raspi4_latency'`` -> ``'raspi4_latency'``, ``'help-pixel2'`` -> ``'pixel2'``."""
+    return name.split("@")[0].replace("cifar10-", "").replace("help-", "")
+
+
+def help_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Mean Spearman per HELP target (rows, plus ``mean``) and method (columns), the strongest
+    method's Kendall tau and 5th-percentile Spearman over seeds, and HELP's published Spearman."""
+    table = runs.pivot_table(index="target", columns="method", values="spearman", aggfunc="mean")
+    table = table.reindex(index=list(HELP_TARGETS), columns=[m for m in TRANSFER_REGISTRY if m in table])
+    best = runs[runs["method"] == STRONGEST].groupby("target")
+    table[f"{STRONGEST} tau"] = best["kendalltau"].mean()
+    table[f"{STRONGEST} p5"] = best["spearman"].quantile(0.05)
+    table["HELP (published)"] = pd.Series(HELP_PUBLISHED)
+    table.loc["mean"] = table.mean()
+    table.index = [short(i) if i != "mean" else i for i in table.index]
+    return table
+
+
+def help_goals(table: pd.DataFrame) -> dict:
+    """Whether the strongest method meets the goals (mean Spearman, worst device) and where it beats HELP."""
+    ours = table[STRONGEST].drop("mean")
+    helps = table["HELP (published)"].drop("mean")
+    return {"mean": float(ours.mean()), "worst": float(ours.min()), "worst_device": str(ours.idxmin()),
+            "mean_ok": bool(ours.mean() >= GOALS["help_mean"]), "min_ok": bool(ours.min() >= GOALS["help_min"]),
+            "help_mean": float(helps.mean()), "beats": [d for d in ours.index if ours[d] > helps[d]],
+            "misses": [d for d in ours.index if ours[d] <= helps[d]]}
+
+
+def lodo_curves(runs: pd.DataFrame, baselines: pd.DataFrame) -> pd.DataFrame:
+    """Mean Kendall tau per (dataset, predictor, train size): transfer methods and single-device ones.
+
+    Returns
+    -------
+    DataFrame
+        Columns dataset, kind (``'transfer'``/``'single'``), predictor, train_size, kendalltau, sd.
+    """
+    t = runs.rename(columns={"target": "dataset", "method": "predictor"}).assign(kind="transfer")
+    b = baselines.assign(kind="single")
+    both = pd.concat([t[["dataset", "kind", "predictor", "train_size", "kendalltau"]],
+                      b[["dataset", "kind", "predictor", "train_size", "kendalltau"]]], ignore_index=True)
+    grouped = both.groupby(["dataset", "kind", "predictor", "train_size"])["kendalltau"]
+    return grouped.agg(kendalltau="mean", sd="std").reset_index()
+
+
+def lodo_table(curves: pd.DataFrame, size: int = GOALS["lodo_size"],
+               reference: int = GOALS["lodo_reference_size"]) -> pd.DataFrame:
+    """Per dataset: each transfer method's tau at ``size`` samples, the best single-device predictor at
+    ``reference`` samples (name and tau), and whether the strongest transfer method beats it."""
+    tr = curves[(curves["kind"] == "transfer") & (curves["train_size"] == size)]
+    table = tr.pivot_table(index="dataset", columns="predictor", values="kendalltau")
+    table = table[[m for m in TRANSFER_REGISTRY if m in table]]
+    single = curves[(curves["kind"] == "single") & (curves["train_size"] == reference)]
+    best = single.loc[single.groupby("dataset")["kendalltau"].idxmax()].set_index("dataset")
+    table[f"best single @{reference}"] = best["predictor"]
+    table[f"its tau @{reference}"] = best["kendalltau"]
+    table["beats"] = table[STRONGEST] > table[f"its tau @{reference}"]
+    table.index = [short(i) for i in table.index]
+    return table
+
+
+def selection_table(sel: pd.DataFrame) -> pd.DataFrame:
+    """Means over datasets and trials per (kind, predictor, n_train): Kendall tau over the candidates,
+    MRA_all, MRA_pareto (percentage points), HV of the selection and its loss against the true front."""
+    sel = sel.assign(hv_loss=sel["hv_true"] - sel["hv_selected"])
+    cols = ["kendalltau", "mra_all", "mra_pareto", "hv_selected", "hv_loss", "n_selected"]
+    return sel.groupby(["kind", "predictor", "n_train"])[cols].mean().sort_values("mra_all")
+
+
+def plot_help(table: pd.DataFrame) -> plt.Figure:
+    """Bars of mean Spearman per HELP target: each method and HELP's published number."""
+    rows = table.drop("mean")
+    cols = [c for c in TRANSFER_REGISTRY if c in rows] + ["HELP (published)"]
+    fig, ax = plt.subplots(figsize=(8, 3.2))
+    width = 0.8 / len(cols)
+    x = np.arange(len(rows))
+    for i, col in enumerate(cols):
+        label = TRANSFER_REGISTRY[col].label if col in TRANSFER_REGISTRY else col
+        ax.bar(x + i * width, rows[col], width, label=label, color="k" if col.startswith("HELP") else None)
+    ax.axhline(GOALS["help_min"], ls="--", color="gray", lw=1)
+    ax.set_xticks(x + 0.4 - width / 2, rows.index, fontsize=8)
+    ax.set_ylim(0.6, 1.0)
+    ax.set_ylabel("Spearman (all 15625 cells)")
+    ax.legend(fontsize=7, ncols=3, loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+def plot_lodo(curves: pd.DataFrame, singles: Sequence[str] | None = None) -> plt.Figure:
+    """Kendall tau against training size, one panel per dataset: transfer methods (solid) and
+    single-device predictors (dashed)."""
+    names = list(dict.fromkeys(curves["dataset"]))
+    fig, axes = plt.subplots(1, len(names), figsize=(3.0 * len(names), 3.0), sharey=True, squeeze=False)
+    for ax, name in zip(axes[0], names):
+        sub = curves[curves["dataset"] == name]
+        for (kind, pred), line in sub.groupby(["kind", "predictor"], sort=False):
+            if kind == "single" and singles is not None and pred not in singles:
+                continue
+            ax.plot(line["train_size"], line["kendalltau"], marker="o", ms=3,
+                    ls="-" if kind == "transfer" else "--", label=pred)
+        ax.set_xscale("log")
+        ticks = [s for s in LODO_SIZES if s != 11]          # 10 and 11 would overprint
+        ax.set_xticks(ticks, [str(s) for s in ticks], fontsize=7)
+        ax.set_title(short(name), fontsize=9)
+        ax.set_xlabel("target samples")
+    axes[0, 0].set_ylabel("Kendall tau (625 test cells)")
+    handles, labels = axes[0, -1].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    fig.tight_layout()
+    return fig
+
+
+def plot_selection(table: pd.DataFrame) -> plt.Figure:
+    """MRA_all, MRA_pareto and HV loss of each (predictor, training size), transfer first."""
+    table = table.reset_index()
+    labels = [f"{r.predictor} ({r.kind}, {r.n_train})" for r in table.itertuples()]
+    fig, axes = plt.subplots(1, 3, figsize=(10, 0.3 * len(table) + 1.2), sharey=True)
+    for ax, col, title in zip(axes, ["mra_all", "mra_pareto", "hv_loss"],
+                              ["MRA_all [pp]", "MRA_pareto [pp]", "HV loss"]):
+        colors = np.where(table["kind"] == "transfer", "tab:orange", "tab:blue")
+        ax.barh(labels, table[col], color=colors)
+        ax.set_title(title, fontsize=9)
+        ax.tick_params(labelsize=7)
+    axes[0].invert_yaxis()
+    fig.tight_layout()
+    return fig

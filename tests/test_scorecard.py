@@ -1,0 +1,142 @@
+"""The reproduction scorecard: verdicts, reasons and counts on small frames built here."""
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hwlib import scorecard
+from hwlib.simulation import PUBLISHED, SIZES, STDS
+
+
+@pytest.fixture(autouse=True)
+def no_stand_ins(monkeypatch):
+    """The paper's datasets 'at hand' unless a test says otherwise (no data files needed)."""
+    monkeypatch.setattr(scorecard, "_stand_in", lambda benchmark: None)
+
+
+def test_verdict_uses_the_tolerance_of_its_kind():
+    tol = scorecard.TOLERANCE["kendalltau"]
+    assert scorecard.verdict(0.5, 0.5 + tol * 0.9, "kendalltau") == "reproduced"
+    assert scorecard.verdict(0.5, 0.5 - tol * 1.1, "kendalltau") == "differs"
+    assert scorecard.verdict(0.5, np.nan, "kendalltau") == "not run"
+    assert scorecard.verdict(5000, 6400, "count") == "reproduced"     # 28 % off, relative tolerance 30 %
+    assert scorecard.verdict(5000, 6600, "count") == "differs"
+
+
+def _table1_frame(lut_shift=0.0):
+    rows = [("cifar10-fpga_latency", "fpga", "latency", 0.99, 0.97)]
+    rows += [(f"transnas_micro-task{i}", "tesla_v100", "latency", 0.60, 0.70) for i in range(5)]
+    frame = pd.DataFrame(rows, columns=["dataset", "device", "metric", "paper_lut", "paper_lr"])
+    frame["lut"] = frame["paper_lut"] + lut_shift
+    frame["lr"] = frame["paper_lr"] + np.linspace(-0.1, 0.1, len(frame))   # TransNAS tasks average to the paper's
+    return frame
+
+
+def test_table1_averages_the_transnas_tasks_into_one_column():
+    rows = pd.DataFrame(scorecard.table1_rows(_table1_frame(), seeds=50))
+    v100 = rows[rows["quantity"].str.contains("tesla_v100")]
+    assert len(rows) == 4 and len(v100) == 2
+    lr = v100[v100["quantity"].str.startswith("Linear")].iloc[0]
+    assert lr["ours"] == pytest.approx(np.mean(np.linspace(-0.1, 0.1, 6)[1:]) + 0.70)
+    assert "mean of 5" in lr["note"]
+
+
+def test_table1_names_fewer_seeds_only_where_it_applies():
+    rows = pd.DataFrame(scorecard.table1_rows(_table1_frame(lut_shift=0.2), seeds=5))
+    lut = rows[rows["quantity"].str.startswith("lookup")]
+    assert (lut["verdict"] == "differs").all()
+    assert (lut["reason"] == "not explained").all()          # the table's tau involves no seeds
+    lr_fpga = rows[rows["quantity"] == "Linear Regression tau (124 samples), fpga latency"].iloc[0]
+    assert lr_fpga["verdict"] == "differs" and lr_fpga["reason"] == "fewer seeds (5 of 50)"
+
+
+def test_a_moved_lookup_table_base_is_named_as_the_reason():
+    frame = _table1_frame(lut_shift=0.2)
+    frame["lut_base_reason"] = ["neighbours missing: nearest complete base"] + [scorecard.PROTOCOL_BASE] * 5
+    rows = pd.DataFrame(scorecard.table1_rows(frame, seeds=50))
+    lut = rows[rows["quantity"].str.startswith("lookup")].set_index("quantity")["reason"]
+    assert lut["lookup table tau, fpga latency"].startswith("another lookup-table base")
+    assert lut["lookup table tau, tesla_v100 latency"] == "not explained"
+
+
+def test_stand_in_data_is_named_as_the_reason(monkeypatch):
+    monkeypatch.setattr(scorecard, "_stand_in", lambda b: "stand-in data (x)" if b == "transnas" else None)
+    rows = pd.DataFrame(scorecard.lut_mean_rows(pd.Series({"hwnas": 0.9, "transnas": 0.1})))
+    assert rows["verdict"].tolist() == ["differs", "differs"]
+    assert rows["reason"].tolist() == ["not explained", "stand-in data (x)"]
+
+
+def _results(predictors, seeds):
+    return pd.DataFrame([{"dataset": "d", "predictor": p, "train_size": 10, "seed": s}
+                         for p in predictors for s in range(seeds)])
+
+
+def test_claims_say_what_the_committed_study_lacks():
+    claims = pd.DataFrame([
+        {"where": "Sec. 4", "claim": "A (HW-NAS)", "paper": "x", "ours": "y", "verdict": "differs"},
+        {"where": "Sec. 4", "claim": "B", "paper": "x", "ours": "x", "verdict": "reproduced"},
+        {"where": "Sec. 4", "claim": "C", "paper": "x", "ours": "-", "verdict": "not run"}])
+    rows = pd.DataFrame(scorecard.claim_rows(claims, _results(["lr", "ridge"], seeds=3)))
+    assert rows["verdict"].tolist() == ["differs", "reproduced", "not run"]
+    assert "holds 2 of 17 predictors" in rows.at[0, "reason"] and "3 of 50" in rows.at[0, "reason"]
+    assert rows.at[1, "reason"] == "" and rows.at[1, "note"] == "checked on the 2 of 17 predictors committed so far"
+    assert rows.at[2, "reason"] == "not yet in the committed results"
+
+
+def _grid(shift=0.0):
+    """An aggregated simulation grid whose means over datasets and sizes are the published values."""
+    rows = []
+    for name, n, std in itertools.product(["a", "b"], SIZES, STDS):
+        mra = PUBLISHED["mra"].get(std, (1.0, 1.0))
+        rows.append({"dataset": name, "n": n, "n_used": n, "std": std,
+                     "kendalltau": PUBLISHED["kendalltau"].get(std, 1.0) + shift,
+                     "mra_all": mra[0] + shift, "mra_pareto": mra[1] + shift,
+                     "hv_true": PUBLISHED["hv_true"].get(n, 3.5) + shift})
+    return pd.DataFrame(rows)
+
+
+def test_simulation_rows_reproduce_the_published_grid_and_name_fewer_trials():
+    rows = pd.DataFrame(scorecard.simulation_rows(_grid(), _grid(0.5), None, trials=1000))
+    n_published = len(PUBLISHED["kendalltau"]) + 2 * len(PUBLISHED["mra"]) + len(PUBLISHED["hv_true"])
+    assert len(rows) == n_published and (rows["verdict"] == "reproduced").all()
+    assert rows["note"].str.contains("correct pairing").sum() == 2 * len(PUBLISHED["mra"]) + len(PUBLISHED["hv_true"])
+    off = pd.DataFrame(scorecard.simulation_rows(_grid(0.3), _grid(), None, trials=20))
+    assert (off["verdict"] == "differs").all()
+    assert (off["reason"] == "fewer trials (20 of 1000)").all()
+
+
+def test_summary_counts_by_section():
+    card = pd.DataFrame({"section": ["Table 1", "Table 1", "Simulation"],
+                         "verdict": ["reproduced", "differs", "not run"]})
+    assert scorecard.summary(card) == {"total": 3, "reproduced": 1, "differs": 1, "not_run": 1,
+                                       "table_1_total": 2, "table_1_reproduced": 1,
+                                       "simulation_total": 1, "simulation_reproduced": 0}
+
+
+def test_headline_figure_has_one_panel_per_kind():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    card = pd.DataFrame(scorecard.simulation_rows(_grid(), _grid(), None, trials=1000)
+                        + scorecard.lut_mean_rows(pd.Series({"hwnas": 0.437, "transnas": 0.9})))
+    fig = scorecard.plot_scorecard(card)
+    assert [ax.get_title() for ax in fig.axes] == ["Kendall tau", "MRA [%]", "hypervolume"]
+    plotted = sum(len(c.get_offsets()) for ax in fig.axes for c in ax.collections if c.get_label()[:1] != "_")
+    assert plotted == len(card)
+
+
+def test_formatted_rounds_numbers_and_keeps_claims():
+    card = pd.DataFrame({"quantity": ["a tau", "architectures measured live", "a claim"],
+                         "paper": [0.45, 5000.0, "more than half"], "ours": [0.46161, 5174.36, "3 of 5"],
+                         "difference": [0.01161, 174.36, np.nan]})
+    out = scorecard.formatted(card)
+    assert out["paper"].tolist() == ["0.450", "5000", "more than half"]
+    assert out["ours"].tolist() == ["0.462", "5174", "3 of 5"]
+    assert out["difference"].tolist() == ["+0.012", "+174", ""]
+
+
+def test_styled_colours_the_verdicts():
+    html = scorecard.styled(pd.DataFrame({"quantity": ["a", "b"], "verdict": ["reproduced", "differs"]})).to_html()
+    assert "#1a7f37" in html and "#b35900" in html

@@ -1,0 +1,139 @@
+"""The full-study runner on a tiny grid: plan, run (resume, budget, Ctrl-C, processes, Dask), verify."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from hwlib import study
+from hwlib.cli import main
+from hwlib.errors import InputError
+from hwlib.store import Store
+
+TINY = dict(profile="quick", predictors=["lr", "ridge"], datasets=["cifar10-raspi4_latency"])
+
+
+@pytest.fixture
+def store(tmp_path, require_data):
+    return Store(tmp_path / "results")
+
+
+def _frame(store):
+    frames = [store.records(t) for t in store.tables("predictors")]
+    return pd.concat(frames).sort_values("key").drop(columns=["fit_time", "query_time", "run"]).reset_index(drop=True)
+
+
+def test_plan_run_and_resume(store, monkeypatch):
+    before = study.plan(**TINY, store=store)
+    assert before["cells_total"] == 2 * 3 * 4 and before["cells_done"] == 0 and before["cpu_hours_left"] > 0
+    assert {r["predictor"] for r in before["by_predictor"]} == {"lr", "ridge"}
+    out = study.run(**TINY, store=store, progress=False)
+    assert out == {**out, "groups_done": 8, "cells_done": 24, "stopped": "complete"}
+    after = study.plan(**TINY, store=store)
+    assert after["cells_done"] == 24 and after["cpu_hours_left"] == 0 and after["cpu_hours_done"] > 0
+    monkeypatch.setattr(study, "_compute_group", lambda *a: pytest.fail("a stored cell was recomputed"))
+    assert study.run(**TINY, store=store, progress=False)["cells_done"] == 0
+    provenance = store.provenance()
+    assert len(provenance) == 1 and {"commit", "cpu", "libraries", "hwlib"} <= set(next(iter(provenance.values())))
+
+
+def test_budget_and_interrupt_lose_no_finished_group(store, monkeypatch):
+    assert study.run(**TINY, store=store, budget=0, progress=False)["stopped"] == "budget"
+    assert store.tables() == []
+    real, calls = study._compute_group, []
+
+    def interrupted(*args):
+        calls.append(args)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*args)
+    monkeypatch.setattr(study, "_compute_group", interrupted)
+    out = study.run(**TINY, store=store, progress=False)
+    assert out["stopped"] == "interrupted" and out["groups_done"] == 2
+    assert study.plan(**TINY, store=store)["cells_done"] == 6
+
+
+def test_processes_and_dask_give_the_same_records(tmp_path, store):
+    distributed = pytest.importorskip("distributed")
+    study.run(**TINY, store=store, progress=False)
+    pooled = Store(tmp_path / "pooled")
+    assert study.run(**TINY, store=pooled, jobs=2, progress=False)["cells_done"] == 24
+    pd.testing.assert_frame_equal(_frame(pooled), _frame(store))
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
+                                  processes=True) as cluster:
+        dask = Store(tmp_path / "dask")
+        out = study.run(**TINY, store=dask, scheduler=cluster.scheduler_address, progress=False)
+    assert out["cells_done"] == 24
+    pd.testing.assert_frame_equal(_frame(dask), _frame(store))
+
+
+def test_verify_names_a_tampered_cell(store):
+    study.run(**TINY, store=store, progress=False)
+    assert study.verify(5, store=store)["differ"] == []
+    table = store.tables()[0]
+    path = store.root / f"{table}.csv"
+    frame = pd.read_csv(path, float_precision="round_trip")
+    frame.loc[0, "kendalltau"] += 1e-6
+    frame.to_csv(path, index=False)
+    out = study.verify(24, store=store)
+    assert out["checked"] == 12 * 2 and len(out["differ"]) == 1
+    bad = out["differ"][0]
+    assert (bad["train_size"], bad["seed"]) == (int(frame.loc[0, "train_size"]), int(frame.loc[0, "seed"]))
+    assert set(bad["metrics"]) == {"kendalltau"}
+
+
+def test_agreement_with_committed_cells(store):
+    from hwlib.experiments import run_study
+
+    study.run(**TINY, store=store, progress=False)
+    again = run_study(["cifar10-raspi4_latency"], ["lr"], [11, 55], range(2), store=Store(store.root.parent / "c"),
+                      progress=False)
+    assert study.agreement(again, store) == {"shared": 4, "differ": 0, "max_abs_diff": 0.0}
+
+
+def test_bad_names_and_durations():
+    with pytest.raises(InputError, match="unknown predictor"):
+        study.grid("quick", predictors=["nope"])
+    with pytest.raises(InputError, match="unknown profile"):
+        study.grid("Full")
+    assert study.parse_duration("1h30m") == 5400 and study.parse_duration("90s") == 90 and study.parse_duration("2") == 2
+    with pytest.raises(InputError, match="--budget"):
+        study.parse_duration("soon")
+
+
+def test_cli(store, monkeypatch, capsys):
+    monkeypatch.setenv("HWLIB_RESULTS_DIR", str(store.root))
+    assert main(["study", "plan", "--profile", "quick", "--predictors", "lr", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert {"cells_total", "cells_done", "cpu_hours_done", "cpu_hours_left", "by_predictor"} <= set(plan)
+    assert main(["study", "run", "--profile", "quick", "--predictors", "lr", "--datasets",
+                 "cifar10-raspi4_latency", "--budget", "5m"]) == 0
+    assert "12 cells" in capsys.readouterr().out
+    assert main(["study", "verify", "--sample", "3"]) == 0
+    capsys.readouterr()
+    assert main(["study", "run", "--profile", "nope"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def _committed():
+    from hwlib.paths import results_dir
+
+    store = Store(results_dir())
+    if not store.tables("predictors"):
+        pytest.skip("no committed results in results/")
+    return store
+
+
+def test_committed_results_still_come_from_the_code(require_data):
+    """CI's sample of `hwlib study verify`: cheap committed cells recomputed, bit for bit."""
+    out = study.verify(6, seed=1, store=_committed(), max_fit_time=0.5)
+    assert out["checked"] == 6 and out["differ"] == []
+
+
+def test_quick_profile_agrees_with_committed_cells(require_data, tmp_path):
+    committed = _committed()
+    quick = study.results("quick", store=Store(tmp_path), predictors=["lr", "ridge", "blr"])
+    check = study.agreement(quick, committed)
+    assert check["shared"] > 0 and check["differ"] == 0

@@ -1,0 +1,234 @@
+"""Transfer across devices: the regressors on small data built here, source resolution, splits,
+the CLI's output and errors, and the committed-results writer."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from sklearn.exceptions import NotFittedError
+
+from hwlib import transfer
+from hwlib.cli import main
+from hwlib.errors import InputError
+
+K, W = 4, 30
+
+
+def _devices(seed: int = 0, n: int = 300, noise: float = 0.3):
+    """``n`` cells, ``K`` sources sharing a trend; the target is the trend plus source 1's own part.
+
+    Returns X (n, 2K + W) as :class:`hwlib.transfer.SourceFeatures` lays it out, and the target y.
+    """
+    rng = np.random.default_rng(seed)
+    enc = np.zeros((n, W))
+    enc[np.arange(n)[:, None], np.arange(6) * 5 + rng.integers(0, 5, (n, 6))] = 1.0
+    trend = 0.3 * (enc @ rng.normal(size=W))
+    own = rng.normal(size=(n, K))
+    clean = trend[:, None] + 0.6 * own
+    raw = clean + noise * rng.normal(size=(n, K))
+    y = trend + 0.6 * own[:, 1] + 0.05 * rng.normal(size=n)
+    return np.hstack([raw, clean, enc]), y
+
+
+@pytest.mark.parametrize("method", transfer.list_methods())
+def test_regressors_follow_the_estimator_contract(method):
+    X, y = _devices()
+    cls = transfer.get_method(method).regressor_class()
+    with pytest.raises(NotFittedError):
+        cls().predict(X)
+    model = cls(random_state=3)
+    assert model.fit(X[:10], y[:10]) is model and model.n_sources_ == K
+    pred = model.predict(X)
+    assert pred.shape == (len(X),) and np.isfinite(pred).all()
+    np.testing.assert_array_equal(pred, cls(random_state=3).fit(X[:10], y[:10]).predict(X))
+    with pytest.raises(InputError, match="columns"):
+        cls().fit(X[:10, :-1], y[:10])
+
+
+@pytest.mark.parametrize("method", transfer.list_methods())
+def test_regressors_fit_one_or_two_samples(method):
+    X, y = _devices()
+    for n in (1, 2):
+        pred = transfer.get_method(method).regressor_class()().fit(X[:n], y[:n]).predict(X)
+        assert np.isfinite(pred).all()
+
+
+def test_best_proxy_picks_the_source_that_ranks_the_samples():
+    X, _ = _devices(noise=0.0)
+    y = 3.0 * X[:, 2] + 1.0                       # exactly source 2, another scale
+    model = transfer.BestProxyRegressor().fit(X[:10], y[:10])
+    assert model.source_ == 2
+    np.testing.assert_allclose(model.predict(X), y)
+
+
+def test_consensus_beats_the_best_single_source_with_ten_samples():
+    rho = {m: [] for m in ("proxy", "consensus_ensemble")}
+    for seed in range(10):
+        X, y = _devices(seed)
+        for m in rho:
+            pred = transfer.get_method(m).regressor_class()(random_state=seed).fit(X[:10], y[:10]).predict(X)
+            rho[m].append(stats.spearmanr(pred, y)[0])
+    assert np.mean(rho["consensus_ensemble"]) > np.mean(rho["proxy"]) + 0.03
+    assert np.mean(rho["consensus_ensemble"]) > 0.95
+
+
+def test_ensemble_at_ten_samples_is_the_jackknife_of_consensus():
+    X, y = _devices()
+    ens = transfer.ConsensusEnsembleRegressor(random_state=0).fit(X[:10], y[:10])
+    jack = np.mean([transfer.ConsensusRegressor().fit(np.delete(X[:10], i, 0), np.delete(y[:10], i))
+                    .predict(X) for i in range(10)], axis=0)
+    np.testing.assert_allclose(ens.predict(X), jack)
+
+
+def test_device_of_groups_metrics_and_batch_sizes():
+    assert transfer.device_of("help-1080ti_32") == transfer.device_of("help-1080ti_256") == "1080ti"
+    assert transfer.device_of("help-essential_ph_1") == "essential_ph"
+    assert transfer.device_of("help-gold_6226") == "gold_6226"
+    assert transfer.device_of("cifar10-edgegpu_energy") == transfer.device_of("cifar10-edgegpu_latency")
+    assert transfer.device_of("cifar10-eyeriss_arithmetic_intensity") == "eyeriss"
+
+
+def test_unknown_method_is_refused():
+    with pytest.raises(InputError, match="unknown transfer method"):
+        transfer.get_method("nope")
+
+
+def test_help_protocol_split_draws_from_all_and_scores_all():
+    train, test = transfer.transfer_split(100, 4, 10, "help")
+    assert len(set(train)) == 10 and test.tolist() == list(range(100))
+    with pytest.raises(InputError, match="protocol"):
+        transfer.transfer_split(100, 4, 10, "nope")
+
+
+def test_paper_protocol_split_is_the_study_split():
+    from hwlib.protocol import split
+
+    train, test = transfer.transfer_split(15625, 7, 55, "paper")
+    ref_test, pool = split(15625, 7, 625)
+    np.testing.assert_array_equal(test, ref_test)
+    np.testing.assert_array_equal(train, pool[:55])
+
+
+def test_studies_store_their_records_and_compute_only_what_is_missing(tmp_path):
+    from hwlib.store import Store
+
+    store = Store(tmp_path)
+    rows = [{"method": m, "seed": s} for s in (0, 1) for m in ("a", "b")]
+    frame = pd.DataFrame([{**r, "spearman": 0.5 + r["seed"]} for r in rows])
+    first = transfer._stored(store, "demo", {"target": "t"}, rows, lambda: frame)
+    assert (tmp_path / "transfer" / "demo.csv").is_file() and (tmp_path / "provenance.json").is_file()
+
+    def fail():
+        raise AssertionError("computed again")
+    again = transfer._stored(store, "demo", {"target": "t"}, rows, fail)
+    assert again["spearman"].tolist() == first["spearman"].tolist() == [0.5, 0.5, 1.5, 1.5]
+    with pytest.raises(AssertionError, match="computed again"):
+        transfer._stored(store, "demo", {"target": "u"}, rows, fail)
+
+
+# ----------------------------------------------------------------------------- with the benchmark files
+
+
+def test_nb201_positions_invert_the_index(require_data):
+    from hwlib.data import nb201_archs
+
+    A = nb201_archs()
+    np.testing.assert_array_equal(transfer.nb201_positions(A), np.arange(len(A)))
+
+
+def test_resolve_sources(require_data):
+    assert transfer.resolve_sources("help-pixel2", "help-train") == transfer.HELP_SOURCES
+    others = transfer.resolve_sources("cifar10-edgegpu_latency", "others")
+    assert "cifar10-edgegpu_energy" not in others and "cifar10-raspi4_latency" in others
+    assert all(transfer.device_of(s) != "titan_rtx" for s in transfer.resolve_sources("help-titan_rtx_256",
+                                                                                      "others"))
+    with pytest.raises(InputError, match="among the sources"):
+        transfer.resolve_sources("help-1080ti_1", "help-train")
+    with pytest.raises(InputError, match="unknown dataset"):
+        transfer.resolve_sources("help-pixel2", "help-nope")
+    with pytest.raises(InputError, match="not an NB201 hardware metric"):
+        transfer.resolve_sources("help-pixel2", "cifar10-test_accuracy")
+
+
+def test_pipeline_takes_architectures(require_data, tmp_path, monkeypatch):
+    from hwlib.data import load_dataset
+
+    monkeypatch.setenv("HWLIB_CACHE_DIR", str(tmp_path))
+    transfer.source_values.cache_clear()
+    ds = load_dataset("help-gold_6226")
+    model = transfer.make_transfer_predictor("proxy", ["help-gold_6240"], random_state=0)
+    pred = model.fit(ds.A[:10], np.log(ds.y[:10])).predict(ds.A)
+    assert stats.spearmanr(pred, ds.y)[0] > 0.9      # two Xeons of one family rank alike
+    stored = [json.loads(p.read_text())["params"]["dataset"] for p in (tmp_path / "transfer" / "sources").glob("*.json")]
+    assert "help-gold_6240" in stored
+
+
+def _cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_json(require_data, capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("HWLIB_CACHE_DIR", str(tmp_path))
+    code, out, _ = _cli(capsys, "transfer", "--target", "help-gold_6226", "--sources", "help-gold_6240,help-1080ti_1",
+                        "--train-size", "10", "--seeds", "0-1", "--json")
+    result = json.loads(out)
+    assert code == 0 and result["method"] == transfer.STRONGEST
+    assert {"kendalltau", "spearman", "runs"} <= set(result) and len(result["runs"]) == 2
+    assert result["spearman"] == pytest.approx(np.mean([r["spearman"] for r in result["runs"]]))
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["--target", "help-pixel2", "--method", "nope"], "unknown transfer method"),
+    (["--target", "help-nope"], "unknown dataset"),
+    (["--target", "help-pixel2", "--sources", "help-pixel2,help-1080ti_1"], "among the sources"),
+    (["--target", "help-pixel2", "--sources", "help-1080ti_1", "--train-size", "0"], "train size"),
+])
+def test_cli_errors_exit_2_with_one_line(require_data, capsys, argv, needle):
+    code, _, err = _cli(capsys, "transfer", *argv)
+    assert code == 2 and needle in err and err.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_strongest_beats_the_best_proxy_on_helps_hardest_device(require_data):
+    runs = transfer.transfer_runs("help-pixel2", "help-train", ["proxy", transfer.STRONGEST], [10], range(5))
+    mean = runs.groupby("method")["spearman"].mean()
+    assert mean[transfer.STRONGEST] > mean["proxy"]
+
+
+def test_help_table_and_goals_from_runs():
+    from hwlib.transfer import report
+
+    rows = [{"target": t, "method": m, "seed": s, "kendalltau": 0.8, "spearman": 0.99 if m == transfer.STRONGEST
+             else 0.5} for t in transfer.HELP_TARGETS for m in transfer.list_methods() for s in range(3)]
+    rows[0] = {**rows[0], "spearman": 0.5}                    # one worse run of proxy on the first target
+    table = report.help_table(pd.DataFrame(rows))
+    assert list(table.index) == [report.short(t) for t in transfer.HELP_TARGETS] + ["mean"]
+    assert table.at["mean", "HELP (published)"] == pytest.approx(np.mean(list(transfer.HELP_PUBLISHED.values())))
+    goals = report.help_goals(table)
+    assert goals["mean_ok"] and goals["min_ok"] and goals["mean"] == pytest.approx(0.99)
+    assert set(goals["beats"]) == {report.short(t) for t in transfer.HELP_TARGETS}
+
+
+def test_lodo_table_compares_ten_samples_with_the_best_single_device_predictor_at_124():
+    from hwlib.transfer import report
+
+    runs = pd.DataFrame([{"target": d, "method": transfer.STRONGEST, "train_size": 10, "seed": 0,
+                          "kendalltau": tau} for d, tau in (("cifar10-a_latency", 0.8), ("cifar10-b_latency", 0.5))])
+    base = pd.DataFrame([{"dataset": d, "predictor": p, "train_size": 124, "seed": 0, "kendalltau": tau}
+                         for d in ("cifar10-a_latency", "cifar10-b_latency")
+                         for p, tau in (("lr", 0.6), ("mlp_small", 0.7))])
+    table = report.lodo_table(report.lodo_curves(runs, base))
+    assert table.loc["a_latency", "beats"] and not table.loc["b_latency", "beats"]
+    assert table.loc["b_latency", "best single @124"] == "mlp_small"
+
+
+def test_profile_settings():
+    from hwlib.transfer import report
+
+    assert len(report.settings("full")["seeds"]) == 50 > len(report.settings("quick")["seeds"])
+    with pytest.raises(InputError, match="unknown profile"):
+        report.settings("huge")
