@@ -23,34 +23,39 @@
 # `transnas_macro-params`).
 
 # %% tags=["parameters"]
-profile = "quick"     # "quick" (minutes) or "full" (the paper's grid on the macro space; cached)
-seeds = None          # seeds of the predictor runs; None: 3 (quick) or 50 (full)
-predictors = None     # predictors on the macro space; None: a fast subset (quick) or every one-hot one (full)
-size_indices = None   # which of the 11 TransNAS training sizes; None: [1, 3, 5, 7] (quick) or all (full)
+import os
+
+profile = os.environ.get("HWLIB_PROFILE", "full")  # "quick" (CI, minutes) or "full" (the paper's grid): hwlib.profiles
+seeds = None          # seeds of the predictor runs; None: the profile's (3 quick, 50 full)
+predictors = None     # predictors on the macro space; None: the profile's (a fast subset; every one-hot one)
+size_indices = None   # which of the 11 TransNAS training sizes; None: the profile's ([1, 3, 5, 7]; all)
+compute = None        # compute missing predictor cells; None: the profile's (quick yes, full: the committed)
 train_size = 124      # Linear Regression's training size in Table 1
 
 # %%
 import pandas as pd
 from IPython.display import Markdown, display
 
-from hwlib import data, devices, experiments, networks
+from hwlib import data, devices, experiments, networks, profiles
+from hwlib.lookup import evaluate_lut, lookup_table_comparison
 from hwlib.metrics import kendalltau
 from hwlib.plotting_device import plot_against, plot_curves, plot_proxies, plot_retest
 from hwlib.predictors import REGISTRY, list_predictors
-from hwlib.predictors.lut import evaluate_lut
+from hwlib.protocol import TRANSNAS_TRAIN_SIZES
 
-quick = profile == "quick"
-seeds = range(seeds or (3 if quick else 50))
+cfg = profiles.settings("own_device", profile, seeds=seeds, predictors=predictors, size_indices=size_indices,
+                        compute=compute)
+seeds = range(cfg.seeds)
 onehot = [p for p in list_predictors() if p != "lut" and "transnas_macro" in REGISTRY[p].spaces]
-predictors = predictors or (["lr", "ridge", "blr", "rf", "xgb", "lgb"] if quick else onehot)
-sizes = [experiments.TRANSNAS_TRAIN_SIZES[i] for i in (size_indices or ([1, 3, 5, 7] if quick else range(11)))]
+predictors = list(cfg.predictors or onehot)
+sizes = [TRANSNAS_TRAIN_SIZES[i] for i in cfg.size_indices]
 spaces = {"nb201": "NB201 cells", "transnas_macro": "TransNAS macro backbones"}
 summary = {s: devices.measurement_summary(s) for s in spaces}
 
 # %% [markdown]
 # ## What was measured
 #
-# Settings and machine as recorded beside each measurement file. The clock is the CPU time of the
+# **Table 5.1.** Settings and machine as recorded beside each measurement file. The clock is the CPU time of the
 # measuring thread: the machine was shared with other programs during the measurement (the
 # project's own background jobs were paused, others were not), and wall-clock time would also
 # count the time the measuring process waited for its core.
@@ -72,20 +77,21 @@ display(Markdown(" ".join(
 # %% [markdown]
 # ## Is the measurement reproducible?
 #
-# A second, independent pass re-measured the first 500 architectures of the same random
-# measuring order, in a separate run after the full pass. The NB201 cells were measured in full
-# twice, in two ways: one network after the other (each warmed up, then timed several times in a
-# row), and interleaved (50 networks at a time, warmed up, then timed in turns: in each round one
-# pass of each network). Figure 1 sets each full pass beside its retest, for the recorded (CPU-time)
-# medians and for the wall-clock medians measured alongside.
+# A second, independent pass re-measured the first architectures of the same random measuring
+# order, in a separate run after the full pass. The NB201 cells were measured in full twice, in two
+# ways: one network after the other (each warmed up, then timed several times in a row), and
+# interleaved (a group of networks at a time, warmed up, then timed in turns: in each round one pass
+# of each network; the group size is the `interleave` setting in Table 5.1). Figure 5.1 sets each
+# full pass beside its retest, for the recorded (CPU-time) medians and for the wall-clock medians
+# measured alongside.
+
+# %% [markdown]
+# **Figure 5.1.** Test-retest of the measurements: each point an architecture, its median latency
+# in the full pass and in the retest (log axes). Dotted: equality.
 
 # %% tags=["hide-input"]
 retest = {name: devices.retest_pairs(name) for name in devices.available_retests()}
 plot_retest(retest);
-
-# %% [markdown]
-# *Figure 1: test-retest of the measurements; each point an architecture, its median latency in
-# the full pass and in the retest (log axes). Dotted: equality.*
 
 # %% tags=["hide-input"]
 taus = {name: r["kendalltau"] for name, (_, r) in retest.items()}
@@ -112,9 +118,12 @@ display(Markdown(" ".join(
 # ## This CPU against the benchmark devices, FLOPs and parameters
 #
 # HW-NAS-Bench argued that FLOPs and parameter counts are poor proxies of a device's latency.
-# Figure 2 tests that claim on every NB201 latency dataset at hand (HW-NAS-Bench's cifar10 devices
+# Figure 5.2 tests that claim on every NB201 latency dataset at hand (HW-NAS-Bench's cifar10 devices
 # and HELP's GPUs, CPUs and phones) and on this CPU: Kendall tau of each device's latency with the
 # exact FLOPs and parameters of the networks, and with this CPU's latency.
+#
+# **Figure 5.2.** Kendall tau of each NB201 latency dataset with FLOPs, parameters and this CPU's
+# latency (the row of this CPU marked).
 
 # %%
 others = devices.nb201_latency_datasets()
@@ -122,9 +131,6 @@ table = devices.proxy_table(others + ["own-cpu_latency"], ["nb201-flops", "nb201
 table.columns = ["FLOPs", "parameters", "this CPU"]
 plot_proxies(table, "own-cpu_latency");
 
-# %% [markdown]
-# *Figure 2: Kendall tau of each NB201 latency dataset with FLOPs, parameters and this CPU's
-# latency (the row of this CPU marked).*
 
 # %% tags=["hide-input"]
 bench = table.drop(index="own-cpu_latency")
@@ -149,20 +155,23 @@ display(Markdown(
 # operation (least squares over all cells) puts a price on every operation. Pooling has no
 # multiply-accumulates at all, and 'none' edges (multiplied by zero in the benchmark's network)
 # still cost a pass over the tensor.
+#
+# **Table 5.2.** The additive model's cost of one edge holding each operation (ms), beside the
+# intercept (the network with every edge 'none').
 
 # %%
 costs, costs_tau = devices.op_costs("own-cpu_latency")
 costs.round(3)
+
+# %% [markdown]
+# **Figure 5.3.** This CPU's latency against FLOPs, each point a cell, coloured by its number of
+# average-pooling edges.
 
 # %% tags=["hide-input"]
 own = data.load_dataset("own-cpu_latency")
 _, flops = devices.paired_values("own-cpu_latency", "nb201-flops")
 plot_against(flops, own.y, devices.edge_op_counts(own.A)[:, 4], "MACs (millions)", "latency on this CPU (ms)",
              "edges with avg_pool_3x3");
-
-# %% [markdown]
-# *Figure 3: this CPU's latency against FLOPs, each point a cell, coloured by its number of
-# average-pooling edges.*
 
 # %% tags=["hide-input"]
 pool = costs.set_index("op")["cost"]
@@ -177,7 +186,8 @@ display(Markdown(
 # ## The macro space
 #
 # The macro backbones differ far more in size than the cells (up to three channel doublings at full
-# resolution). FLOPs below are counted at the measured input size and at the benchmark's 224 pixels.
+# resolution). **Table 5.3**: Kendall tau of the macro latency with FLOPs, counted at the measured
+# input size and at the benchmark's 224 pixels, and with the parameter count.
 
 # %%
 macro = data.load_dataset("transnas_macro-cpu_latency")
@@ -195,10 +205,11 @@ macro_proxies.round(3).to_frame()
 # Table 1 of the paper sets the lookup table (its tau over all architectures, built from 25
 # measurements on NB201 and 21 on the macro space with its two bases) beside Linear Regression
 # trained on 124 random architectures. The paper's TransNAS column is the macro space on a Tesla
-# V100; here it is the real macro space on this CPU.
+# V100; here it is the real macro space on this CPU. **Table 5.4**: both spaces on this CPU, the
+# paper's TransNAS column beside the macro row.
 
 # %%
-table1 = experiments.lookup_table_comparison(["own-cpu_latency", "transnas_macro-cpu_latency"], seeds, train_size)
+table1 = lookup_table_comparison(["own-cpu_latency", "transnas_macro-cpu_latency"], seeds, train_size)
 table1["device"] = "this CPU"
 table1.loc[table1["dataset"] == "own-cpu_latency", ["paper_lut", "paper_lr"]] = float("nan")
 table1[["dataset", "lut", "lr", "paper_lut", "paper_lr", "n_measured", "lut_base"]].round(3)
@@ -219,42 +230,50 @@ display(Markdown(
 # The predictors of the study on this CPU's macro latency, on the protocol's splits (256 test
 # architectures) and TransNAS training sizes. As in the paper, the predictors that encode a cell's
 # graph or paths (BANANAS, BONAS, GCN, NAO) are left out: a macro network is a sequence of blocks.
+# **Table 5.5**: mean Kendall tau per predictor (rows) and training size (columns).
 
 # %%
-results = experiments.run_study(["transnas_macro-cpu_latency"], predictors, sizes, seeds, progress=False)
-curves = experiments.summarize(results).rename(index={p: REGISTRY[p].label for p in predictors})
+results = experiments.run_study(["transnas_macro-cpu_latency"], predictors, sizes, seeds, progress=False,
+                                compute=cfg.compute)
+curves = (experiments.summarize_tau(results).rename(index={p: REGISTRY[p].label for p in predictors})
+          if len(results) else pd.DataFrame())
 curves.round(3)
+
+# %% [markdown]
+# **Figure 5.4.** Table 5.5 as curves; the black line is the lookup table's tau over all
+# architectures of the macro space.
 
 # %% tags=["hide-input"]
 lut_macro = evaluate_lut("transnas_macro-cpu_latency")["kendalltau"]
-plot_curves(curves, lut_macro, "TransNAS macro backbones on this CPU");
-
-# %% [markdown]
-# *Figure 4: mean Kendall tau on 256 test architectures against training size, per predictor; the
-# black line is the lookup table's tau over all 3256 networks.*
+plot_curves(curves, lut_macro, "TransNAS macro backbones on this CPU") if len(curves) else None;
 
 # %% tags=["hide-input"]
 beats = curves.gt(lut_macro)
-first = beats.idxmax(axis=1).where(beats.any(axis=1))
+first = beats.idxmax(axis=1).where(beats.any(axis=1)) if len(curves) else pd.Series(dtype=float)
+last = curves.columns[-1] if len(curves) else None
 display(Markdown(
-    f"{len(seeds)} seeds, training sizes {', '.join(map(str, sizes))}. "
-    f"The best predictor at {sizes[-1]} samples is {curves[sizes[-1]].idxmax()} (tau {curves[sizes[-1]].max():.3f}). "
+    "No predictor cells of this dataset are stored yet: run the quick profile, or `hwlib study run` with "
+    "`transnas_macro-cpu_latency` among its datasets." if not len(curves) else
+    f"{len(seeds)} seeds, training sizes {', '.join(map(str, curves.columns))}. "
+    f"The best predictor at {last} samples is {curves[last].idxmax()} (tau {curves[last].max():.3f}). "
     + (f"Every predictor beats the lookup table by {int(first.max())} training samples."
        if first.notna().all() else
-       f"{first.isna().sum()} of {len(first)} predictors never beat the lookup table within these sizes.")))
+       f"{first.isna().sum()} of {len(first)} predictors never beat the lookup table within the sizes run.")))
 
 # %% [markdown]
 # ## Measuring your own device
 #
 # Four commands give a device of your own the same treatment (here: NB201 cells on one pinned core;
 # `--clock wall` on an idle machine, a GPU is used when torch sees one). Each run resumes where it
-# stopped; the settings and the machine's description are stored beside the CSV.
+# stopped; the settings and the machine's description are stored beside the CSV. A second process
+# can measure the same order from its end (`--reverse --skip-from FILE` into its own file, then
+# `--merge-from`).
 #
 # ```bash
-# hwlib measure --space nb201 --cpus 1 --threads 1 --warmup 2 --repeats 7 \
-#     --out data/devices/own_cpu/nb201-cifar10-s32.csv                      # all 15625 cells
-# hwlib measure --space nb201 --cpus 1 --threads 1 --warmup 2 --repeats 7 --archs 500 \
-#     --out data/devices/own_cpu/nb201-cifar10-s32-retest.csv               # the test-retest pass
+# hwlib measure --space nb201 --cpus 1 --threads 1 --warmup 2 --repeats 7 --interleave 50 \
+#     --out data/devices/own_cpu/nb201-cifar10-s32-interleaved.csv          # all 15625 cells
+# hwlib measure --space nb201 --cpus 1 --threads 1 --warmup 2 --repeats 7 --interleave 50 --archs 500 \
+#     --out data/devices/own_cpu/nb201-cifar10-s32-interleaved-retest.csv   # the test-retest pass
 # hwlib measure --space transnas_macro --input-size 64 --cpus 1 --threads 1 --warmup 1 --repeats 5 \
 #     --out data/devices/own_cpu/transnas_macro-s64.csv                     # all 3256 backbones
 # hwlib lut --dataset own-cpu_latency                                        # then any hwlib tool
