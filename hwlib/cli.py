@@ -158,6 +158,35 @@ def _cmd_study_verify(args: argparse.Namespace) -> int:
     return 1 if result["differ"] else 0
 
 
+def _cmd_measure(args: argparse.Namespace) -> None:
+    from .measure import Settings, measure, select_archs
+
+    if args.counts:
+        from .networks import counts_table
+        from .paths import atomic_write
+
+        table = counts_table(args.space, args.input_size, image=args.image, structure=args.structure)
+        atomic_write(args.out, table.to_csv(index=False))
+        _print({"file": args.out, "architectures": len(table), "max_macs": int(table["macs"].max()),
+                "max_params": int(table["params"].max())}, args.json)
+        return
+    settings = Settings.make(args.space, args.input_size, args.batch, args.threads, args.warmup, args.repeats,
+                             image=args.image, structure=args.structure, device=args.device, clock=args.clock,
+                             interleave=args.interleave)
+    if args.merge_from:
+        from .measure import merge_measurements
+
+        _print({"file": args.out, "added": merge_measurements(args.merge_from, args.out)}, args.json)
+        return
+    cpus = [int(c) for c in args.cpus.split(",")] if args.cpus else None
+    archs = select_archs(args.space, args.archs, args.seed)
+    frame = measure(settings, archs[::-1] if args.reverse else archs, args.out, cpus=cpus,
+                    progress=not args.json, skip=args.skip_from or ())
+    result = {"file": args.out, "measured": len(frame), "median_ms": float(frame["median_ms"].median()),
+              **{k: v for k, v in vars(settings).items()}}
+    _print(result, args.json)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hwlib", description="Hardware-metric predictors for NAS (Laube et al., AutoML-Conf 2022): "
@@ -269,6 +298,44 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--predictors", metavar="P,...", help="only cells of these predictors")
     p.add_argument("--json", action="store_true", help="print JSON (checked, differ, tolerance)")
     p.set_defaults(func=_cmd_study_verify)
+
+    p = sub.add_parser("measure", help="measure the latency of benchmark networks on this machine (resumable)",
+                       description="Builds each network in torch, runs --warmup untimed and --repeats timed "
+                       "forward passes, and appends median, quartiles and minimum (ms, on --clock) and the "
+                       "wall-clock median to --out, one line per architecture; the settings and the machine's "
+                       "description go to <out>.json. Rerun the same command to resume: finished architectures "
+                       "are kept and skipped.")
+    p.add_argument("--space", required=True, choices=["nb201", "transnas_macro"], help="search space")
+    p.add_argument("--out", required=True, help="measurement CSV file (created or resumed)")
+    p.add_argument("--archs", default="all", help="'all' or N: the first N of a seeded random order (default all)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the measuring order (default 0)")
+    p.add_argument("--input-size", type=int, default=None,
+                   help="input side in pixels (default: the benchmark's, 32 NB201 cifar / 224 macro)")
+    p.add_argument("--batch", type=int, default=1, help="batch size (default 1)")
+    p.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    p.add_argument("--cpus", default=None, help="pin to these CPU cores, e.g. 1 or 0,1 (default: not pinned)")
+    p.add_argument("--warmup", type=int, default=3, help="untimed passes per network (default 3)")
+    p.add_argument("--repeats", type=int, default=10, help="timed passes per network (default 10)")
+    p.add_argument("--image", default="cifar10", help="NB201 image dataset: cifar10, cifar100, ImageNet16-120")
+    p.add_argument("--structure", default="backbone", choices=["backbone", "full"],
+                   help="macro networks: encoder only (default) or with a 75-class head")
+    p.add_argument("--device", default="auto", help="auto (a GPU when torch sees one), cpu or cuda")
+    p.add_argument("--clock", default="auto", choices=["auto", "cpu", "wall"],
+                   help="what to time: the measuring thread's CPU time (robust on a shared machine) or wall-clock "
+                   "time; auto: cpu on a CPU, wall on a GPU")
+    p.add_argument("--interleave", type=int, default=1, metavar="K",
+                   help="time K networks in turns, one pass of each per round, so that interference from other "
+                   "programs spreads over many networks (default 1: one after the other)")
+    p.add_argument("--reverse", action="store_true",
+                   help="measure the order from its end (a second process, into its own --out)")
+    p.add_argument("--skip-from", action="append", metavar="FILE",
+                   help="also skip architectures recorded in FILE (repeatable)")
+    p.add_argument("--merge-from", metavar="FILE",
+                   help="instead of measuring, add FILE's records missing from --out (same settings and machine)")
+    p.add_argument("--counts", action="store_true",
+                   help="instead of timing, write the exact MACs and parameters of every architecture to --out")
+    p.add_argument("--json", action="store_true", help="no progress bar; print a JSON summary")
+    p.set_defaults(func=_cmd_measure)
     return parser
 
 

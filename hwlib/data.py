@@ -17,12 +17,20 @@ Names
     TransNAS-Bench-101 inference time on the macro space (official file) / micro space.
 ``<image>-test_accuracy``
     NAS-Bench-201 200-epoch test accuracy (%), used by the selection simulation.
+``own-cpu_latency`` / ``transnas_macro-cpu_latency``
+    The project's own measurements (``hwlib measure``, committed under ``data/devices/``): NB201
+    cells (cifar10 configuration) and TransNAS-Bench-101 macro backbones on this project's CPU.
+``nb201-flops`` / ``nb201-params`` / ``transnas_macro-flops`` / ``transnas_macro-params``
+    Exact multiply-accumulates (millions) and parameters (millions) of every architecture
+    (:mod:`hwlib.networks`; NB201 cifar10 at 32 pixels, macro backbones at 224 pixels).
 """
 
 from __future__ import annotations
 
 import difflib
 import logging
+import os
+from pathlib import Path
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Callable
@@ -33,10 +41,12 @@ import pandas as pd
 from . import formats
 from .errors import DataError, InputError
 from .files import HELP_DEVICES, is_present, locate, sha256_file
+from .paths import project_root
 from .spaces import NB201_OPS, get_space, micro_all, nb201_str_to_ops
 
 __all__ = ["Dataset", "load_dataset", "list_datasets", "dataset_table", "load_accuracy",
-           "hard_datasets", "nb201_archs", "clear_caches", "arch_record", "IMAGE_DATASETS", "HWNAS_METRICS", "TRANSNAS_TASKS"]
+           "hard_datasets", "nb201_archs", "clear_caches", "arch_record", "IMAGE_DATASETS", "HWNAS_METRICS", "TRANSNAS_TASKS",
+           "OWN_DATASETS", "devices_dir"]
 
 log = logging.getLogger(__name__)
 
@@ -308,6 +318,70 @@ def _from_macro(task: str) -> Loaded:
             "official TransNAS-Bench-101 macro-space inference time; 3256 networks")
 
 
+def devices_dir() -> Path:
+    """Where the project's own measurements live: ``$HWLIB_DEVICES_DIR``, else ``data/devices/`` of the
+    project (committed)."""
+    value = os.environ.get("HWLIB_DEVICES_DIR", "").strip()
+    return Path(value).expanduser().resolve() if value else project_root() / "data" / "devices"
+
+
+#: The project's own datasets: name -> (search space, file under data/devices, column, unit, scale, what).
+OWN_DATASETS = {
+    "own-cpu_latency": ("nb201", "own_cpu/nb201-cifar10-s32.csv", "median_ms", "ms", 1.0,
+                        "own CPU latency, NB201 cifar10 network, 32 px, batch 1, 1 thread"),
+    "transnas_macro-cpu_latency": ("transnas_macro", "own_cpu/transnas_macro-s64.csv", "median_ms", "ms", 1.0,
+                                   "own CPU latency, TransNAS macro backbone, 64 px, batch 1, 1 thread"),
+    "nb201-flops": ("nb201", "counts/nb201-cifar10-s32.csv", "macs", "MMAC", 1e-6,
+                    "exact multiply-accumulates, NB201 cifar10 network, 32 px"),
+    "nb201-params": ("nb201", "counts/nb201-cifar10-s32.csv", "params", "M", 1e-6,
+                     "exact parameter count, NB201 cifar10 network"),
+    "transnas_macro-flops": ("transnas_macro", "counts/transnas_macro-s224.csv", "macs", "MMAC", 1e-6,
+                             "exact multiply-accumulates, TransNAS macro backbone, 224 px"),
+    "transnas_macro-params": ("transnas_macro", "counts/transnas_macro-s224.csv", "params", "M", 1e-6,
+                              "exact parameter count, TransNAS macro backbone"),
+}
+
+
+@dataclass(frozen=True)
+class _OwnSource(_Source):
+    """A source whose first file is under :func:`devices_dir` (the others in the data directory)."""
+
+    def present(self) -> bool:
+        return (devices_dir() / self.files[0]).is_file() and all(is_present(f) for f in self.files[1:])
+
+
+def _from_own(name: str) -> Loaded:
+    """One of :data:`OWN_DATASETS`: values by architecture name, ordered by benchmark index."""
+    space_name, rel, column, _, scale, what = OWN_DATASETS[name]
+    path = devices_dir() / rel
+    frame = formats.read_csv(path, ["arch", column])
+    space = get_space(space_name)
+    try:
+        A = space.names_to_array(frame["arch"].astype(str).tolist())
+    except InputError as exc:
+        raise DataError(f"{path}: {exc}") from None
+    y = _as_values(frame[column].to_numpy(), str(path), len(frame)) * scale
+    ref_key = _F_ARCH2IDX if space_name == "nb201" else _F_MACRO_DB
+    ref = nb201_archs() if space_name == "nb201" else _transnas_archs(space_name)
+    lookup = {a: i for i, a in enumerate(map(tuple, ref.tolist()))}
+    index = np.array([lookup.get(a, -1) for a in map(tuple, A.tolist())], dtype=np.int64)
+    if (index < 0).any() or len(np.unique(index)) != len(index):
+        raise DataError(f"{path}: architectures outside the space or repeated")
+    order = np.argsort(index)
+    desc = f"{what}; {len(index)} of {len(ref)} architectures"
+    sources = ((f"devices/{rel}", sha256_file(path)), _source(ref_key))
+    return A[order], y[order], index[order], sources, desc
+
+
+def _own_entries() -> list[_Entry]:
+    entries = []
+    for name, (space_name, rel, _, unit, _, _) in OWN_DATASETS.items():
+        ref = _F_ARCH2IDX if space_name == "nb201" else _F_MACRO_DB
+        entries.append(_Entry(name, space_name, unit, (_OwnSource((rel, ref), lambda n=name: _from_own(n),
+                                                                  "own measurement"),)))
+    return entries
+
+
 def _build_registry() -> dict[str, _Entry]:
     entries = []
     for image in IMAGE_DATASETS:
@@ -333,6 +407,7 @@ def _build_registry() -> dict[str, _Entry]:
             (_F_TNAS_PTH, _F_MACRO_DB), lambda t=task: _from_macro(t), "official TransNAS-Bench-101"),)))
         entries.append(_Entry(f"transnas_micro-{task}", "transnas_micro", "ms", (_Source(
             (_F_MICRO_LAT, _F_MICRO_DB), lambda t=task: _from_micro(t), "HELP's TransNAS micro list"),)))
+    entries += _own_entries()
     return {e.name: e for e in entries}
 
 

@@ -49,6 +49,12 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any]]] = {
     "lookup_tables": {
         "seeds": (5, 50),                        # seeds of Linear Regression in Table 1
     },
+    "own_device": {
+        "seeds": (3, 50),                        # seeds of the predictors on this CPU's macro latency
+        "predictors": (("lr", "ridge", "blr", "rf", "xgb", "lgb"), None),   # None: every one-hot predictor
+        "size_indices": ((1, 3, 5, 7), tuple(range(11))),
+        "compute": (True, False),                # compute missing cells (full: render the committed)
+    },
     "transfer": {
         "seeds": (3, 50),
         "baselines": (("ridge", "lgb"), ("lr", "ridge", "svr", "lgb", "mlp_small")),   # single-device

@@ -1,0 +1,283 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation: {extension: .py, format_name: percent}
+#   kernelspec: {name: python3, display_name: Python 3, language: python}
+# ---
+
+# %% [markdown]
+# # Your own device
+#
+# The benchmarks' devices are not yours. This chapter measures one more device, the CPU this
+# project was built on, and asks of it what the study asks of the benchmark devices: how its
+# latency ranks the architectures compared with the others and with FLOPs and parameter counts,
+# and how well the lookup table and the predictors learn it.
+#
+# The networks are rebuilt in torch (`hwlib.networks`): NAS-Bench-201's network of a cell (stem,
+# three stages of five cells, two residual reduction blocks, 16 channels, cifar10's 10 classes,
+# 32-pixel inputs), and TransNAS-Bench-101's macro backbones (ResNet basic blocks; the encoder only,
+# without a task's decoder) at a reduced input size. `hwlib measure` timed them with batch 1 on one
+# pinned core and one torch thread, in a seeded random order; the data are committed under
+# `data/devices/` and registered as datasets (`own-cpu_latency`, `transnas_macro-cpu_latency`,
+# and the exact FLOPs and parameters as `nb201-flops`, `nb201-params`, `transnas_macro-flops`,
+# `transnas_macro-params`).
+
+# %% tags=["parameters"]
+import os
+
+profile = os.environ.get("HWLIB_PROFILE", "full")  # "quick" (CI, minutes) or "full" (the paper's grid): hwlib.profiles
+seeds = None          # seeds of the predictor runs; None: the profile's (3 quick, 50 full)
+predictors = None     # predictors on the macro space; None: the profile's (a fast subset; every one-hot one)
+size_indices = None   # which of the 11 TransNAS training sizes; None: the profile's ([1, 3, 5, 7]; all)
+compute = None        # compute missing predictor cells; None: the profile's (quick yes, full: the committed)
+train_size = 124      # Linear Regression's training size in Table 1
+
+# %%
+import pandas as pd
+from IPython.display import Markdown, display
+
+from hwlib import data, devices, experiments, networks, profiles
+from hwlib.lookup import evaluate_lut, lookup_table_comparison
+from hwlib.metrics import kendalltau
+from hwlib.plotting_device import plot_against, plot_curves, plot_proxies, plot_retest
+from hwlib.predictors import REGISTRY, list_predictors
+from hwlib.protocol import TRANSNAS_TRAIN_SIZES
+
+cfg = profiles.settings("own_device", profile, seeds=seeds, predictors=predictors, size_indices=size_indices,
+                        compute=compute)
+seeds = range(cfg.seeds)
+onehot = [p for p in list_predictors() if p != "lut" and "transnas_macro" in REGISTRY[p].spaces]
+predictors = list(cfg.predictors or onehot)
+sizes = [TRANSNAS_TRAIN_SIZES[i] for i in cfg.size_indices]
+spaces = {"nb201": "NB201 cells", "transnas_macro": "TransNAS macro backbones"}
+summary = {s: devices.measurement_summary(s) for s in spaces}
+
+# %% [markdown]
+# ## What was measured
+#
+# **Table 5.1.** Settings and machine as recorded beside each measurement file. The clock is the CPU time of the
+# measuring thread: the machine was shared with other programs during the measurement (the
+# project's own background jobs were paused, others were not), and wall-clock time would also
+# count the time the measuring process waited for its core.
+
+# %%
+pd.DataFrame({spaces[s]: {"file": m["file"], "architectures": f"{m['measured']} of {m['total']}",
+                          **m["settings"], **m["machine"], "hours": round(m["hours"], 2),
+                          "median latency (ms)": m["median_ms"]} for s, m in summary.items()})
+
+# %% tags=["hide-input"]
+display(Markdown(" ".join(
+    f"**{spaces[s]}**: {m['measured']} of {m['total']} architectures measured"
+    + (" (all of them)." if m["measured"] == m["total"] else
+       " (the measurement was stopped before the end; the measuring order is random, so those measured "
+       "are a random sample, to which the lookup table's architectures were added; every comparison below "
+       "uses them)."
+       ) for s, m in summary.items())))
+
+# %% [markdown]
+# ## Is the measurement reproducible?
+#
+# A second, independent pass re-measured the first architectures of the same random measuring
+# order, in a separate run after the full pass. The NB201 cells were measured in full twice, in two
+# ways: one network after the other (each warmed up, then timed several times in a row), and
+# interleaved (a group of networks at a time, warmed up, then timed in turns: in each round one pass
+# of each network; the group size is the `interleave` setting in Table 5.1). Figure 5.1 sets each
+# full pass beside its retest, for the recorded (CPU-time) medians and for the wall-clock medians
+# measured alongside.
+
+# %% [markdown]
+# **Figure 5.1.** Test-retest of the measurements: each point an architecture, its median latency
+# in the full pass and in the retest (log axes). Dotted: equality.
+
+# %% tags=["hide-input"]
+retest = {name: devices.retest_pairs(name) for name in devices.available_retests()}
+plot_retest(retest);
+
+# %% tags=["hide-input"]
+taus = {name: r["kendalltau"] for name, (_, r) in retest.items()}
+seq, inter = taus.get("NB201, one after the other"), taus.get("NB201, interleaved")
+display(Markdown(" ".join(
+    f"**{name}**: test-retest Kendall tau {r['kendalltau']:.3f} over {r['n']} architectures "
+    f"({'meets' if r['kendalltau'] >= 0.95 else 'misses'} the target 0.95; Spearman {r['spearman']:.3f}, "
+    f"median relative difference {100 * r['median_abs_rel_diff']:.1f} %); on the wall clock "
+    f"{r['kendalltau_wall']:.3f}, on the minimum of the repeats instead of their median {r['kendalltau_min']:.3f}."
+    for name, (_, r) in retest.items())
+    + " Within one pass the repeats of an architecture spread by a median of "
+    + " and ".join(f"{100 * m['spread']:.1f} % ({spaces[s]})" for s, m in summary.items())
+    + " (interquartile range over median): each network's repeats agree far better than two passes do."
+    + (f" Interleaving raises the NB201 tau from {seq:.2f} to {inter:.2f}: the interference of other programs "
+       "comes in bursts longer than one network's repeats; timed in turns, a burst touches one repeat of many "
+       "networks, and the median over repeats removes it." if seq is not None and inter is not None and inter > seq
+       else "")
+    + (" Where the target is missed, the cause is the shared machine: the CPU-time clock leaves out the time "
+       "the measuring process waited for its core, but not what the other programs running at the same time "
+       "did to the shared caches and memory bandwidth. On an idle machine the wall clock would serve as well."
+       if min(taus.values()) < 0.95 else "")))
+
+# %% [markdown]
+# ## This CPU against the benchmark devices, FLOPs and parameters
+#
+# HW-NAS-Bench argued that FLOPs and parameter counts are poor proxies of a device's latency.
+# Figure 5.2 tests that claim on every NB201 latency dataset at hand (HW-NAS-Bench's cifar10 devices
+# and HELP's GPUs, CPUs and phones) and on this CPU: Kendall tau of each device's latency with the
+# exact FLOPs and parameters of the networks, and with this CPU's latency.
+#
+# **Figure 5.2.** Kendall tau of each NB201 latency dataset with FLOPs, parameters and this CPU's
+# latency (the row of this CPU marked).
+
+# %%
+others = devices.nb201_latency_datasets()
+table = devices.proxy_table(others + ["own-cpu_latency"], ["nb201-flops", "nb201-params", "own-cpu_latency"])
+table.columns = ["FLOPs", "parameters", "this CPU"]
+plot_proxies(table, "own-cpu_latency");
+
+
+# %% tags=["hide-input"]
+bench = table.drop(index="own-cpu_latency")
+closest = bench["this CPU"].idxmax()
+display(Markdown(
+    f"Over the {len(bench)} benchmark datasets FLOPs rank latency with a mean tau of "
+    f"{bench['FLOPs'].mean():.2f} (from {bench['FLOPs'].min():.2f} on {bench['FLOPs'].idxmin()} to "
+    f"{bench['FLOPs'].max():.2f} on {bench['FLOPs'].idxmax()}), parameters with {bench['parameters'].mean():.2f}. "
+    f"On this CPU FLOPs reach {table.at['own-cpu_latency', 'FLOPs']:.2f} and parameters "
+    f"{table.at['own-cpu_latency', 'parameters']:.2f}. This CPU agrees best with {closest} "
+    f"(tau {bench.at[closest, 'this CPU']:.2f}) and least with {bench['this CPU'].idxmin()} "
+    f"({bench['this CPU'].min():.2f}). FLOPs are "
+    + ("a fair proxy on some devices and a poor one on others: " if bench['FLOPs'].max() - bench['FLOPs'].min() > 0.2
+       else "about equally good on every device: ")
+    + f"the best proxy of any device ranks it with tau {bench[['FLOPs', 'parameters']].max().max():.2f}, far from "
+    "the near-perfect ranking it would need to pick a device's fastest networks on its own. On NB201 the two "
+    f"proxies rank alike (tau {kendalltau(*devices.paired_values('nb201-flops', 'nb201-params')):.2f} between "
+    "them): both count the same convolutions."))
+
+# %% [markdown]
+# Why FLOPs miss on this CPU: an additive model of the latency by the number of edges holding each
+# operation (least squares over all cells) puts a price on every operation. Pooling has no
+# multiply-accumulates at all, and 'none' edges (multiplied by zero in the benchmark's network)
+# still cost a pass over the tensor.
+#
+# **Table 5.2.** The additive model's cost of one edge holding each operation (ms), beside the
+# intercept (the network with every edge 'none').
+
+# %%
+costs, costs_tau = devices.op_costs("own-cpu_latency")
+costs.round(3)
+
+# %% [markdown]
+# **Figure 5.3.** This CPU's latency against FLOPs, each point a cell, coloured by its number of
+# average-pooling edges.
+
+# %% tags=["hide-input"]
+own = data.load_dataset("own-cpu_latency")
+_, flops = devices.paired_values("own-cpu_latency", "nb201-flops")
+plot_against(flops, own.y, devices.edge_op_counts(own.A)[:, 4], "MACs (millions)", "latency on this CPU (ms)",
+             "edges with avg_pool_3x3");
+
+# %% tags=["hide-input"]
+pool = costs.set_index("op")["cost"]
+conv_edge = (networks.count("nb201", (3, 0, 0, 0, 0, 0))[0] - networks.count("nb201", (0,) * 6)[0]) / 1e6
+display(Markdown(
+    f"One 3x3 average-pooling edge (15 copies in the network) adds {pool['avg_pool_3x3']:.2f} ms and no "
+    f"multiply-accumulate, a 3x3 convolution edge {pool['nor_conv_3x3']:.2f} ms for its {conv_edge:.1f} million "
+    f"MACs, a 1x1 convolution edge {pool['nor_conv_1x1']:.2f} ms. The additive model ranks the cells with tau "
+    f"{costs_tau:.2f}, FLOPs with {table.at['own-cpu_latency', 'FLOPs']:.2f}."))
+
+# %% [markdown]
+# ## The macro space
+#
+# The macro backbones differ far more in size than the cells (up to three channel doublings at full
+# resolution). **Table 5.3**: Kendall tau of the macro latency with FLOPs, counted at the measured
+# input size and at the benchmark's 224 pixels, and with the parameter count.
+
+# %%
+macro = data.load_dataset("transnas_macro-cpu_latency")
+size = summary["transnas_macro"]["settings"]["input_size"]
+macs = networks.count_all("transnas_macro", macro.A, size)
+macro_proxies = pd.Series({f"FLOPs at {size} px": kendalltau(macro.y, macs[:, 0]),
+                           "FLOPs at 224 px": kendalltau(*devices.paired_values("transnas_macro-cpu_latency",
+                                                                                "transnas_macro-flops")),
+                           "parameters": kendalltau(macro.y, macs[:, 1])}, name="Kendall tau with latency")
+macro_proxies.round(3).to_frame()
+
+# %% [markdown]
+# ## Lookup table and predictors on this CPU
+#
+# Table 1 of the paper sets the lookup table (its tau over all architectures, built from 25
+# measurements on NB201 and 21 on the macro space with its two bases) beside Linear Regression
+# trained on 124 random architectures. The paper's TransNAS column is the macro space on a Tesla
+# V100; here it is the real macro space on this CPU. **Table 5.4**: both spaces on this CPU, the
+# paper's TransNAS column beside the macro row.
+
+# %%
+table1 = lookup_table_comparison(["own-cpu_latency", "transnas_macro-cpu_latency"], seeds, train_size)
+table1["device"] = "this CPU"
+table1.loc[table1["dataset"] == "own-cpu_latency", ["paper_lut", "paper_lr"]] = float("nan")
+table1[["dataset", "lut", "lr", "paper_lut", "paper_lr", "n_measured", "lut_base"]].round(3)
+
+# %% tags=["hide-input"]
+nb, mc = (table1.set_index("dataset").loc[n] for n in ("own-cpu_latency", "transnas_macro-cpu_latency"))
+display(Markdown(
+    f"On NB201 cells the lookup table reaches tau {nb['lut']:.2f} from {nb['n_measured']} measurements, Linear "
+    f"Regression on {train_size} samples {nb['lr']:.2f}. On the macro space the lookup table reaches "
+    f"{mc['lut']:.2f} from {mc['n_measured']} measurements (paper, TransNAS on a V100: {mc['paper_lut']:.2f}) and "
+    f"Linear Regression {mc['lr']:.2f} (paper: {mc['paper_lr']:.2f}); "
+    + ("as in the paper, Linear Regression is ahead." if mc["lr"] > mc["lut"] else
+       "unlike the paper, the lookup table is ahead.")))
+
+# %% [markdown]
+# ## The paper's TransNAS experiments on the macro space
+#
+# The predictors of the study on this CPU's macro latency, on the protocol's splits (256 test
+# architectures) and TransNAS training sizes. As in the paper, the predictors that encode a cell's
+# graph or paths (BANANAS, BONAS, GCN, NAO) are left out: a macro network is a sequence of blocks.
+# **Table 5.5**: mean Kendall tau per predictor (rows) and training size (columns).
+
+# %%
+results = experiments.run_study(["transnas_macro-cpu_latency"], predictors, sizes, seeds, progress=False,
+                                compute=cfg.compute)
+curves = (experiments.summarize_tau(results).rename(index={p: REGISTRY[p].label for p in predictors})
+          if len(results) else pd.DataFrame())
+curves.round(3)
+
+# %% [markdown]
+# **Figure 5.4.** Table 5.5 as curves; the black line is the lookup table's tau over all
+# architectures of the macro space.
+
+# %% tags=["hide-input"]
+lut_macro = evaluate_lut("transnas_macro-cpu_latency")["kendalltau"]
+plot_curves(curves, lut_macro, "TransNAS macro backbones on this CPU") if len(curves) else None;
+
+# %% tags=["hide-input"]
+beats = curves.gt(lut_macro)
+first = beats.idxmax(axis=1).where(beats.any(axis=1)) if len(curves) else pd.Series(dtype=float)
+last = curves.columns[-1] if len(curves) else None
+display(Markdown(
+    "No predictor cells of this dataset are stored yet: run the quick profile, or `hwlib study run` with "
+    "`transnas_macro-cpu_latency` among its datasets." if not len(curves) else
+    f"{len(seeds)} seeds, training sizes {', '.join(map(str, curves.columns))}. "
+    f"The best predictor at {last} samples is {curves[last].idxmax()} (tau {curves[last].max():.3f}). "
+    + (f"Every predictor beats the lookup table by {int(first.max())} training samples."
+       if first.notna().all() else
+       f"{first.isna().sum()} of {len(first)} predictors never beat the lookup table within the sizes run.")))
+
+# %% [markdown]
+# ## Measuring your own device
+#
+# Four commands give a device of your own the same treatment (here: NB201 cells on one pinned core;
+# `--clock wall` on an idle machine, a GPU is used when torch sees one). Each run resumes where it
+# stopped; the settings and the machine's description are stored beside the CSV. A second process
+# can measure the same order from its end (`--reverse --skip-from FILE` into its own file, then
+# `--merge-from`).
+#
+# ```bash
+# hwlib measure --space nb201 --cpus 1 --threads 1 --warmup 2 --repeats 7 --interleave 50 \
+#     --out data/devices/own_cpu/nb201-cifar10-s32-interleaved.csv          # all 15625 cells
+# hwlib measure --space nb201 --cpus 1 --threads 1 --warmup 2 --repeats 7 --interleave 50 --archs 500 \
+#     --out data/devices/own_cpu/nb201-cifar10-s32-interleaved-retest.csv   # the test-retest pass
+# hwlib measure --space transnas_macro --input-size 64 --cpus 1 --threads 1 --warmup 1 --repeats 5 \
+#     --out data/devices/own_cpu/transnas_macro-s64.csv                     # all 3256 backbones
+# hwlib lut --dataset own-cpu_latency                                        # then any hwlib tool
+# ```
+#
+# The measurement files become datasets through `hwlib.data.OWN_DATASETS` (file, column, unit);
+# `hwlib measure --counts` writes the exact FLOPs and parameters of every architecture.

@@ -1,0 +1,187 @@
+"""Your own device: the project's measurements beside the benchmark devices, FLOPs and parameters.
+
+The measurements (``hwlib measure``) live under :func:`hwlib.data.devices_dir`; each space has a
+full pass and a second, independent pass over the first 500 architectures of the same measuring
+order (the *retest*), which says how reproducible the ranking is.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .data import OWN_DATASETS, devices_dir, list_datasets, load_dataset
+from .errors import DataError, InputError
+from .measure import read_measurements, test_retest
+from .metrics import kendalltau
+
+__all__ = ["OWN_MEASUREMENTS", "RETESTS", "available_retests", "measurement_summary", "retest_pairs", "paired_values", "agreement_table",
+           "proxy_table", "nb201_latency_datasets", "edge_op_counts", "op_costs"]
+
+#: Per search space: the dataset of the full pass.
+OWN_MEASUREMENTS = {"nb201": "own-cpu_latency", "transnas_macro": "transnas_macro-cpu_latency"}
+#: Measurement passes with a retest: name -> (full pass, retest pass), files under :func:`devices_dir`.
+RETESTS = {
+    "NB201, one after the other": ("own_cpu/nb201-cifar10-s32.csv", "own_cpu/nb201-cifar10-s32-retest.csv"),
+    "NB201, interleaved": ("own_cpu/nb201-cifar10-s32-interleaved.csv",
+                           "own_cpu/nb201-cifar10-s32-interleaved-retest.csv"),
+    "TransNAS macro": ("own_cpu/transnas_macro-s64.csv", "own_cpu/transnas_macro-s64-retest.csv"),
+}
+
+
+def _space(search_space: str) -> str:
+    try:
+        return OWN_MEASUREMENTS[search_space]
+    except KeyError:
+        raise InputError(f"no own measurements of search space {search_space!r}; "
+                         f"one of {', '.join(OWN_MEASUREMENTS)}") from None
+
+
+def measurement_summary(search_space: str) -> dict:
+    """What was measured and how, read from the full pass's CSV and its ``.json`` description.
+
+    Returns
+    -------
+    dict
+        ``dataset``, ``file``, ``settings`` and ``machine`` (dicts), ``measured`` and ``total``
+        architectures, ``hours`` (first to last record), ``median_ms`` (of all architectures),
+        ``spread`` (median over architectures of the interquartile range / median of its repeats),
+        ``tau_wall_cpu`` (Kendall tau of the wall-clock and the recorded medians).
+    """
+    name = _space(search_space)
+    path = devices_dir() / OWN_DATASETS[name][1]
+    frame = read_measurements(path)
+    meta_path = path.with_name(path.name + ".json")
+    try:
+        meta = json.loads(meta_path.read_text())
+    except (OSError, ValueError):
+        raise DataError(f"{meta_path}: missing or unreadable measurement description") from None
+    from .networks import all_archs
+    return {"dataset": name, "file": f"{devices_dir().name}/{OWN_DATASETS[name][1]}",
+            "settings": meta["settings"], "machine": meta["machine"], "measured": len(frame),
+            "total": len(all_archs(search_space)),
+            "hours": float((frame["unix_time"].max() - frame["unix_time"].min()) / 3600),
+            "median_ms": float(frame["median_ms"].median()),
+            "spread": float(((frame["q75_ms"] - frame["q25_ms"]) / frame["median_ms"]).median()),
+            "tau_wall_cpu": kendalltau(frame["median_ms"], frame["wall_median_ms"])}
+
+
+def available_retests() -> list[str]:
+    """Names of :data:`RETESTS` whose two files are at hand."""
+    return [k for k, files in RETESTS.items() if all((devices_dir() / f).is_file() for f in files)]
+
+
+def retest_pairs(name: str) -> tuple[pd.DataFrame, dict]:
+    """The two passes over the retest architectures, matched by name, and their agreement.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`RETESTS`.
+
+    Returns
+    -------
+    (DataFrame, dict)
+        Columns ``arch``, ``first_ms``, ``second_ms``, ``first_wall_ms``, ``second_wall_ms``; and
+        :func:`hwlib.measure.test_retest` of the recorded medians, with ``kendalltau_wall`` and
+        ``kendalltau_min`` (the same for the wall-clock medians and for the minima) added.
+    """
+    try:
+        full, retest = RETESTS[name]
+    except KeyError:
+        raise InputError(f"unknown retest {name!r}; one of {', '.join(RETESTS)}") from None
+    first = read_measurements(devices_dir() / full)
+    second = read_measurements(devices_dir() / retest)
+    result = test_retest(first, second)
+    wall = test_retest(first.assign(median_ms=first["wall_median_ms"]),
+                       second.assign(median_ms=second["wall_median_ms"]))
+    result["kendalltau_wall"] = wall["kendalltau"]
+    result["kendalltau_min"] = test_retest(first.assign(median_ms=first["min_ms"]),
+                                           second.assign(median_ms=second["min_ms"]))["kendalltau"]
+    both = first.merge(second, on="arch", suffixes=("_a", "_b"))
+    pairs = pd.DataFrame({"arch": both["arch"], "first_ms": both["median_ms_a"], "second_ms": both["median_ms_b"],
+                          "first_wall_ms": both["wall_median_ms_a"], "second_wall_ms": both["wall_median_ms_b"]})
+    return pairs, result
+
+
+def paired_values(a: str, b: str) -> tuple[np.ndarray, np.ndarray]:
+    """Values of datasets ``a`` and ``b`` (same search space) on the architectures both hold, shape (n,) each."""
+    da, db = load_dataset(a), load_dataset(b)
+    if da.search_space != db.search_space:
+        raise InputError(f"{a} ({da.search_space}) and {b} ({db.search_space}) are different search spaces")
+    common, ia, ib = np.intersect1d(da.index, db.index, return_indices=True)
+    return da.y[ia], db.y[ib]
+
+
+def agreement_table(reference: str, others: Sequence[str]) -> pd.DataFrame:
+    """Kendall tau of ``reference`` with each of ``others`` on their common architectures.
+
+    Returns
+    -------
+    DataFrame
+        One row per other dataset: ``dataset``, ``kendalltau``, ``n`` (common architectures).
+    """
+    rows = []
+    for name in others:
+        ya, yb = paired_values(reference, name)
+        rows.append({"dataset": name, "kendalltau": kendalltau(ya, yb), "n": len(ya)})
+    return pd.DataFrame(rows, columns=["dataset", "kendalltau", "n"])
+
+
+def proxy_table(devices: Sequence[str], proxies: Sequence[str]) -> pd.DataFrame:
+    """How well each proxy (e.g. FLOPs, parameters) ranks each device's values.
+
+    Returns
+    -------
+    DataFrame
+        Index: device datasets; one column per proxy: Kendall tau on the common architectures
+        (NaN where the proxy is the device itself).
+    """
+    table = {p: agreement_table(p, [d for d in devices if d != p]).set_index("dataset")["kendalltau"]
+             for p in proxies}
+    return pd.DataFrame(table).reindex(list(devices))
+
+
+def nb201_latency_datasets() -> list[str]:
+    """Every NB201 latency dataset at hand (HW-NAS-Bench cifar10 and HELP), the project's own excepted."""
+    own = set(OWN_DATASETS)
+    return [n for n in list_datasets() if n not in own and load_dataset(n).search_space == "nb201"
+            and load_dataset(n).unit == "ms" and (n.startswith("help-") or
+                                                   (n.startswith("cifar10-") and n.endswith("_latency")))]
+
+
+def edge_op_counts(A: np.ndarray, n_codes: int = 5) -> np.ndarray:
+    """How many positions of each architecture hold each op code, shape (n, n_codes)."""
+    A = np.asarray(A)
+    return np.stack([(A == c).sum(axis=1) for c in range(n_codes)], axis=1)
+
+
+def op_costs(dataset: str) -> tuple[pd.DataFrame, float]:
+    """An additive cost model: the dataset's values by least squares on how often each op occurs.
+
+    Parameters
+    ----------
+    dataset : str
+        An NB201 or TransNAS macro dataset.
+
+    Returns
+    -------
+    (DataFrame, float)
+        One row per op (the first, 'none' or the padding, is the baseline and holds the intercept):
+        ``op``, ``cost`` (value added by one more position with that op, in the dataset's unit);
+        and the Kendall tau of the model's fit against the values.
+    """
+    from .spaces import NB201_OPS, get_space
+
+    ds = load_dataset(dataset)
+    n_codes = get_space(ds.search_space).n_codes
+    C = edge_op_counts(ds.A, n_codes)
+    X = np.column_stack([np.ones(len(C)), C[:, 1:]])
+    w = np.linalg.lstsq(X, ds.y, rcond=None)[0]
+    names = NB201_OPS if ds.search_space == "nb201" else ("intercept (4 blocks)", "normal", "channels x2",
+                                                          "resolution /2", "both")
+    names = ("intercept",) + tuple(names[1:]) if ds.search_space == "nb201" else names
+    return pd.DataFrame({"op": names, "cost": w}), kendalltau(ds.y, X @ w)

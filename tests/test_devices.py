@@ -1,0 +1,107 @@
+"""Own measurements as datasets, and their comparison with other datasets, on small files built here."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hwlib import data, devices, measure, networks
+from hwlib.errors import DataError, InputError
+from hwlib.spaces import get_space
+
+
+def _write(path, names, values, wall=None):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wall = values if wall is None else wall
+    rows = [f"{n},{v},{v * 0.9},{v * 1.1},{v * 0.8},{w},5,{1000 + i}\n"
+            for i, (n, v, w) in enumerate(zip(names, values, wall))]
+    path.write_text(",".join(measure.COLUMNS) + "\n" + "".join(rows))
+    path.with_name(path.name + ".json").write_text(json.dumps(
+        {"settings": {"input_size": 32, "clock": "cpu"}, "machine": {"cpu_model": "test"}}))
+
+
+@pytest.fixture()
+def own(tmp_path, monkeypatch, require_data):
+    """A devices folder holding 60 measured NB201 cells (latency = an additive op cost) and counts."""
+    monkeypatch.setattr(data, "devices_dir", lambda: tmp_path)
+    monkeypatch.setattr(devices, "devices_dir", lambda: tmp_path)
+    data.clear_caches()
+    A = networks.all_archs("nb201")[np.random.default_rng(0).choice(15625, 60, replace=False)]
+    cost = np.array([0.0, 0.1, 0.7, 2.3, 1.5])
+    y = 2.0 + cost[A].sum(axis=1)
+    names = get_space("nb201").array_to_names(A)
+    _write(tmp_path / "own_cpu/nb201-cifar10-s32.csv", names, y, wall=y.max() + 1 - y)
+    _write(tmp_path / "own_cpu/nb201-cifar10-s32-retest.csv", names[:30], y[:30] * 1.01)
+    (tmp_path / "counts").mkdir()
+    networks.counts_table("nb201", 32).to_csv(tmp_path / "counts/nb201-cifar10-s32.csv", index=False)
+    yield A, y, cost
+    data.clear_caches()
+
+
+def test_own_dataset_loads_in_index_order(own):
+    A, y, _ = own
+    ds = data.load_dataset("own-cpu_latency")
+    assert ds.n_archs == 60 and ds.search_space == "nb201" and ds.unit == "ms"
+    assert np.all(np.diff(ds.index) > 0)
+    assert np.array_equal(data.nb201_archs()[ds.index], ds.A)
+    lookup = dict(zip(map(tuple, A.tolist()), y))
+    assert np.allclose(ds.y, [lookup[tuple(a)] for a in ds.A.tolist()])
+    assert "60 of 15625" in ds.description and len(ds.checksum) == 16
+    assert "own-cpu_latency" in data.list_datasets()
+
+
+def test_counts_datasets(own):
+    flops = data.load_dataset("nb201-flops")
+    assert flops.n_archs == 15625 and flops.unit == "MMAC"
+    i = int(np.flatnonzero((flops.A == 3).all(axis=1))[0])
+    assert flops.y[i] == pytest.approx(220.11968)
+
+
+def test_summary_retest_agreement_and_costs(own):
+    A, y, cost = own
+    summary = devices.measurement_summary("nb201")
+    assert summary["measured"] == 60 and summary["total"] == 15625
+    assert summary["spread"] == pytest.approx(0.2) and summary["tau_wall_cpu"] == pytest.approx(-1.0)
+    assert devices.available_retests() == ["NB201, one after the other"]
+    pairs, result = devices.retest_pairs("NB201, one after the other")
+    assert len(pairs) == 30 and result["kendalltau"] == pytest.approx(1.0)
+    assert result["kendalltau_min"] == pytest.approx(1.0, abs=0.01)      # ties broken by rounding
+    table = devices.agreement_table("own-cpu_latency", ["nb201-flops"])
+    assert table.loc[0, "n"] == 60 and 0.3 < table.loc[0, "kendalltau"] < 1
+    costs, tau = devices.op_costs("own-cpu_latency")
+    assert tau > 0.95                                    # exact up to ties broken by rounding
+    assert np.allclose(costs["cost"], [2.0, *(cost[1:] - cost[0])])
+
+
+def test_bad_input(own, tmp_path):
+    with pytest.raises(InputError, match="search space"):
+        devices.measurement_summary("transnas_micro")
+    with pytest.raises(InputError, match="unknown retest"):
+        devices.retest_pairs("nb201")
+    with pytest.raises(InputError, match="different search spaces"):
+        devices.paired_values("own-cpu_latency", "transnas_micro-jigsaw")
+    path = tmp_path / "own_cpu/nb201-cifar10-s32.csv"
+    path.write_text(path.read_text() + "|bad~0|,1,1,1,1,1,5,0\n")
+    data.clear_caches()
+    with pytest.raises(DataError, match="malformed"):
+        data.load_dataset("own-cpu_latency")
+
+
+def test_missing_own_file_is_not_listed(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "devices_dir", lambda: tmp_path)
+    data.clear_caches()
+    try:
+        assert "own-cpu_latency" not in data.list_datasets()
+        with pytest.raises(DataError, match="needs"):
+            data.load_dataset("own-cpu_latency")
+    finally:
+        data.clear_caches()
+
+
+def test_edge_op_counts():
+    counts = devices.edge_op_counts(np.array([[0, 0, 1, 4, 4, 4], [3] * 6]))
+    assert counts.tolist() == [[2, 1, 0, 0, 3], [0, 0, 0, 6, 0]]
+    assert pd.Series(counts.sum(axis=1)).eq(6).all()
