@@ -105,7 +105,7 @@ display(Markdown(" ".join(
     for name, (_, r) in retest.items())
     + " Within one pass the repeats of an architecture spread by a median of "
     + " and ".join(f"{100 * m['spread']:.1f} % ({spaces[s]})" for s, m in summary.items())
-    + " (interquartile range over median): each network's repeats agree far better than two passes do."
+    + " (interquartile range over median; timed in turns, the repeats of one network lie far apart in time)."
     + (f" Interleaving raises the NB201 tau of the minima from {seq:.2f} to {inter:.2f}: the interference of other "
        "programs comes in bursts longer than one network's repeats; timed in turns, a burst touches one repeat of "
        "many networks, and the fastest repeat escapes it." if seq is not None and inter is not None and inter > seq
@@ -115,9 +115,9 @@ display(Markdown(" ".join(
        + ", ".join(f"{name} {r['kendalltau_min']:.2f} against {r['kendalltau']:.2f}" for name, (_, r) in retest.items())
        + ")." if all(r["kendalltau_min"] >= r["kendalltau"] for _, r in retest.values()) else
        " The datasets take the fastest of an architecture's repeats, not their median.")
-    + (" Where the target is missed, the cause is the shared machine: the CPU-time clock leaves out the time "
-       "the measuring process waited for its core, but not what the other programs running at the same time "
-       "did to the shared caches and memory bandwidth. On an idle machine the wall clock would serve as well."
+    + (" Where the target is missed, the likely cause is the shared machine: the CPU-time clock leaves out the "
+       "time the measuring process waited for its core, but not what the other programs running at the same "
+       "time did to the shared caches and memory bandwidth."
        if min(taus.values()) < 0.95 else "")))
 
 # %% [markdown]
