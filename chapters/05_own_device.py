@@ -82,12 +82,12 @@ display(Markdown(" ".join(
 # ways: one network after the other (each warmed up, then timed several times in a row), and
 # interleaved (a group of networks at a time, warmed up, then timed in turns: in each round one pass
 # of each network; the group size is the `interleave` setting in Table 5.1). Figure 5.1 sets each
-# full pass beside its retest, for the recorded (CPU-time) medians and for the wall-clock medians
-# measured alongside.
+# full pass beside its retest.
 
 # %% [markdown]
-# **Figure 5.1.** Test-retest of the measurements: each point an architecture, its median latency
-# in the full pass and in the retest (log axes). Dotted: equality.
+# **Figure 5.1.** Test-retest of the measurements: each point an architecture, its CPU time in the
+# full pass and in the retest (log axes); blue the fastest repeat (the datasets' value), grey the
+# median of the repeats. Dotted: equality.
 
 # %% tags=["hide-input"]
 retest = {name: devices.retest_pairs(name) for name in devices.available_retests()}
