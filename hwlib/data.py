@@ -28,6 +28,7 @@ Names
 from __future__ import annotations
 
 import difflib
+import hashlib
 import logging
 import os
 from pathlib import Path
@@ -373,7 +374,9 @@ def _from_own(name: str) -> Loaded:
         raise DataError(f"{path}: architectures outside the space or repeated")
     order = np.argsort(index)
     desc = f"{what}; {len(index)} of {len(ref)} architectures"
-    sources = ((f"devices/{rel}", sha256_file(path)), _source(ref_key))
+    # the column is part of the identity: the same file read by another column is other data
+    digest = hashlib.sha256(f"{sha256_file(path)}:{column}".encode()).hexdigest()
+    sources = ((f"devices/{rel}:{column}", digest), _source(ref_key))
     return A[order], y[order], index[order], sources, desc
 
 

@@ -106,3 +106,11 @@ def test_edge_op_counts():
     counts = devices.edge_op_counts(np.array([[0, 0, 1, 4, 4, 4], [3] * 6]))
     assert counts.tolist() == [[2, 1, 0, 0, 3], [0, 0, 0, 6, 0]]
     assert pd.Series(counts.sum(axis=1)).eq(6).all()
+
+
+def test_checksum_follows_file_and_column(own, monkeypatch):
+    before = data.load_dataset("own-cpu_latency").checksum
+    space, rel, _, *rest = data.OWN_DATASETS["own-cpu_latency"]
+    monkeypatch.setitem(data.OWN_DATASETS, "own-cpu_latency", (space, rel, "median_ms", *rest))
+    data.clear_caches()
+    assert data.load_dataset("own-cpu_latency").checksum != before
