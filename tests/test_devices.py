@@ -34,6 +34,7 @@ def own(tmp_path, monkeypatch, require_data):
     y = 2.0 + cost[A].sum(axis=1)
     names = get_space("nb201").array_to_names(A)
     _write(tmp_path / "own_cpu/nb201-cifar10-s32.csv", names, y, wall=y.max() + 1 - y)
+    _write(tmp_path / data.OWN_DATASETS["own-cpu_latency"][1], names, y, wall=y.max() + 1 - y)
     _write(tmp_path / "own_cpu/nb201-cifar10-s32-retest.csv", names[:30], y[:30] * 1.01)
     (tmp_path / "counts").mkdir()
     networks.counts_table("nb201", 32).to_csv(tmp_path / "counts/nb201-cifar10-s32.csv", index=False)
@@ -48,7 +49,7 @@ def test_own_dataset_loads_in_index_order(own):
     assert np.all(np.diff(ds.index) > 0)
     assert np.array_equal(data.nb201_archs()[ds.index], ds.A)
     lookup = dict(zip(map(tuple, A.tolist()), y))
-    assert np.allclose(ds.y, [lookup[tuple(a)] for a in ds.A.tolist()])
+    assert np.allclose(ds.y, [0.8 * lookup[tuple(a)] for a in ds.A.tolist()])     # the minimum of the repeats
     assert "60 of 15625" in ds.description and len(ds.checksum) == 16
     assert "own-cpu_latency" in data.list_datasets()
 
@@ -73,7 +74,7 @@ def test_summary_retest_agreement_and_costs(own):
     assert table.loc[0, "n"] == 60 and 0.3 < table.loc[0, "kendalltau"] < 1
     costs, tau = devices.op_costs("own-cpu_latency")
     assert tau > 0.95                                    # exact up to ties broken by rounding
-    assert np.allclose(costs["cost"], [2.0, *(cost[1:] - cost[0])])
+    assert np.allclose(costs["cost"], 0.8 * np.array([2.0, *(cost[1:] - cost[0])]))
 
 
 def test_bad_input(own, tmp_path):
@@ -83,7 +84,7 @@ def test_bad_input(own, tmp_path):
         devices.retest_pairs("nb201")
     with pytest.raises(InputError, match="different search spaces"):
         devices.paired_values("own-cpu_latency", "transnas_micro-jigsaw")
-    path = tmp_path / "own_cpu/nb201-cifar10-s32.csv"
+    path = tmp_path / data.OWN_DATASETS["own-cpu_latency"][1]
     path.write_text(path.read_text() + "|bad~0|,1,1,1,1,1,5,0\n")
     data.clear_caches()
     with pytest.raises(DataError, match="malformed"):
@@ -105,3 +106,11 @@ def test_edge_op_counts():
     counts = devices.edge_op_counts(np.array([[0, 0, 1, 4, 4, 4], [3] * 6]))
     assert counts.tolist() == [[2, 1, 0, 0, 3], [0, 0, 0, 6, 0]]
     assert pd.Series(counts.sum(axis=1)).eq(6).all()
+
+
+def test_checksum_follows_file_and_column(own, monkeypatch):
+    before = data.load_dataset("own-cpu_latency").checksum
+    space, rel, _, *rest = data.OWN_DATASETS["own-cpu_latency"]
+    monkeypatch.setitem(data.OWN_DATASETS, "own-cpu_latency", (space, rel, "median_ms", *rest))
+    data.clear_caches()
+    assert data.load_dataset("own-cpu_latency").checksum != before
