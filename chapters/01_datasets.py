@@ -76,10 +76,14 @@ table
 
 # %% tags=["hide-input"]
 counts = table.groupby("search_space").name.count()
+accuracies = [n for n in table.name if n.endswith("test_accuracy")]
+own = [n for n in table.name if n.startswith(("own-", "nb201-")) and table.set_index("name").at[n, "search_space"] == "nb201"]
 display(Markdown(
     f"This build has **{len(table)} datasets**: {counts.get('nb201', 0)} on NAS-Bench-201 cells "
-    f"({len(hwnas)} HW-NAS-Bench metrics, {len(help_devices)} HELP devices, 3 accuracies) and "
-    f"{counts.get('transnas_micro', 0)} on TransNAS-Bench-101 micro cells."))
+    f"({len(hwnas)} HW-NAS-Bench metrics, {len(help_devices)} HELP devices, {len(accuracies)} accuracies, "
+    f"{len(own)} of this project's own: {', '.join(own) or 'none'}), "
+    f"{counts.get('transnas_micro', 0)} on TransNAS-Bench-101 micro cells and "
+    f"{counts.get('transnas_macro', 0)} on its macro networks (chapter 'Your own device')."))
 
 # %% [markdown]
 # ## Distributions
