@@ -67,7 +67,7 @@ help_table.round(3)
 # %% tags=["hide-input"]
 report.plot_help(help_table)
 plt.show()
-display(Markdown(f"**Figure 1.** Mean Spearman correlation over {n_seeds} seeds of each transfer method "
+display(Markdown(f"**Figure 6.1.** Mean Spearman correlation over {n_seeds} seeds of each transfer method "
                  "with 10 target samples on HELP's six test devices, and HELP's published number (black). "
                  "Dashed: the goal's floor of 0.90."))
 
@@ -102,7 +102,7 @@ lodo_table.round(3)
 # %% tags=["hide-input"]
 report.plot_lodo(curves)
 plt.show()
-display(Markdown(f"**Figure 2.** Kendall tau on the 625 test cells against the number of target samples "
+display(Markdown(f"**Figure 6.2.** Kendall tau on the 625 test cells against the number of target samples "
                  f"(mean over {n_seeds} seeds): transfer methods (solid) and single-device predictors "
                  f"({', '.join(cfg['baselines'])}; dashed)."))
 
@@ -139,7 +139,7 @@ selection.round(3)
 # %% tags=["hide-input"]
 report.plot_selection(selection)
 plt.show()
-display(Markdown(f"**Figure 3.** Mean reduction in accuracy of the whole selection and of its verified "
+display(Markdown(f"**Figure 6.3.** Mean reduction in accuracy of the whole selection and of its verified "
                  f"Pareto subset, and the hypervolume lost against the true front; means over the five "
                  f"datasets and {cfg['selection_trials']} trials each. Orange: transfer (10 samples)."))
 

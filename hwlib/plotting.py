@@ -27,8 +27,12 @@ PREDICTOR_STYLE: dict[str, dict[str, str]] = {
 
 
 def predictor_style(name: str) -> dict[str, str]:
-    """Matplotlib keywords (color, marker) of a predictor; an unknown name gets grey dots."""
-    return PREDICTOR_STYLE.get(name, {"color": "#555555", "marker": "."})
+    """Matplotlib keywords (color, marker) of a predictor, by registry name or by its label in the
+    figures ('MLP (small)'); an unknown name gets grey dots."""
+    from .predictors import REGISTRY
+
+    by_label = {spec.label: key for key, spec in REGISTRY.items()}
+    return PREDICTOR_STYLE.get(by_label.get(name, name), {"color": "#555555", "marker": "."})
 
 
 def _label(name: str) -> str:

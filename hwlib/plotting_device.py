@@ -7,7 +7,10 @@ from typing import Mapping
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+
 from matplotlib.ticker import NullFormatter
+
+from .plotting import predictor_style
 
 __all__ = ["plot_retest", "plot_proxies", "plot_against", "plot_curves"]
 
@@ -60,7 +63,9 @@ def plot_against(x: np.ndarray, y: np.ndarray, colour: np.ndarray, xlabel: str, 
 def plot_curves(table: pd.DataFrame, lut: float, title: str) -> plt.Figure:
     """Mean Kendall tau per predictor (rows of ``table``) against training size (columns); ``lut``: a line."""
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    table.T.plot(ax=ax, logx=True, marker="o", ms=3, colormap="tab20")
+    for name, row in table.iterrows():
+        ax.plot(row.index, row.to_numpy(float), **predictor_style(name), ms=3, lw=1.2, label=name)
+    ax.set_xscale("log")
     ax.axhline(lut, color="k", lw=2, label="Lookup Table")
     ax.set(xlabel="training samples", ylabel="Kendall tau", title=title)
     ax.legend(fontsize=7, loc="lower right", ncol=2)

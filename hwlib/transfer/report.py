@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..plotting import predictor_style
 from . import HELP_PUBLISHED, HELP_TARGETS, LODO_SIZES, STRONGEST, TRANSFER_REGISTRY
 
 __all__ = ["settings", "run_all", "GOALS", "help_table", "help_goals", "lodo_curves", "lodo_table", "selection_table",
@@ -149,7 +150,8 @@ def plot_lodo(curves: pd.DataFrame, singles: Sequence[str] | None = None) -> plt
         for (kind, pred), line in sub.groupby(["kind", "predictor"], sort=False):
             if kind == "single" and singles is not None and pred not in singles:
                 continue
-            ax.plot(line["train_size"], line["kendalltau"], marker="o", ms=3,
+            style = predictor_style(pred) if kind == "single" else {"marker": "o"}
+            ax.plot(line["train_size"], line["kendalltau"], ms=3, **style,
                     ls="-" if kind == "transfer" else "--", label=pred)
         ax.set_xscale("log")
         ticks = [s for s in LODO_SIZES if s != 11]          # 10 and 11 would overprint
