@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError, InputError
+from .machine import cpu_model
 from .networks import NB201_IMAGES, all_archs, build_network, default_input_size
 from .paths import atomic_write, atomic_write_json
 from .spaces import get_space
@@ -130,21 +131,11 @@ def _resolve_device(device: str) -> str:
     return device
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def machine_description(settings: Settings) -> dict:
     """The machine a run measures on: CPU model, cores, GPU, torch and Python versions, threads."""
     import torch
 
-    desc = {"cpu_model": _cpu_model(), "machine": platform.machine(), "system": platform.system(),
+    desc = {"cpu_model": cpu_model(), "machine": platform.machine(), "system": platform.system(),
             "logical_cpus": os.cpu_count(), "torch": torch.__version__, "python": platform.python_version(),
             "threads": settings.threads, "mkldnn": bool(torch.backends.mkldnn.is_available())}
     if settings.device == "cuda":

@@ -32,7 +32,6 @@ import logging
 import math
 import os
 import platform
-import subprocess
 import warnings
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -43,7 +42,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import HwlibError
-from .paths import atomic_write, atomic_write_json, cache_dir, project_root, results_dir
+from .machine import cpu_model, git_commit
+from .paths import atomic_write, atomic_write_json, cache_dir, results_dir
 
 __all__ = ["VERSION", "cell_key", "Store", "default_store", "provenance"]
 
@@ -315,29 +315,6 @@ def provenance() -> dict[str, Any]:
             libs[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             pass
-    return {"hwlib": __version__, "commit": _git_commit(), "libraries": libs, "cpu": _cpu_model(),
+    return {"hwlib": __version__, "commit": git_commit(), "libraries": libs, "cpu": cpu_model(),
             "python": platform.python_version(), "platform": platform.platform(terse=True),
             "date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
-
-
-def _git_commit() -> str | None:
-    """HEAD of the checkout hwlib runs from (``+dirty`` when its library code has local changes)."""
-    root = project_root()
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                              timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "hwlib"], cwd=root,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return (head + ("+dirty" if dirty else "")) if head else None
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
