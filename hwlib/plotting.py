@@ -65,8 +65,9 @@ def plot_figure1(curve: pd.DataFrame, lut_mean: pd.Series, titles: dict[str, str
         if bench in lut_mean:
             axes[row, 0].axhline(lut_mean[bench], color="k", lw=2, label="Lookup Table")
         for col, kind in enumerate(["absolute", "centred on the mean over predictors"]):
-            axes[row, col].set(xscale="log", xlabel="training samples", title=f"{titles[bench]}: {kind}",
+            axes[row, col].set(xscale="log", xlabel="training samples",
                                ylabel=metric_label + (" - mean" if col else ""))
+            axes[row, col].set_title(f"{titles[bench]}:\n{kind}", fontsize=10)
             axes[row, col].grid(alpha=0.3)
     handles = {}
     for ax in axes.flat:
