@@ -67,7 +67,7 @@ class Group:
         return predictor_table(self.dataset, self.predictor)
 
 
-def study_datasets(profile: str = "full") -> list[str]:
+def study_datasets() -> list[str]:
     """The study's datasets: the five hard ones of each benchmark, and our own devices at hand."""
     from .data import hard_datasets, list_datasets
 
@@ -96,13 +96,11 @@ def grid(profile: str = "full", predictors: Sequence[str] | None = None,
         An unknown profile, or a predictor or dataset that is not part of the study.
     """
     cfg = settings("predictors", profile, **overrides)
-    all_predictors, all_datasets = study_predictors(), study_datasets(profile)
-    predictors = _subset(predictors, list(cfg.predictors or all_predictors), "predictor")
-    datasets = _subset(datasets, all_datasets, "dataset")
-    sizes = None
+    predictors = _subset(predictors, list(cfg.predictors or study_predictors()), "predictor")
+    datasets = _subset(datasets, study_datasets(), "dataset")
     limits = {p: (range(cfg.heavy_seeds), cfg.heavy_max_size) for p in cfg.heavy}
     groups = []
-    for ds, predictor, nominal, n, seeds in plan_groups(datasets, predictors, sizes, range(cfg.seeds), limits):
+    for ds, predictor, nominal, n, seeds in plan_groups(datasets, predictors, None, range(cfg.seeds), limits):
         if _size_index(ds.search_space, nominal) not in cfg.size_indices:
             continue
         keys = tuple(predictor_key(ds.name, ds.checksum, predictor, {}, n, s, cfg.hpo_budget) for s in seeds)
