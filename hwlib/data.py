@@ -333,9 +333,9 @@ OWN_DATASETS = {
     "own-cpu_latency": ("nb201", "own_cpu/nb201-cifar10-s32-interleaved.csv", "min_ms", "ms", 1.0,
                         "own CPU latency (fastest of 7 repeats timed in turns), NB201 cifar10 network, 32 px, "
                         "batch 1, 1 thread"),
-    "transnas_macro-cpu_latency": ("transnas_macro", "own_cpu/transnas_macro-s64.csv", "min_ms", "ms", 1.0,
-                                   "own CPU latency (fastest of 5 repeats), TransNAS macro backbone, 64 px, "
-                                   "batch 1, 1 thread"),
+    "transnas_macro-cpu_latency": ("transnas_macro", "own_cpu/transnas_macro-s64-quiet.csv", "min_ms", "ms", 1.0,
+                                   "own CPU latency (fastest of 5 repeats timed in turns, quiet machine), TransNAS "
+                                   "macro backbone, 64 px, batch 1, 1 thread"),
     "nb201-flops": ("nb201", "counts/nb201-cifar10-s32.csv", "macs", "MMAC", 1e-6,
                     "exact multiply-accumulates, NB201 cifar10 network, 32 px"),
     "nb201-params": ("nb201", "counts/nb201-cifar10-s32.csv", "params", "M", 1e-6,

@@ -28,7 +28,9 @@ RETESTS = {
     "NB201, one after the other": ("own_cpu/nb201-cifar10-s32.csv", "own_cpu/nb201-cifar10-s32-retest.csv"),
     "NB201, interleaved": ("own_cpu/nb201-cifar10-s32-interleaved.csv",
                            "own_cpu/nb201-cifar10-s32-interleaved-retest.csv"),
-    "TransNAS macro": ("own_cpu/transnas_macro-s64.csv", "own_cpu/transnas_macro-s64-retest.csv"),
+    "TransNAS macro, busy machine": ("own_cpu/transnas_macro-s64.csv", "own_cpu/transnas_macro-s64-retest.csv"),
+    "TransNAS macro, quiet machine, in turns": ("own_cpu/transnas_macro-s64-quiet.csv",
+                                                "own_cpu/transnas_macro-s64-quiet-retest.csv"),
 }
 
 
