@@ -35,6 +35,7 @@ import platform
 import warnings
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
@@ -305,6 +306,13 @@ def default_store(committed: bool = True) -> Store:
 
 def provenance() -> dict[str, Any]:
     """What is computing now: hwlib version and commit, libraries, CPU, Python, platform, date."""
+    return {**_code_and_machine(), "date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+@lru_cache(maxsize=1)
+def _code_and_machine() -> dict[str, Any]:
+    """The provenance that cannot change within a process (read once: two git calls and the
+    library metadata, not once per stored group); the commit is that of the code loaded at start."""
     from importlib import metadata
 
     from . import __version__
@@ -316,5 +324,4 @@ def provenance() -> dict[str, Any]:
         except metadata.PackageNotFoundError:
             pass
     return {"hwlib": __version__, "commit": git_commit(), "libraries": libs, "cpu": cpu_model(),
-            "python": platform.python_version(), "platform": platform.platform(terse=True),
-            "date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+            "python": platform.python_version(), "platform": platform.platform(terse=True)}
