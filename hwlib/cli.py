@@ -133,11 +133,24 @@ def _cmd_study_plan(args: argparse.Namespace) -> None:
               f" {r['cpu_hours_left']:>11.2f}")
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def _cmd_study_run(args: argparse.Namespace) -> int:
+    import signal
+
     from .study import parse_duration, run
 
-    result = run(args.profile, predictors=_names(args.predictors), datasets=_names(args.datasets),
-                 budget=parse_duration(args.budget), jobs=args.jobs, scheduler=args.scheduler)
+    # a runner in the background stops as cleanly on `kill` (SIGTERM) as on Ctrl-C; a shell starts
+    # background jobs with SIGINT ignored, so it is set back to raising KeyboardInterrupt
+    handlers = signal.signal(signal.SIGTERM, _interrupt), signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        result = run(args.profile, predictors=_names(args.predictors), datasets=_names(args.datasets),
+                     budget=parse_duration(args.budget), jobs=args.jobs, scheduler=args.scheduler)
+    finally:
+        signal.signal(signal.SIGTERM, handlers[0])
+        signal.signal(signal.SIGINT, handlers[1])
     print(f"study: {result['cells_done']} cells in {result['groups_done']} groups, {result['seconds']:.0f} s; "
           f"stopped: {result['stopped']}")
     return 130 if result["stopped"] == "interrupted" else 0
@@ -172,7 +185,7 @@ def _cmd_measure(args: argparse.Namespace) -> None:
         return
     settings = Settings.make(args.space, args.input_size, args.batch, args.threads, args.warmup, args.repeats,
                              image=args.image, structure=args.structure, device=args.device, clock=args.clock,
-                             interleave=args.interleave)
+                             interleave=args.interleave, reference=args.reference)
     if args.merge_from:
         from .measure import merge_measurements
 
@@ -326,6 +339,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--interleave", type=int, default=1, metavar="K",
                    help="time K networks in turns, one pass of each per round, so that interference from other "
                    "programs spreads over many networks (default 1: one after the other)")
+    p.add_argument("--reference", default="none", metavar="ARCH",
+                   help="also time this architecture in every round, so that records can be read relative to it "
+                   "(cancels the machine's drift in speed; see norm_q25_ms): an architecture name, 'auto' (a "
+                   "fixed network of about median cost) or 'none' (default)")
     p.add_argument("--reverse", action="store_true",
                    help="measure the order from its end (a second process, into its own --out)")
     p.add_argument("--skip-from", action="append", metavar="FILE",

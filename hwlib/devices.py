@@ -18,7 +18,7 @@ from .errors import DataError, InputError
 from .measure import read_measurements, test_retest
 from .metrics import kendalltau
 
-__all__ = ["OWN_MEASUREMENTS", "RETESTS", "available_retests", "measurement_summary", "retest_pairs", "paired_values", "agreement_table",
+__all__ = ["OWN_MEASUREMENTS", "RETESTS", "available_retests", "measurement_summary", "retest_pairs", "retest_drift", "paired_values", "agreement_table",
            "proxy_table", "nb201_latency_datasets", "edge_op_counts", "op_costs"]
 
 #: Per search space: the dataset of the full pass.
@@ -31,6 +31,8 @@ RETESTS = {
     "TransNAS macro, busy machine": ("own_cpu/transnas_macro-s64.csv", "own_cpu/transnas_macro-s64-retest.csv"),
     "TransNAS macro, quiet machine, in turns": ("own_cpu/transnas_macro-s64-quiet.csv",
                                                 "own_cpu/transnas_macro-s64-quiet-retest.csv"),
+    "NB201, quiet machine, beside a reference": ("own_cpu/nb201-cifar10-s32-ref.csv",
+                                                 "own_cpu/nb201-cifar10-s32-ref-retest.csv"),
 }
 
 
@@ -90,7 +92,11 @@ def retest_pairs(name: str) -> tuple[pd.DataFrame, dict]:
         Columns ``arch``, ``first_ms``, ``second_ms`` (medians), ``first_min_ms``, ``second_min_ms``
         (fastest repeats), ``first_wall_ms``, ``second_wall_ms`` (wall-clock medians); and
         :func:`hwlib.measure.test_retest` of the recorded medians, with ``kendalltau_wall`` and
-        ``kendalltau_min`` (the same for the wall-clock medians and for the minima) added.
+        ``kendalltau_min`` (the same for the wall-clock medians and for the minima) added; where a
+        reference network was timed, also ``kendalltau_norm`` (of ``norm_q25_ms``) and the pairs'
+        ``first_norm_ms``, ``second_norm_ms``. ``value`` names the statistic a dataset of the pass
+        takes (``norm_q25_ms`` where there is a reference, else ``min_ms``) and ``kendalltau_value``
+        is its tau; the pairs' ``first_value_ms``, ``second_value_ms`` are its values.
     """
     try:
         full, retest = RETESTS[name]
@@ -102,13 +108,46 @@ def retest_pairs(name: str) -> tuple[pd.DataFrame, dict]:
     wall = test_retest(first.assign(median_ms=first["wall_median_ms"]),
                        second.assign(median_ms=second["wall_median_ms"]))
     result["kendalltau_wall"] = wall["kendalltau"]
-    result["kendalltau_min"] = test_retest(first.assign(median_ms=first["min_ms"]),
-                                           second.assign(median_ms=second["min_ms"]))["kendalltau"]
+    result["kendalltau_min"] = test_retest(first, second, "min_ms")["kendalltau"]
+    normalised = "norm_q25_ms" in first and "norm_q25_ms" in second
+    if normalised:
+        result["kendalltau_norm"] = test_retest(first, second, "norm_q25_ms")["kendalltau"]
+    result["value"] = "norm_q25_ms" if normalised else "min_ms"
+    result["kendalltau_value"] = result["kendalltau_norm" if normalised else "kendalltau_min"]
     both = first.merge(second, on="arch", suffixes=("_a", "_b"))
     pairs = pd.DataFrame({"arch": both["arch"], "first_ms": both["median_ms_a"], "second_ms": both["median_ms_b"],
                           "first_min_ms": both["min_ms_a"], "second_min_ms": both["min_ms_b"],
                           "first_wall_ms": both["wall_median_ms_a"], "second_wall_ms": both["wall_median_ms_b"]})
+    if normalised:
+        pairs["first_norm_ms"], pairs["second_norm_ms"] = both["norm_q25_ms_a"], both["norm_q25_ms_b"]
+    key = "norm" if normalised else "min"
+    pairs["first_value_ms"], pairs["second_value_ms"] = pairs[f"first_{key}_ms"], pairs[f"second_{key}_ms"]
     return pairs, result
+
+
+def retest_drift(name: str, column: str = "min_ms", lags: Sequence[int] = (1, 2, 5, 50)) -> dict[int, float]:
+    """How the errors of neighbouring records go together: the machine's drift in speed.
+
+    The correlation, over the retest architectures in measuring order, of ``log(first / second)``
+    of a record with that of the record ``lag`` places later. A machine whose speed drifts slowly
+    (against the time a record takes) makes neighbouring errors alike (near 1); independent
+    noise per record leaves them uncorrelated (near 0).
+
+    Returns
+    -------
+    dict
+        lag -> correlation.
+    """
+    try:
+        full, retest = RETESTS[name]
+    except KeyError:
+        raise InputError(f"unknown retest {name!r}; one of {', '.join(RETESTS)}") from None
+    second = read_measurements(devices_dir() / retest)
+    first = read_measurements(devices_dir() / full).set_index("arch").loc[second["arch"]]
+    if column not in first or column not in second:
+        raise InputError(f"retest {name!r} has no column {column!r}")
+    error = np.log(first[column].to_numpy() / second[column].to_numpy())   # retest file: measuring order
+    return {lag: float(np.corrcoef(error[:-lag], error[lag:])[0, 1]) for lag in lags if lag < len(error) - 2}
 
 
 def paired_values(a: str, b: str) -> tuple[np.ndarray, np.ndarray]:

@@ -23,6 +23,15 @@ or on another machine is refused.
 
 Measure on an idle core: pin the process (``cpus``) and the thread count (``threads``); other work
 on the same core spoils the ranking, which :func:`test_retest` quantifies.
+
+A reference network (``reference``) is timed at the start of every round of every group, next to
+the networks it measures. The speed of a virtual machine's core drifts within a second (other
+tenants of the host share its caches and memory bandwidth: here neighbouring records of one pass,
+measured a few hundred milliseconds apart, err in the same direction), and a ratio to a network
+timed in the same fraction of a second cancels that drift. The records then carry the reference's
+lower quartile and minimum in that group, and :func:`read_measurements` adds ``norm_q25_ms``: an
+architecture's lower quartile over the reference's in its group, times the reference's median lower
+quartile over the file (milliseconds of a machine running at its typical speed).
 """
 
 from __future__ import annotations
@@ -32,7 +41,7 @@ import logging
 import os
 import platform
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 from typing import Sequence
 
@@ -54,6 +63,11 @@ log = logging.getLogger(__name__)
 
 #: Columns of a measurement CSV.
 COLUMNS = ("arch", "median_ms", "q25_ms", "q75_ms", "min_ms", "wall_median_ms", "repeats", "unix_time")
+#: Columns added to :data:`COLUMNS` when a reference network is timed beside the others.
+REFERENCE_COLUMNS = ("ref_q25_ms", "ref_min_ms")
+#: The reference network of ``reference='auto'``: a cell / backbone of about median cost.
+AUTO_REFERENCE = {"nb201": "|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+|nor_conv_1x1~0|none~1|nor_conv_3x3~2|",
+                  "transnas_macro": "64-41414-basic"}
 
 
 @dataclass(frozen=True)
@@ -80,6 +94,8 @@ class Settings:
         'cpu' or 'wall' (see the module docstring).
     interleave : int
         Networks timed in turns (:func:`time_networks`); 1: one after the other.
+    reference : str
+        Architecture (the space's string form) timed in every round beside the others; '' for none.
     """
 
     search_space: str
@@ -93,11 +109,13 @@ class Settings:
     device: str = "cpu"
     clock: str = "wall"
     interleave: int = 1
+    reference: str = ""
 
     @classmethod
     def make(cls, search_space: str, input_size: int | None = None, batch: int = 1, threads: int = 1,
              warmup: int = 3, repeats: int = 10, image: str = "cifar10", structure: str = "backbone",
-             device: str = "auto", clock: str = "auto", interleave: int = 1) -> "Settings":
+             device: str = "auto", clock: str = "auto", interleave: int = 1,
+             reference: str = "") -> "Settings":
         """Checked settings with the benchmark's defaults filled in; raises :class:`InputError`."""
         if search_space not in ("nb201", "transnas_macro"):
             raise InputError(f"cannot measure search space {search_space!r}; 'nb201' or 'transnas_macro'")
@@ -116,7 +134,26 @@ class Settings:
             raise InputError(f"clock {clock!r}: 'auto', 'wall', or 'cpu' (CPU device only)")
         clock = ("wall" if device == "cuda" else "cpu") if clock == "auto" else clock
         return cls(search_space, size, batch, threads, warmup, repeats, image if nb else "",
-                   "" if nb else structure, device, clock, interleave)
+                   "" if nb else structure, device, clock, interleave, _reference(search_space, reference))
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Columns of this run's CSV file."""
+        return COLUMNS + REFERENCE_COLUMNS if self.reference else COLUMNS
+
+
+def _reference(search_space: str, reference: str | None) -> str:
+    """The reference architecture's name: '' (none), 'auto' resolved, or a checked name."""
+    if reference in (None, "", "none"):
+        return ""
+    if reference == "auto":
+        return AUTO_REFERENCE[search_space]
+    space = get_space(search_space)
+    try:
+        return space.array_to_names(space.validate(space.names_to_array([reference])))[0]
+    except InputError:
+        raise InputError(f"reference {reference!r} is not an architecture of {search_space} "
+                         f"(e.g. {AUTO_REFERENCE[search_space]!r}), 'auto' or 'none'") from None
 
 
 def _resolve_device(device: str) -> str:
@@ -190,7 +227,8 @@ def time_networks(nets: Sequence, settings: Settings) -> tuple[np.ndarray, np.nd
 
     Interleaving spreads the repeats of one network over the time of the whole group, so that a
     burst of interference from other programs touches one repeat of many networks instead of
-    every repeat of one (the median over repeats then removes it).
+    every repeat of one (the median over repeats then removes it). To time a reference network
+    in every round, make it the first of ``nets``.
 
     Returns
     -------
@@ -223,11 +261,13 @@ def time_networks(nets: Sequence, settings: Settings) -> tuple[np.ndarray, np.nd
     return times, wall
 
 
-def _record(name: str, times: np.ndarray, wall: np.ndarray) -> str:
+def _record(name: str, times: np.ndarray, wall: np.ndarray, ref: np.ndarray | None = None) -> str:
+    """One CSV line; ``ref``: the reference's times in the same group (adds :data:`REFERENCE_COLUMNS`)."""
     ms = times * 1e3
     q25, med, q75 = np.percentile(ms, [25, 50, 75])
+    extra = "" if ref is None else f",{np.percentile(ref * 1e3, 25):.6g},{ref.min() * 1e3:.6g}"
     return (f"{name},{med:.6g},{q25:.6g},{q75:.6g},{ms.min():.6g},{np.median(wall) * 1e3:.6g},{len(ms)},"
-            f"{int(time.time())}\n")
+            f"{int(time.time())}{extra}\n")
 
 
 def read_measurements(path: str | os.PathLike, *, repair: bool = False) -> pd.DataFrame:
@@ -239,6 +279,12 @@ def read_measurements(path: str | os.PathLike, *, repair: bool = False) -> pd.Da
     repair : bool
         Rewrite the file (atomically) without a trailing line cut short by a crash.
 
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of the file; with a reference network also ``norm_q25_ms`` (see the module
+        docstring).
+
     Raises
     ------
     DataError
@@ -249,10 +295,12 @@ def read_measurements(path: str | os.PathLike, *, repair: bool = False) -> pd.Da
         raise DataError(f"{path}: measurement file not found")
     text = path.read_text()
     lines = text.splitlines(keepends=True)
-    header = ",".join(COLUMNS) + "\n"
-    if not lines or lines[0] != header:
-        raise DataError(f"{path}: not a measurement table (expected the header {header.strip()!r})")
-    good = [ln for ln in lines[1:] if ln.endswith("\n") and ln.count(",") == len(COLUMNS) - 1]
+    headers = {",".join(c) + "\n": len(c) for c in (COLUMNS, COLUMNS + REFERENCE_COLUMNS)}
+    if not lines or lines[0] not in headers:
+        raise DataError(f"{path}: not a measurement table (expected the header {','.join(COLUMNS)!r}, "
+                        f"optionally followed by {','.join(REFERENCE_COLUMNS)!r})")
+    header, width = lines[0], headers[lines[0]]
+    good = [ln for ln in lines[1:] if ln.endswith("\n") and ln.count(",") == width - 1]
     if len(good) != len(lines) - 1:
         if len(good) < len(lines) - 2 or lines[-1].endswith("\n"):
             raise DataError(f"{path}: malformed line inside the table")
@@ -263,6 +311,8 @@ def read_measurements(path: str | os.PathLike, *, repair: bool = False) -> pd.Da
     frame = pd.read_csv(StringIO(header + "".join(good)))
     if frame["arch"].duplicated().any():
         raise DataError(f"{path}: architecture {frame['arch'][frame['arch'].duplicated()].iloc[0]!r} appears twice")
+    if "ref_q25_ms" in frame:
+        frame["norm_q25_ms"] = frame["q25_ms"] / frame["ref_q25_ms"] * frame["ref_q25_ms"].median()
     return frame
 
 
@@ -272,7 +322,8 @@ def _sidecar(path: Path, settings: Settings) -> None:
     machine = machine_description(settings)
     if meta_path.is_file():
         meta = json.loads(meta_path.read_text())
-        if meta.get("settings") != asdict(settings):
+        defaults = {f.name: f.default for f in fields(Settings) if f.default is not MISSING}
+        if {**defaults, **meta.get("settings", {})} != asdict(settings):  # (fields added since)
             raise InputError(f"{path} was measured with other settings ({meta.get('settings')}); "
                              "use another output file or the same settings")
         if meta.get("machine") != machine:
@@ -320,12 +371,15 @@ def measure(settings: Settings, A: np.ndarray, out: str | os.PathLike, *, cpus: 
     torch.set_num_threads(settings.threads)
     _sidecar(out, settings)
     if not out.is_file():
-        atomic_write(out, ",".join(COLUMNS) + "\n")
+        atomic_write(out, ",".join(settings.columns) + "\n")
     done = set(read_measurements(out, repair=True)["arch"])
     for other in skip:
         done |= set(read_measurements(other)["arch"])
     todo = [(n, a) for n, a in zip(names, np.asarray(A)) if n not in done]
     log.info("%s: %d of %d architectures to measure", out, len(todo), len(names))
+    reference = ([build_network(settings.search_space, space.names_to_array([settings.reference])[0],
+                                image=settings.image or "cifar10", structure=settings.structure or "backbone")]
+                 if settings.reference else [])
     fd = os.open(out, os.O_WRONLY | os.O_APPEND)
     try:
         bar = tqdm(total=len(todo), desc=f"measure {settings.search_space}", unit="arch", disable=not progress)
@@ -333,9 +387,10 @@ def measure(settings: Settings, A: np.ndarray, out: str | os.PathLike, *, cpus: 
             group = todo[start:start + settings.interleave]
             nets = [build_network(settings.search_space, arch, image=settings.image or "cifar10",
                                   structure=settings.structure or "backbone") for _, arch in group]
-            times, wall = time_networks(nets, settings)
-            for (name, _), t, w in zip(group, times, wall):
-                os.write(fd, _record(name, t, w).encode())
+            times, wall = time_networks(reference + nets, settings)
+            ref = times[0] if reference else None
+            for (name, _), t, w in zip(group, times[len(reference):], wall[len(reference):]):
+                os.write(fd, _record(name, t, w, ref).encode())
             bar.update(len(group))
         bar.close()
     finally:
@@ -362,19 +417,30 @@ def merge_measurements(source: str | os.PathLike, out: str | os.PathLike) -> int
     new = read_measurements(source)
     new = new[~new["arch"].isin(set(have["arch"]))]
     if len(new):
-        atomic_write(out, pd.concat([have, new]).to_csv(index=False, float_format="%.6g"))
+        columns = Settings(**metas[1]["settings"]).columns if "settings" in metas[1] else COLUMNS
+        atomic_write(out, pd.concat([have, new])[list(columns)].to_csv(index=False, float_format="%.6g"))
     return len(new)
 
 
-def test_retest(first: pd.DataFrame, second: pd.DataFrame) -> dict:
+def test_retest(first: pd.DataFrame, second: pd.DataFrame, column: str = "median_ms") -> dict:
     """Agreement of two passes over the same architectures (matched by name).
+
+    Parameters
+    ----------
+    first, second : DataFrame
+        Records as :func:`read_measurements` returns them.
+    column : str
+        The value compared: ``median_ms`` (default), ``min_ms``, ``norm_q25_ms``, ...
 
     Returns
     -------
     dict
-        ``n`` (architectures in both), ``kendalltau`` and ``spearman`` of the medians, and
+        ``n`` (architectures in both), ``kendalltau`` and ``spearman`` of ``column``, and
         ``median_abs_rel_diff`` (median of |a - b| / mean(a, b)).
     """
+    if column not in first or column not in second:
+        raise InputError(f"test-retest: column {column!r} is not in both passes")
+    first, second = first.assign(median_ms=first[column]), second.assign(median_ms=second[column])
     from scipy.stats import spearmanr
 
     from .metrics import kendalltau

@@ -16,18 +16,28 @@ __all__ = ["plot_retest", "plot_proxies", "plot_against", "plot_curves"]
 
 
 def plot_retest(pairs: Mapping[str, tuple[pd.DataFrame, dict]]) -> plt.Figure:
-    """First against second pass, one panel per space (log axes); ``pairs``: title -> :func:`retest_pairs`."""
-    fig, axes = plt.subplots(1, len(pairs), figsize=(4.2 * len(pairs), 3.8), squeeze=False)
+    """First against second pass, one panel per pass (log axes); ``pairs``: title -> :func:`retest_pairs`.
+
+    Grey: the medians of the repeats; blue: the value the datasets take (the fastest repeat, or the
+    lower quartile relative to the reference network).
+    """
+    cols = min(3, len(pairs))
+    rows = -(-len(pairs) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.4 * cols, 3.9 * rows), squeeze=False)
+    for ax in axes.flat[len(pairs):]:
+        ax.set_visible(False)
     for ax, (title, (frame, result)) in zip(axes.flat, pairs.items()):
         ax.loglog(frame["first_ms"], frame["second_ms"], ".", ms=3, color="tab:gray", alpha=0.5,
                   label=f"median of the repeats (tau {result['kendalltau']:.2f})")
-        ax.loglog(frame["first_min_ms"], frame["second_min_ms"], ".", ms=3, color="tab:blue",
-                  label=f"fastest repeat (tau {result['kendalltau_min']:.2f})")
+        what = "vs. reference" if result["value"] == "norm_q25_ms" else "fastest repeat"
+        ax.loglog(frame["first_value_ms"], frame["second_value_ms"], ".", ms=3, color="tab:blue",
+                  label=f"{what} (tau {result['kendalltau_value']:.2f})")
         for axis in (ax.xaxis, ax.yaxis):
             axis.set_minor_formatter(NullFormatter())
         lo, hi = ax.get_xlim()
         ax.plot([lo, hi], [lo, hi], "k:", lw=0.8)
-        ax.set(title=f"{title} ({result['n']} architectures)", xlabel="first pass (ms)", ylabel="second pass (ms)")
+        ax.set_title(f"{title}\n({result['n']} architectures)", fontsize=9)
+        ax.set(xlabel="first pass (ms)", ylabel="second pass (ms)")
         ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

@@ -13,12 +13,17 @@ from hwlib.errors import DataError, InputError
 from hwlib.spaces import get_space
 
 
-def _write(path, names, values, wall=None):
+def _write(path, names, values, wall=None, ref=None):
+    """A measurement file; ``ref``: the reference's lower quartile per record (then the records'
+    times are ``values`` slowed down by it, as a drifting machine would)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     wall = values if wall is None else wall
-    rows = [f"{n},{v},{v * 0.9},{v * 1.1},{v * 0.8},{w},5,{1000 + i}\n"
-            for i, (n, v, w) in enumerate(zip(names, values, wall))]
-    path.write_text(",".join(measure.COLUMNS) + "\n" + "".join(rows))
+    slow = np.ones(len(names)) if ref is None else np.asarray(ref)
+    rows = [f"{n},{v * f},{v * 0.9 * f},{v * 1.1 * f},{v * 0.8 * f},{w},5,{1000 + i}"
+            + ("" if ref is None else f",{f},{f * 0.95}") + "\n"
+            for i, (n, v, w, f) in enumerate(zip(names, values, wall, slow))]
+    columns = measure.COLUMNS + (() if ref is None else measure.REFERENCE_COLUMNS)
+    path.write_text(",".join(columns) + "\n" + "".join(rows))
     path.with_name(path.name + ".json").write_text(json.dumps(
         {"settings": {"input_size": 32, "clock": "cpu"}, "machine": {"cpu_model": "test"}}))
 
@@ -34,8 +39,11 @@ def own(tmp_path, monkeypatch, require_data):
     y = 2.0 + cost[A].sum(axis=1)
     names = get_space("nb201").array_to_names(A)
     _write(tmp_path / "own_cpu/nb201-cifar10-s32.csv", names, y, wall=y.max() + 1 - y)
-    _write(tmp_path / data.OWN_DATASETS["own-cpu_latency"][1], names, y, wall=y.max() + 1 - y)
+    _write(tmp_path / data.OWN_DATASETS["own-cpu_latency"][1], names, y, wall=y.max() + 1 - y,
+           ref=np.full(60, 2.0))                          # a machine at half speed throughout
     _write(tmp_path / "own_cpu/nb201-cifar10-s32-retest.csv", names[:30], y[:30] * 1.01)
+    _write(tmp_path / "own_cpu/nb201-cifar10-s32-ref-retest.csv", names[29::-1], y[29::-1],
+           ref=np.linspace(1, 3, 30))
     (tmp_path / "counts").mkdir()
     networks.counts_table("nb201", 32).to_csv(tmp_path / "counts/nb201-cifar10-s32.csv", index=False)
     yield A, y, cost
@@ -49,7 +57,8 @@ def test_own_dataset_loads_in_index_order(own):
     assert np.all(np.diff(ds.index) > 0)
     assert np.array_equal(data.nb201_archs()[ds.index], ds.A)
     lookup = dict(zip(map(tuple, A.tolist()), y))
-    assert np.allclose(ds.y, [0.8 * lookup[tuple(a)] for a in ds.A.tolist()])     # the minimum of the repeats
+    # the lower quartile relative to the reference, times the reference's median: here the lower quartile
+    assert np.allclose(ds.y, [0.9 * 2 * lookup[tuple(a)] for a in ds.A.tolist()])
     assert "60 of 15625" in ds.description and len(ds.checksum) == 16
     assert "own-cpu_latency" in data.list_datasets()
 
@@ -65,16 +74,27 @@ def test_summary_retest_agreement_and_costs(own):
     A, y, cost = own
     summary = devices.measurement_summary("nb201")
     assert summary["measured"] == 60 and summary["total"] == 15625
-    assert summary["spread"] == pytest.approx(0.2) and summary["tau_wall_cpu"] == pytest.approx(-1.0)
-    assert devices.available_retests() == ["NB201, one after the other"]
+    assert summary["spread"] == pytest.approx(0.2) and summary["tau_wall_cpu"] == pytest.approx(-1.0, abs=0.01)
+    assert devices.available_retests() == ["NB201, one after the other", "NB201, quiet machine, beside a reference"]
     pairs, result = devices.retest_pairs("NB201, one after the other")
     assert len(pairs) == 30 and result["kendalltau"] == pytest.approx(1.0)
     assert result["kendalltau_min"] == pytest.approx(1.0, abs=0.01)      # ties broken by rounding
+    assert result["value"] == "min_ms" and "kendalltau_norm" not in result
+    pairs, result = devices.retest_pairs("NB201, quiet machine, beside a reference")
+    assert result["value"] == "norm_q25_ms" and result["kendalltau_value"] == result["kendalltau_norm"]
+    # the retest ran on a machine slowing down from full to a third of its speed: the ratio takes it out ...
+    assert result["kendalltau_norm"] > 0.97                              # (ties broken by rounding)
+    assert result["kendalltau_min"] < 0.9                               # ... of the raw times it is not
+    assert np.array_equal(pairs["first_value_ms"], pairs["first_norm_ms"])
+    drift = devices.retest_drift("NB201, quiet machine, beside a reference", lags=(1, 5))
+    assert set(drift) == {1, 5} and drift[1] > 0.5                      # neighbouring errors alike
+    with pytest.raises(InputError, match="no column"):
+        devices.retest_drift("NB201, one after the other", column="norm_q25_ms")
     table = devices.agreement_table("own-cpu_latency", ["nb201-flops"])
     assert table.loc[0, "n"] == 60 and 0.3 < table.loc[0, "kendalltau"] < 1
     costs, tau = devices.op_costs("own-cpu_latency")
     assert tau > 0.95                                    # exact up to ties broken by rounding
-    assert np.allclose(costs["cost"], 0.8 * np.array([2.0, *(cost[1:] - cost[0])]))
+    assert np.allclose(costs["cost"], 1.8 * np.array([2.0, *(cost[1:] - cost[0])]))
 
 
 def test_bad_input(own, tmp_path):

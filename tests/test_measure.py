@@ -58,6 +58,40 @@ def test_interleaved_groups(tmp_path):
         M.Settings.make("nb201", **TINY, interleave=0)
 
 
+def test_reference_network(tmp_path):
+    ref = M.AUTO_REFERENCE["nb201"]
+    s = M.Settings.make("nb201", **TINY, interleave=2, reference="auto")
+    assert s.reference == ref and s.columns == M.COLUMNS + M.REFERENCE_COLUMNS
+    assert M.Settings.make("nb201", **TINY, reference="none").reference == ""
+    frame = M.measure(s, M.select_archs("nb201", 5), tmp_path / "r.csv", progress=False)
+    assert (tmp_path / "r.csv").read_text().splitlines()[0].endswith(",ref_q25_ms,ref_min_ms")
+    assert frame["ref_q25_ms"].nunique() <= 3                       # one reference time per group of 2
+    assert (frame["ref_min_ms"] <= frame["ref_q25_ms"]).all()
+    expected = frame["q25_ms"] / frame["ref_q25_ms"] * frame["ref_q25_ms"].median()
+    np.testing.assert_allclose(frame["norm_q25_ms"], expected)
+    assert M.test_retest(frame, frame, "norm_q25_ms")["kendalltau"] == pytest.approx(1.0)
+    with pytest.raises(InputError, match="column"):
+        M.test_retest(frame, frame.drop(columns="norm_q25_ms"), "norm_q25_ms")
+    macro = M.Settings.make("transnas_macro", **TINY, reference="64-1234-basic")
+    assert macro.reference == "64-1234-basic"
+    for bad in ("bogus", "|nor_conv_3x3~0|+|"):
+        with pytest.raises(InputError, match="reference"):
+            M.Settings.make("nb201", **TINY, reference=bad)
+
+
+def test_sidecar_from_before_the_reference_resumes(tmp_path):
+    out = tmp_path / "old.csv"
+    s = M.Settings.make("nb201", **TINY)
+    M.measure(s, M.select_archs("nb201", 1), out, progress=False)
+    meta = json.loads((tmp_path / "old.csv.json").read_text())
+    del meta["settings"]["reference"]                               # written before the field existed
+    (tmp_path / "old.csv.json").write_text(json.dumps(meta))
+    assert len(M.measure(s, M.select_archs("nb201", 2), out, progress=False)) == 2
+    with pytest.raises(InputError, match="other settings"):
+        M.measure(M.Settings.make("nb201", **TINY, reference="auto"), M.select_archs("nb201", 3), out,
+                  progress=False)
+
+
 def test_select_archs():
     all_nb = M.select_archs("nb201")
     assert all_nb.shape == (15625, 6) and len(np.unique(all_nb, axis=0)) == 15625
@@ -150,6 +184,12 @@ def test_two_ends_merge(tmp_path, capsys):
     M.measure(M.Settings.make("nb201", **TINY), A[:1], tmp_path / "c.csv", progress=False)
     with pytest.raises(InputError, match="other settings"):
         M.merge_measurements(tmp_path / "c.csv", main_file)
+    ref = M.Settings.make("nb201", **{**TINY, "repeats": 1}, reference="auto")     # merged files keep their columns
+    M.measure(ref, A[:3], tmp_path / "r1.csv", progress=False)
+    M.measure(ref, A[3:], tmp_path / "r2.csv", progress=False)
+    assert M.merge_measurements(tmp_path / "r2.csv", tmp_path / "r1.csv") == 3
+    assert (tmp_path / "r1.csv").read_text().splitlines()[0] == ",".join(ref.columns)
+    assert len(M.read_measurements(tmp_path / "r1.csv")) == 6
 
 
 def test_test_retest():

@@ -55,6 +55,27 @@ def test_budget_and_interrupt_lose_no_finished_group(store, monkeypatch):
     assert study.plan(**TINY, store=store)["cells_done"] == 6
 
 
+def test_cli_run_stops_cleanly_on_sigterm(tmp_path, monkeypatch, capsys, require_data):
+    import os
+    import signal
+
+    monkeypatch.setenv("HWLIB_RESULTS_DIR", str(tmp_path / "results"))
+    real, calls = study._compute_group, []
+
+    def killed(*args):                  # `kill` of a background runner while its third group computes
+        calls.append(args)
+        if len(calls) == 3:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return real(*args)
+    monkeypatch.setattr(study, "_compute_group", killed)
+    before = signal.getsignal(signal.SIGTERM)
+    assert main(["study", "run", "--profile", "quick", "--predictors", "lr,ridge",
+                 "--datasets", "cifar10-raspi4_latency"]) == 130
+    assert "stopped: interrupted" in capsys.readouterr().out
+    assert signal.getsignal(signal.SIGTERM) is before            # the handler is put back
+    assert study.plan(**TINY, store=Store(tmp_path / "results"))["cells_done"] == 6
+
+
 def test_processes_and_dask_give_the_same_records(tmp_path, store):
     distributed = pytest.importorskip("distributed")
     study.run(**TINY, store=store, progress=False)
