@@ -110,14 +110,11 @@ retest = {name: devices.retest_pairs(name) for name in devices.available_retests
 plot_retest(retest);
 
 # %% tags=["hide-input"]
-def _value_name(r):
-    return "the lower quartiles relative to the reference" if r["value"] == "norm_q25_ms" else "the fastest repeats"
-
-
+value_names = {"norm_q25_ms": "the lower quartiles relative to the reference", "min_ms": "the fastest repeats"}
 mins = {name: r["kendalltau_min"] for name, (_, r) in retest.items()}
 seq, inter = mins.get("NB201, one after the other"), mins.get("NB201, interleaved")
 display(Markdown(" ".join(
-    f"**{name}**: test-retest Kendall tau of {_value_name(r)} {r['kendalltau_value']:.3f} over {r['n']} "
+    f"**{name}**: test-retest Kendall tau of {value_names[r['value']]} {r['kendalltau_value']:.3f} over {r['n']} "
     f"architectures ({'meets' if r['kendalltau_value'] >= 0.95 else 'misses'} the target 0.95)"
     + (f"; of the fastest repeats {r['kendalltau_min']:.3f}" if r["value"] != "min_ms" else "")
     + f"; of the medians {r['kendalltau']:.3f} (Spearman {r['spearman']:.3f}, median relative difference "

@@ -270,8 +270,9 @@ def _parser() -> argparse.ArgumentParser:
                        "the study's split (625 test cells).")
     p.add_argument("--target", required=True, help="target dataset, e.g. help-pixel2 or cifar10-raspi4_latency")
     p.add_argument("--sources", default="help-train",
-                   help="S1,S2,... (dataset names), 'help-train' (HELP's nine meta-training devices, default) or "
-                   "'others' (every other device at hand)")
+                   help="S1,S2,... (dataset names), 'help-train' (HELP's nine meta-training devices, default), "
+                   "'others' (every other device at hand) or 'others+proxies' (those and the networks' FLOPs and "
+                   "parameter counts)")
     p.add_argument("--method", default=None,
                    help="proxy, source_ridge, consensus, consensus_ensemble or anchored_ensemble "
                    "(default: the strongest, consensus_ensemble)")

@@ -82,6 +82,23 @@ def test_ensemble_at_ten_samples_is_the_jackknife_of_consensus():
     np.testing.assert_allclose(ens.predict(X), jack)
 
 
+def test_selected_ensemble_is_one_of_the_two_chosen_on_held_out_samples():
+    X, y = _devices()
+    sel = transfer.SelectedEnsembleRegressor(random_state=0).fit(X[:10], y[:10])
+    assert sel.anchor_ in ("consensus", "proxy")
+    kind = transfer.ConsensusEnsembleRegressor if sel.anchor_ == "consensus" else transfer.AnchoredEnsembleRegressor
+    np.testing.assert_array_equal(sel.predict(X), kind(random_state=0).fit(X[:10], y[:10]).predict(X))
+    errors = {}
+    for anchor in ("consensus", "proxy"):         # the jackknife's own held-out error decides
+        held_out = [transfer._consensus_predict(transfer._consensus_fit(np.delete(X[:10], i, 0)[:, K:2 * K],
+                                                                        np.delete(y[:10], i), anchor),
+                                                X[i:i + 1, K:2 * K])[0] for i in range(10)]
+        errors[anchor] = np.mean((np.array(held_out) - y[:10]) ** 2)
+    assert sel.anchor_ == min(errors, key=errors.get)
+    with pytest.raises(InputError, match="anchor"):
+        transfer.ConsensusEnsembleRegressor(anchor="best").fit(X[:10], y[:10])
+
+
 def test_device_of_groups_metrics_and_batch_sizes():
     assert transfer.device_of("help-1080ti_32") == transfer.device_of("help-1080ti_256") == "1080ti"
     assert transfer.device_of("help-essential_ph_1") == "essential_ph"
@@ -142,6 +159,10 @@ def test_resolve_sources(require_data):
     assert transfer.resolve_sources("help-pixel2", "help-train") == transfer.HELP_SOURCES
     others = transfer.resolve_sources("cifar10-edgegpu_latency", "others")
     assert "cifar10-edgegpu_energy" not in others and "cifar10-raspi4_latency" in others
+    with_proxies = transfer.resolve_sources("cifar10-edgegpu_latency", "others+proxies")
+    assert with_proxies == others + transfer.PROXY_SOURCES
+    with pytest.raises(InputError, match="others\\+proxies"):
+        transfer.lodo_study(["cifar10-edgegpu_latency"], [0], sources="help-train")
     assert all(transfer.device_of(s) != "titan_rtx" for s in transfer.resolve_sources("help-titan_rtx_256",
                                                                                       "others"))
     with pytest.raises(InputError, match="among the sources"):

@@ -33,6 +33,8 @@ Predictors (``TRANSFER_REGISTRY``, the same scikit-learn contract as :mod:`hwlib
     As ``consensus_ensemble``, anchored on the denoised source that ranks each fit's samples best
     instead of the consensus: better where one device is a close relative of the target (raspi4
     and pixel3 among many GPUs), worse where none is (HELP's pixel2).
+``selected_ensemble``
+    Both ensembles, keeping the one whose jackknife fits predict their left-out samples better.
 
 Every choice (source, alpha, weights) is made on the target's training samples only.
 
@@ -69,10 +71,11 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..errors import InputError
 from ..predictors import PredictorSpec
 
-__all__ = ["HELP_SOURCES", "HELP_TARGETS", "HELP_PUBLISHED", "SOURCE_SETS", "TRANSFER_REGISTRY", "STRONGEST",
+__all__ = ["HELP_SOURCES", "HELP_TARGETS", "HELP_PUBLISHED", "PROXY_SOURCES", "SOURCE_SETS", "TRANSFER_REGISTRY", "STRONGEST",
            "PROTOCOLS", "LODO_SIZES", "VERSION", "device_of", "resolve_sources", "source_values",
            "target_values", "nb201_positions", "SourceFeatures", "BestProxyRegressor", "SourceRidgeRegressor",
-           "ConsensusRegressor", "ConsensusEnsembleRegressor", "AnchoredEnsembleRegressor", "list_methods", "get_method",
+           "ConsensusRegressor", "ConsensusEnsembleRegressor", "AnchoredEnsembleRegressor",
+           "SelectedEnsembleRegressor", "list_methods", "get_method",
            "make_transfer_predictor", "transfer_split", "transfer_runs", "evaluate_transfer",
            "help_study", "lodo_study", "lodo_baselines", "selection_study", "BASELINE_SIZES"]
 
@@ -91,7 +94,9 @@ HELP_TARGETS = ("help-titan_rtx_256", "help-gold_6226", "help-pixel2", "cifar10-
 HELP_PUBLISHED = {"help-titan_rtx_256": 0.987, "help-gold_6226": 0.989, "help-pixel2": 0.802,
                   "cifar10-raspi4_latency": 0.890, "cifar10-eyeriss_latency": 0.940,
                   "cifar10-fpga_latency": 0.985}
-SOURCE_SETS = ("help-train", "others")
+#: Free proxies of any device: the networks' exact FLOPs and parameter counts (``hwlib measure --counts``).
+PROXY_SOURCES = ("nb201-flops", "nb201-params")
+SOURCE_SETS = ("help-train", "others", "others+proxies")
 PROTOCOLS = ("help", "paper")
 #: Training sizes of the leave-one-device-out protocol: the study's sizes up to 124, and HELP's 10.
 LODO_SIZES = (5, 10, 11, 25, 55, 124)
@@ -133,7 +138,8 @@ def resolve_sources(target: str, sources: str | Sequence[str]) -> tuple[str, ...
         Target dataset name.
     sources : str or sequence of str
         ``'help-train'`` (HELP's nine meta-training devices), ``'others'`` (every hardware dataset
-        at hand of another device than the target's), or dataset names (a list or ``'a,b,c'``).
+        at hand of another device than the target's), ``'others+proxies'`` (those and the networks'
+        FLOPs and parameter counts, :data:`PROXY_SOURCES`), or dataset names (a list or ``'a,b,c'``).
 
     Raises
     ------
@@ -143,8 +149,9 @@ def resolve_sources(target: str, sources: str | Sequence[str]) -> tuple[str, ...
     from ..data import load_dataset
 
     _check_nb201(target)
-    if isinstance(sources, str) and sources == "others":
+    if isinstance(sources, str) and sources in ("others", "others+proxies"):
         names = tuple(n for n in _hardware_datasets() if device_of(n) != device_of(target))
+        names += PROXY_SOURCES if sources == "others+proxies" else ()
     elif isinstance(sources, str) and sources == "help-train":
         names = HELP_SOURCES
     else:
@@ -407,9 +414,12 @@ class ConsensusEnsembleRegressor(_TransferRegressor):
     n_folds : int
         Folds (at most the number of samples; one fold each at 10 samples: the jackknife). With
         under five samples a single fit.
-    anchor : {'consensus', 'proxy'}
+    anchor : {'consensus', 'proxy', 'auto'}
         What the fits start from: the devices' consensus, or the denoised source that ranks each
-        fit's samples best (:class:`AnchoredEnsembleRegressor`).
+        fit's samples best (:class:`AnchoredEnsembleRegressor`); ``'auto'`` builds both ensembles
+        and keeps the one whose fits predict their left-out samples better (squared error; the
+        jackknife's own out-of-fold predictions, so the choice costs no extra fit)
+        (:class:`SelectedEnsembleRegressor`).
     encoding_width, random_state
         As the base class; ``random_state`` fixes the folds.
     """
@@ -421,16 +431,26 @@ class ConsensusEnsembleRegressor(_TransferRegressor):
         self.anchor = anchor
 
     def _fit(self, raw, den, enc, y):
-        if self.anchor not in ("consensus", "proxy"):
-            raise InputError(f"unknown anchor {self.anchor!r}; 'consensus' or 'proxy'")
+        if self.anchor not in ("consensus", "proxy", "auto"):
+            raise InputError(f"unknown anchor {self.anchor!r}; 'consensus', 'proxy' or 'auto'")
         n = len(y)
         if n < 5:
-            self.fits_ = [_consensus_fit(den, y, self.anchor)]
+            self.anchor_ = "consensus" if self.anchor == "auto" else self.anchor
+            self.fits_ = [_consensus_fit(den, y, self.anchor_)]
             return
         order = np.random.default_rng(self.random_state).permutation(n)
         folds = np.array_split(order, min(int(self.n_folds), n))
-        self.fits_ = [_consensus_fit(den[keep], y[keep], self.anchor)
-                      for keep in (np.setdiff1d(order, f) for f in folds)]
+        best = None
+        for anchor in (("consensus", "proxy") if self.anchor == "auto" else (self.anchor,)):
+            fits, held_out = [], np.empty(n)
+            for fold in folds:
+                keep = np.setdiff1d(order, fold)
+                fits.append(_consensus_fit(den[keep], y[keep], anchor))
+                held_out[fold] = _consensus_predict(fits[-1], den[fold])
+            error = float(np.mean((held_out - y) ** 2))
+            if best is None or error < best[0]:
+                best = (error, fits, anchor)
+        _, self.fits_, self.anchor_ = best
 
     def _predict(self, raw, den, enc):
         return np.mean([_consensus_predict(f, den) for f in self.fits_], axis=0)
@@ -445,6 +465,15 @@ class AnchoredEnsembleRegressor(ConsensusEnsembleRegressor):
         super().__init__(n_folds=n_folds, anchor=anchor, encoding_width=encoding_width, random_state=random_state)
 
 
+class SelectedEnsembleRegressor(ConsensusEnsembleRegressor):
+    """The consensus ensemble or the best-source anchored one, whichever predicts the training
+    samples it left out better (``anchor='auto'``; the choice is in ``anchor_``)."""
+
+    def __init__(self, n_folds: int = 10, anchor: str = "auto", encoding_width: int = _ONEHOT,
+                 random_state=None):
+        super().__init__(n_folds=n_folds, anchor=anchor, encoding_width=encoding_width, random_state=random_state)
+
+
 _T = "hwlib.transfer"
 TRANSFER_REGISTRY: dict[str, PredictorSpec] = {s.name: s for s in [
     PredictorSpec("proxy", "Best proxy", f"{_T}:BestProxyRegressor", "sources", ("nb201",)),
@@ -454,6 +483,8 @@ TRANSFER_REGISTRY: dict[str, PredictorSpec] = {s.name: s for s in [
     PredictorSpec("consensus_ensemble", "Consensus ensemble", f"{_T}:ConsensusEnsembleRegressor", "sources",
                   ("nb201",)),
     PredictorSpec("anchored_ensemble", "Best-source anchored ensemble", f"{_T}:AnchoredEnsembleRegressor",
+                  "sources", ("nb201",)),
+    PredictorSpec("selected_ensemble", "Anchor chosen by the jackknife", f"{_T}:SelectedEnsembleRegressor",
                   "sources", ("nb201",)),
 ]}
 #: The strongest method: the default of :func:`evaluate_transfer` and ``hwlib transfer``.
@@ -642,25 +673,29 @@ def help_study(seeds: Iterable[int] = range(50), methods: Sequence[str] | None =
 
 
 def lodo_study(datasets: Sequence[str], seeds: Iterable[int] = range(50), sizes: Sequence[int] = LODO_SIZES,
-               methods: Sequence[str] | None = None, store=None, progress: bool = True) -> pd.DataFrame:
+               methods: Sequence[str] | None = None, store=None, progress: bool = True,
+               sources: str = "others") -> pd.DataFrame:
     """Leave one device out on the study's splits: each dataset the target, every other device's
-    datasets the sources (:func:`resolve_sources` ``'others'``).
+    datasets the sources (:func:`resolve_sources` ``'others'``, or ``'others+proxies'`` with the
+    networks' FLOPs and parameter counts beside them).
 
     Returns
     -------
     DataFrame
-        :func:`transfer_runs` rows (protocol ``'paper'``).
+        :func:`transfer_runs` rows (protocol ``'paper'``), with ``source_set`` (``sources``).
     """
+    if sources not in ("others", "others+proxies"):
+        raise InputError(f"leave-one-device-out sources must be 'others' or 'others+proxies', got {sources!r}")
     store = store or _default_store()
     methods, seeds = list(methods or list_methods()), [int(s) for s in seeds]
     frames = []
     for target in _bar(list(datasets), "leave-one-device-out", progress):
-        names = resolve_sources(target, "others")
+        names = resolve_sources(target, sources)
         params = {"target": target, "checksum": _checksum(target), "sources": list(names), "protocol": "paper"}
         rows = [{"method": m, "train_size": int(n), "seed": s} for s in seeds for n in sizes for m in methods]
         frames.append(_stored(store, "lodo", params, rows, lambda t=target, s=names: transfer_runs(
             t, s, methods, sizes, seeds, "paper")))
-    return pd.concat(frames, ignore_index=True)
+    return pd.concat(frames, ignore_index=True).assign(source_set=sources)
 
 
 def lodo_baselines(datasets: Sequence[str], predictors: Sequence[str], seeds: Iterable[int] = range(50),

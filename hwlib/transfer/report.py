@@ -12,7 +12,7 @@ import pandas as pd
 from ..plotting import predictor_style
 from . import HELP_PUBLISHED, HELP_TARGETS, LODO_SIZES, STRONGEST, TRANSFER_REGISTRY
 
-__all__ = ["settings", "run_all", "GOALS", "help_table", "help_goals", "lodo_curves", "lodo_table", "selection_table",
+__all__ = ["settings", "run_all", "GOALS", "help_table", "help_goals", "lodo_curves", "lodo_table", "proxies_table", "selection_table",
            "plot_help", "plot_lodo", "plot_selection", "short"]
 
 #: The issue's goals: HELP protocol mean Spearman and worst device; LODO: 10 samples vs 124.
@@ -35,7 +35,8 @@ def run_all(profile: str, store=None, progress: bool = True) -> dict[str, pd.Dat
     Returns
     -------
     dict
-        ``help``, ``lodo``, ``baselines``, ``selection``: the runs' records.
+        ``help``, ``lodo``, ``lodo_proxies`` (leave one device out with the networks' FLOPs and
+        parameter counts as two more sources), ``baselines``, ``selection``: the runs' records.
     """
     from ..data import hard_datasets
     from ..simulation import accuracy_matched_datasets
@@ -45,6 +46,7 @@ def run_all(profile: str, store=None, progress: bool = True) -> dict[str, pd.Dat
     return {
         "help": help_study(cfg["seeds"], store=store, progress=progress),
         "lodo": lodo_study(hard, cfg["seeds"], store=store, progress=progress),
+        "lodo_proxies": lodo_study(hard, cfg["seeds"], store=store, progress=progress, sources="others+proxies"),
         "baselines": lodo_baselines(hard, cfg["baselines"], cfg["seeds"], progress=progress),
         "selection": selection_study(accuracy_matched_datasets(), ("consensus_ensemble", "anchored_ensemble"),
                                      singles=cfg["selection_singles"],
@@ -110,6 +112,19 @@ def lodo_table(curves: pd.DataFrame, size: int = GOALS["lodo_size"],
     table[f"its tau @{reference}"] = best["kendalltau"]
     table["beats"] = table[STRONGEST] > table[f"its tau @{reference}"]
     table.index = [short(i) for i in table.index]
+    return table
+
+
+def proxies_table(devices: pd.DataFrame, proxies: pd.DataFrame) -> pd.DataFrame:
+    """Per dataset: the ensembles' tau at 10 samples from the other devices alone and with FLOPs and
+    parameters as sources, beside the best single-device predictor at 124 (two :func:`lodo_table`)."""
+    cols = [m for m in ("consensus_ensemble", "anchored_ensemble", "selected_ensemble") if m in devices]
+    ref = [f"best single @{GOALS['lodo_reference_size']}", f"its tau @{GOALS['lodo_reference_size']}"]
+    table = pd.concat({"devices": devices[cols], "devices + FLOPs, params": proxies[cols]}, axis=1)
+    for c in ref:
+        table[("reference", c)] = devices[c]
+    best = table["devices + FLOPs, params"].max(axis=1)
+    table[("reference", "beaten with proxies")] = best > devices[ref[1]]
     return table
 
 
