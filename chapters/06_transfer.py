@@ -209,4 +209,8 @@ display(Markdown(
 # models), ten measurements and the other devices' tables rank the whole space about as well as
 # a predictor trained on a hundred or more measurements of the device itself. Where no measured
 # device resembles the new one, transfer helps little and measuring more of the device itself is
-# what pays. The per-device numbers above say which case each device is.
+# what pays. The per-device numbers above say which case each device is. The networks' FLOPs and
+# parameter counts cost nothing to add as sources: in Table 6.3 they help where the devices say
+# least about the target and change little elsewhere. Between anchoring on the devices' consensus
+# and on the closest single device, the target's own ten samples can choose (the jackknife's
+# held-out error), which is how one method covers both kinds of device.
