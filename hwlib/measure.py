@@ -417,8 +417,8 @@ def merge_measurements(source: str | os.PathLike, out: str | os.PathLike) -> int
     new = read_measurements(source)
     new = new[~new["arch"].isin(set(have["arch"]))]
     if len(new):
-        columns = Settings(**metas[1]["settings"]).columns if "settings" in metas[1] else COLUMNS
-        atomic_write(out, pd.concat([have, new])[list(columns)].to_csv(index=False, float_format="%.6g"))
+        columns = [c for c in COLUMNS + REFERENCE_COLUMNS if c in have]   # the file's, not derived ones
+        atomic_write(out, pd.concat([have, new])[columns].to_csv(index=False, float_format="%.6g"))
     return len(new)
 
 
@@ -438,12 +438,13 @@ def test_retest(first: pd.DataFrame, second: pd.DataFrame, column: str = "median
         ``n`` (architectures in both), ``kendalltau`` and ``spearman`` of ``column``, and
         ``median_abs_rel_diff`` (median of |a - b| / mean(a, b)).
     """
-    if column not in first or column not in second:
-        raise InputError(f"test-retest: column {column!r} is not in both passes")
-    first, second = first.assign(median_ms=first[column]), second.assign(median_ms=second[column])
     from scipy.stats import spearmanr
 
     from .metrics import kendalltau
+
+    if column not in first or column not in second:
+        raise InputError(f"test-retest: column {column!r} is not in both passes")
+    first, second = first.assign(median_ms=first[column]), second.assign(median_ms=second[column])
 
     both = first.merge(second, on="arch", suffixes=("_a", "_b"))
     if len(both) < 3:
