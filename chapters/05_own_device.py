@@ -299,7 +299,7 @@ display(Markdown(
 # %% [markdown]
 # ## Measuring your own device
 #
-# Four commands give a device of your own the same treatment (here: NB201 cells on one pinned core;
+# Five commands give a device of your own the same treatment (here: NB201 cells on one pinned core;
 # `--clock wall` on an idle machine, a GPU is used when torch sees one). Each run resumes where it
 # stopped; the settings and the machine's description are stored beside the CSV. A second process
 # can measure the same order from its end (`--reverse --skip-from FILE` into its own file, then
@@ -310,6 +310,8 @@ display(Markdown(
 #     --out data/devices/own_cpu/nb201-cifar10-s32-ref.csv                  # all 15625 cells
 # hwlib measure --space nb201 --cpus 1 --threads 1 --warmup 2 --repeats 15 --interleave 5 --reference auto \
 #     --archs 500 --out data/devices/own_cpu/nb201-cifar10-s32-ref-retest.csv   # the test-retest pass
+# hwlib retest data/devices/own_cpu/nb201-cifar10-s32-ref.csv \
+#     data/devices/own_cpu/nb201-cifar10-s32-ref-retest.csv                 # how repeatable it is
 # hwlib measure --space transnas_macro --input-size 64 --cpus 1 --threads 1 --warmup 1 --repeats 5 \
 #     --interleave 5 --out data/devices/own_cpu/transnas_macro-s64-quiet.csv   # all 3256 backbones
 # hwlib lut --dataset own-cpu_latency                                        # then any hwlib tool

@@ -156,6 +156,22 @@ def _cmd_study_run(args: argparse.Namespace) -> int:
     return 130 if result["stopped"] == "interrupted" else 0
 
 
+def _cmd_retest(args: argparse.Namespace) -> None:
+    from .measure import retest_report
+
+    report = retest_report(args.first, args.second)
+    if args.json:
+        _print(report, True)
+        return
+    print(f"{report['n']} architectures in both passes")
+    for column in ("median_ms", "min_ms", "norm_q25_ms"):
+        if column in report:
+            r = report[column]
+            print(f"{column:12s} Kendall tau {r['kendalltau']:.3f}  Spearman {r['spearman']:.3f}  "
+                  f"median |diff| {100 * r['median_abs_rel_diff']:.1f} %  neighbours' errors correlate "
+                  f"{r['drift_lag1']:.2f}")
+
+
 def _cmd_study_verify(args: argparse.Namespace) -> int:
     from .study import verify
 
@@ -312,6 +328,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--predictors", metavar="P,...", help="only cells of these predictors")
     p.add_argument("--json", action="store_true", help="print JSON (checked, differ, tolerance)")
     p.set_defaults(func=_cmd_study_verify)
+
+    p = sub.add_parser("retest", help="how repeatable a measurement is: two passes over the same architectures",
+                       description="Compares two measurement files of `hwlib measure` (a full pass and a second, "
+                       "independent pass, e.g. --archs 500 into another file): Kendall tau, Spearman and the median "
+                       "relative difference of the medians, the minima and, where both timed a reference network, "
+                       "the values relative to it (norm_q25_ms); and how much the errors of neighbouring records "
+                       "go together (the machine's drift in speed, which --reference cancels).")
+    p.add_argument("first", help="measurement CSV of the first pass")
+    p.add_argument("second", help="measurement CSV of the second pass (its order is the measuring order)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_cmd_retest)
 
     p = sub.add_parser("measure", help="measure the latency of benchmark networks on this machine (resumable)",
                        description="Builds each network in torch, runs --warmup untimed and --repeats timed "

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .data import OWN_DATASETS, devices_dir, list_datasets, load_dataset
 from .errors import DataError, InputError
-from .measure import read_measurements, test_retest
+from .measure import drift_correlation, read_measurements, test_retest
 from .metrics import kendalltau
 
 __all__ = ["OWN_MEASUREMENTS", "RETESTS", "available_retests", "measurement_summary", "retest_pairs", "retest_drift", "paired_values", "agreement_table",
@@ -126,28 +126,16 @@ def retest_pairs(name: str) -> tuple[pd.DataFrame, dict]:
 
 
 def retest_drift(name: str, column: str = "min_ms", lags: Sequence[int] = (1, 2, 5, 50)) -> dict[int, float]:
-    """How the errors of neighbouring records go together: the machine's drift in speed.
-
-    The correlation, over the retest architectures in measuring order, of ``log(first / second)``
-    of a record with that of the record ``lag`` places later. A machine whose speed drifts slowly
-    (against the time a record takes) makes neighbouring errors alike (near 1); independent
-    noise per record leaves them uncorrelated (near 0).
-
-    Returns
-    -------
-    dict
-        lag -> correlation.
-    """
+    """:func:`hwlib.measure.drift_correlation` of the two passes of retest ``name`` (:data:`RETESTS`)."""
     try:
         full, retest = RETESTS[name]
     except KeyError:
         raise InputError(f"unknown retest {name!r}; one of {', '.join(RETESTS)}") from None
-    second = read_measurements(devices_dir() / retest)
-    first = read_measurements(devices_dir() / full).set_index("arch").loc[second["arch"]]
-    if column not in first or column not in second:
-        raise InputError(f"retest {name!r} has no column {column!r}")
-    error = np.log(first[column].to_numpy() / second[column].to_numpy())   # retest file: measuring order
-    return {lag: float(np.corrcoef(error[:-lag], error[lag:])[0, 1]) for lag in lags if lag < len(error) - 2}
+    try:
+        return drift_correlation(read_measurements(devices_dir() / full), read_measurements(devices_dir() / retest),
+                                 column, lags)
+    except InputError:
+        raise InputError(f"retest {name!r} has no column {column!r}") from None
 
 
 def paired_values(a: str, b: str) -> tuple[np.ndarray, np.ndarray]:

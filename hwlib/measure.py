@@ -57,7 +57,7 @@ from .spaces import get_space
 __all__ = ["Settings", "machine_description", "select_archs", "time_network", "time_networks", "measure",
            "read_measurements",
            "merge_measurements",
-           "test_retest", "COLUMNS"]
+           "test_retest", "drift_correlation", "retest_report", "COLUMNS", "REFERENCE_COLUMNS", "AUTO_REFERENCE"]
 
 log = logging.getLogger(__name__)
 
@@ -452,3 +452,43 @@ def test_retest(first: pd.DataFrame, second: pd.DataFrame, column: str = "median
     a, b = both["median_ms_a"].to_numpy(), both["median_ms_b"].to_numpy()
     return {"n": len(both), "kendalltau": float(kendalltau(a, b)), "spearman": float(spearmanr(a, b)[0]),
             "median_abs_rel_diff": float(np.median(np.abs(a - b) / ((a + b) / 2)))}
+
+
+def drift_correlation(first: pd.DataFrame, second: pd.DataFrame, column: str = "min_ms",
+                      lags: Sequence[int] = (1, 2, 5, 50)) -> dict[int, float]:
+    """How the errors of neighbouring records go together: the machine's drift in speed.
+
+    The correlation, over the architectures of ``second`` in its measuring order (its rows), of
+    ``log(first / second)`` of a record with that of the record ``lag`` places later. A machine
+    whose speed drifts slowly against the time a record takes makes neighbouring errors alike
+    (near 1); noise of its own in every record leaves them uncorrelated (near 0).
+
+    Returns
+    -------
+    dict
+        lag -> correlation (lags too long for the records are left out).
+    """
+    if column not in first or column not in second:
+        raise InputError(f"drift: column {column!r} is not in both passes")
+    both = second[["arch", column]].merge(first[["arch", column]], on="arch", suffixes=("_b", "_a"), sort=False)
+    error = np.log(both[f"{column}_a"].to_numpy() / both[f"{column}_b"].to_numpy())
+    return {lag: float(np.corrcoef(error[:-lag], error[lag:])[0, 1]) for lag in lags if lag < len(error) - 2}
+
+
+def retest_report(first: str | os.PathLike, second: str | os.PathLike) -> dict:
+    """Test-retest agreement of two measurement files, per statistic, with the drift (``hwlib retest``).
+
+    Returns
+    -------
+    dict
+        ``n``; per statistic (``median_ms``, ``min_ms``, and ``norm_q25_ms`` where both files timed a
+        reference) its ``kendalltau``, ``spearman`` and ``median_abs_rel_diff``; ``drift_lag1`` of each.
+    """
+    a, b = read_measurements(first), read_measurements(second)
+    columns = [c for c in ("median_ms", "min_ms", "norm_q25_ms") if c in a and c in b]
+    out: dict = {"first": str(first), "second": str(second)}
+    for c in columns:
+        r = test_retest(a, b, c)
+        out["n"] = r.pop("n")
+        out[c] = {**r, "drift_lag1": drift_correlation(a, b, c, lags=(1,)).get(1, float("nan"))}
+    return out

@@ -203,6 +203,34 @@ def test_test_retest():
         M.test_retest(a.iloc[:2], b)
 
 
+def test_retest_command(tmp_path, capsys):
+    s = M.Settings.make("nb201", **TINY, interleave=2, reference="auto")
+    A = M.select_archs("nb201", 6)
+    M.measure(s, A, tmp_path / "a.csv", progress=False)
+    M.measure(s, A[:5], tmp_path / "b.csv", progress=False)
+    capsys.readouterr()
+    assert main(["retest", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["n"] == 5 and set(report) >= {"median_ms", "min_ms", "norm_q25_ms"}
+    assert -1 <= report["norm_q25_ms"]["kendalltau"] <= 1 and "drift_lag1" in report["min_ms"]
+    assert main(["retest", str(tmp_path / "a.csv"), str(tmp_path / "b.csv")]) == 0
+    assert "norm_q25_ms" in capsys.readouterr().out
+    assert main(["retest", str(tmp_path / "a.csv"), str(tmp_path / "missing.csv")]) == 2
+    assert "not found" in capsys.readouterr().err
+
+
+def test_drift_correlation():
+    order = [f"a{i}" for i in range(40)]
+    first = pd.DataFrame({"arch": order[::-1], "min_ms": np.ones(40)})
+    slow = 1 + 0.5 * np.sin(np.arange(40) / 6)                      # a slow drift along the second pass
+    second = pd.DataFrame({"arch": order, "min_ms": slow})
+    assert M.drift_correlation(first, second, lags=(1,))[1] > 0.9
+    noisy = second.assign(min_ms=np.random.default_rng(0).lognormal(0, 0.1, 40))
+    assert abs(M.drift_correlation(first, noisy, lags=(1,))[1]) < 0.4
+    with pytest.raises(InputError, match="column"):
+        M.drift_correlation(first, second, "norm_q25_ms")
+
+
 def test_cli_errors(capsys, tmp_path):
     assert main(["measure", "--space", "nb201", "--archs", "lots", "--out", str(tmp_path / "x.csv")]) == 2
     assert "archs" in capsys.readouterr().err
