@@ -46,8 +46,8 @@ FIT_TIME_PRIOR: dict[str, tuple[float, float, float]] = {
     "lr": (0.002, 1e-6, 0), "ridge": (0.002, 1e-6, 0), "blr": (0.005, 3e-6, 0),
     "svr": (0.002, 0, 8e-8), "gp": (0.01, 1e-5, 0), "sparse_gp": (0.3, 5e-4, 0),
     "rf": (0.15, 1.2e-4, 0), "xgb": (0.15, 8e-5, 0), "ngb": (1.0, 1.4e-3, 0), "lgb": (0.05, 5e-5, 0),
-    "bohamiann": (1.0, 1e-3, 0), "mlp_small": (0.5, 1e-3, 0), "mlp_large": (1.0, 3e-3, 0),
-    "bananas": (2.0, 4e-3, 0), "bonas": (0.5, 8e-3, 0), "gcn": (2.0, 0.22, 0), "nao": (1.0, 5e-2, 0),
+    "bohamiann": (1.0, 1e-3, 0), "mlp_small": (0.004, 2.5e-4, 0), "mlp_large": (0.01, 1e-3, 0),
+    "bananas": (0.02, 4e-3, 0), "bonas": (0.5, 8e-3, 0), "gcn": (2.0, 0.22, 0), "nao": (1.0, 5e-2, 0),
 }
 
 
@@ -226,8 +226,8 @@ def estimate_seconds(store: Store, groups: Sequence[Group], done: dict[str, set[
     """Estimated CPU-seconds of each group's missing seeds.
 
     Per predictor and training size, the mean recorded fit time where there is one; else the
-    prior (:data:`FIT_TIME_PRIOR`) scaled by the predictor's median ratio of recorded to prior
-    time at the sizes already run.
+    prior (:data:`FIT_TIME_PRIOR`) scaled by the ratio of recorded to prior time at the largest
+    size already run.
     """
     done = done if done is not None else _done_keys(store, groups)
     fit = _recorded_fit_times(store, {g.table for g in groups})
@@ -255,9 +255,11 @@ def _seconds_per_fit(fit: pd.Series, predictor: str, n: int) -> float:
     if (predictor, n) in fit.index:
         return float(fit[(predictor, n)])
     if predictor in fit.index.get_level_values(0):
+        # scaled to the recorded time at the largest size run: the nearest point to extrapolate from,
+        # where a wrong guess of the prior's fixed cost matters least
         seen = fit[predictor]
-        ratio = float(np.median([t / _prior(predictor, int(m)) for m, t in seen.items()]))
-        return ratio * _prior(predictor, n)
+        largest = int(seen.index.max())
+        return float(seen[largest]) / _prior(predictor, largest) * _prior(predictor, n)
     return _prior(predictor, n)
 
 
