@@ -158,8 +158,8 @@ won = proxies[proxies[("reference", "beaten with proxies")]].index.tolist()
 display(Markdown(
     f"**Table 6.3.** Kendall tau at 10 target samples (mean over {n_seeds} seeds) from the other devices alone "
     "and with FLOPs and parameters as sources, beside the best single-device predictor on 124 samples. "
-    f"With them, the best of the ensembles beats every single-device predictor on 124 samples on "
-    f"{len(won)} of {len(proxies)} datasets ({', '.join(won) or 'none'}). They help most where the devices "
+    f"With them, the ensemble whose anchor the jackknife chooses beats every single-device predictor on 124 "
+    f"samples on {len(won)} of {len(proxies)} datasets ({', '.join(won) or 'none'}). They help most where the devices "
     f"say least about the target: {gain.idxmax()} gains {gain.max():+.3f} (an accelerator's arithmetic "
     "intensity, which the FLOPs count in part), the others change by "
     + ", ".join(f"{d} {g:+.3f}" for d, g in gain.drop(gain.idxmax()).items()) + "."))

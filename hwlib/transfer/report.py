@@ -117,14 +117,15 @@ def lodo_table(curves: pd.DataFrame, size: int = GOALS["lodo_size"],
 
 def proxies_table(devices: pd.DataFrame, proxies: pd.DataFrame) -> pd.DataFrame:
     """Per dataset: the ensembles' tau at 10 samples from the other devices alone and with FLOPs and
-    parameters as sources, beside the best single-device predictor at 124 (two :func:`lodo_table`)."""
+    parameters as sources, beside the best single-device predictor at 124 (two :func:`lodo_table`);
+    ``beaten with proxies``: the anchor chosen by the jackknife, with the proxies, beats it."""
     cols = [m for m in ("consensus_ensemble", "anchored_ensemble", "selected_ensemble") if m in devices]
     ref = [f"best single @{GOALS['lodo_reference_size']}", f"its tau @{GOALS['lodo_reference_size']}"]
     table = pd.concat({"devices": devices[cols], "devices + FLOPs, params": proxies[cols]}, axis=1)
     for c in ref:
         table[("reference", c)] = devices[c]
-    best = table["devices + FLOPs, params"].max(axis=1)
-    table[("reference", "beaten with proxies")] = best > devices[ref[1]]
+    # one method fixed in advance, not the best of several picked afterwards
+    table[("reference", "beaten with proxies")] = proxies["selected_ensemble"] > devices[ref[1]]
     return table
 
 
