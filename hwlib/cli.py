@@ -157,17 +157,17 @@ def _cmd_study_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_retest(args: argparse.Namespace) -> None:
-    from .measure import retest_report
+    from .measure import RETEST_COLUMNS, retest_report
 
     report = retest_report(args.first, args.second)
     if args.json:
         _print(report, True)
         return
     print(f"{report['n']} architectures in both passes")
-    for column in ("median_ms", "min_ms", "norm_q25_ms"):
+    for column in RETEST_COLUMNS:
         if column in report:
             r = report[column]
-            print(f"{column:12s} Kendall tau {r['kendalltau']:.3f}  Spearman {r['spearman']:.3f}  "
+            print(f"{column:14s} Kendall tau {r['kendalltau']:.3f}  Spearman {r['spearman']:.3f}  "
                   f"median |diff| {100 * r['median_abs_rel_diff']:.1f} %  neighbours' errors correlate "
                   f"{r['drift_lag1']:.2f}")
 

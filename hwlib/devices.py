@@ -15,7 +15,7 @@ import pandas as pd
 
 from .data import OWN_DATASETS, devices_dir, list_datasets, load_dataset
 from .errors import DataError, InputError
-from .measure import drift_correlation, read_measurements, test_retest
+from .measure import drift_correlation, read_measurements, retest_stats
 from .metrics import kendalltau
 
 __all__ = ["OWN_MEASUREMENTS", "RETESTS", "available_retests", "measurement_summary", "retest_pairs", "retest_drift", "paired_values", "agreement_table",
@@ -78,6 +78,15 @@ def available_retests() -> list[str]:
     return [k for k, files in RETESTS.items() if all((devices_dir() / f).is_file() for f in files)]
 
 
+def _retest_passes(name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The full pass and the retest pass of :data:`RETESTS` ``name``."""
+    try:
+        full, retest = RETESTS[name]
+    except KeyError:
+        raise InputError(f"unknown retest {name!r}; one of {', '.join(RETESTS)}") from None
+    return read_measurements(devices_dir() / full), read_measurements(devices_dir() / retest)
+
+
 def retest_pairs(name: str) -> tuple[pd.DataFrame, dict]:
     """The two passes over the retest architectures, matched by name, and their agreement.
 
@@ -98,20 +107,13 @@ def retest_pairs(name: str) -> tuple[pd.DataFrame, dict]:
         takes (``norm_q25_ms`` where there is a reference, else ``min_ms``) and ``kendalltau_value``
         is its tau; the pairs' ``first_value_ms``, ``second_value_ms`` are its values.
     """
-    try:
-        full, retest = RETESTS[name]
-    except KeyError:
-        raise InputError(f"unknown retest {name!r}; one of {', '.join(RETESTS)}") from None
-    first = read_measurements(devices_dir() / full)
-    second = read_measurements(devices_dir() / retest)
-    result = test_retest(first, second)
-    wall = test_retest(first.assign(median_ms=first["wall_median_ms"]),
-                       second.assign(median_ms=second["wall_median_ms"]))
-    result["kendalltau_wall"] = wall["kendalltau"]
-    result["kendalltau_min"] = test_retest(first, second, "min_ms")["kendalltau"]
-    normalised = "norm_q25_ms" in first and "norm_q25_ms" in second
+    first, second = _retest_passes(name)
+    stats = retest_stats(first, second)
+    normalised = "norm_q25_ms" in stats
+    result = {"n": stats["n"], **{k: v for k, v in stats["median_ms"].items() if k != "drift_lag1"},
+              "kendalltau_wall": stats["wall_median_ms"]["kendalltau"], "kendalltau_min": stats["min_ms"]["kendalltau"]}
     if normalised:
-        result["kendalltau_norm"] = test_retest(first, second, "norm_q25_ms")["kendalltau"]
+        result["kendalltau_norm"] = stats["norm_q25_ms"]["kendalltau"]
     result["value"] = "norm_q25_ms" if normalised else "min_ms"
     result["kendalltau_value"] = result["kendalltau_norm" if normalised else "kendalltau_min"]
     both = first.merge(second, on="arch", suffixes=("_a", "_b"))
@@ -127,13 +129,9 @@ def retest_pairs(name: str) -> tuple[pd.DataFrame, dict]:
 
 def retest_drift(name: str, column: str = "min_ms", lags: Sequence[int] = (1, 2, 5, 50)) -> dict[int, float]:
     """:func:`hwlib.measure.drift_correlation` of the two passes of retest ``name`` (:data:`RETESTS`)."""
+    first, second = _retest_passes(name)
     try:
-        full, retest = RETESTS[name]
-    except KeyError:
-        raise InputError(f"unknown retest {name!r}; one of {', '.join(RETESTS)}") from None
-    try:
-        return drift_correlation(read_measurements(devices_dir() / full), read_measurements(devices_dir() / retest),
-                                 column, lags)
+        return drift_correlation(first, second, column, lags)
     except InputError:
         raise InputError(f"retest {name!r} has no column {column!r}") from None
 

@@ -57,7 +57,7 @@ from .spaces import get_space
 __all__ = ["Settings", "machine_description", "select_archs", "time_network", "time_networks", "measure",
            "read_measurements",
            "merge_measurements",
-           "test_retest", "drift_correlation", "retest_report", "COLUMNS", "REFERENCE_COLUMNS", "AUTO_REFERENCE"]
+           "test_retest", "drift_correlation", "retest_stats", "retest_report", "RETEST_COLUMNS", "COLUMNS", "REFERENCE_COLUMNS", "AUTO_REFERENCE"]
 
 log = logging.getLogger(__name__)
 
@@ -475,20 +475,22 @@ def drift_correlation(first: pd.DataFrame, second: pd.DataFrame, column: str = "
     return {lag: float(np.corrcoef(error[:-lag], error[lag:])[0, 1]) for lag in lags if lag < len(error) - 2}
 
 
-def retest_report(first: str | os.PathLike, second: str | os.PathLike) -> dict:
-    """Test-retest agreement of two measurement files, per statistic, with the drift (``hwlib retest``).
+#: Statistics a test-retest compares, where both passes have them.
+RETEST_COLUMNS = ("median_ms", "wall_median_ms", "min_ms", "norm_q25_ms")
 
-    Returns
-    -------
-    dict
-        ``n``; per statistic (``median_ms``, ``min_ms``, and ``norm_q25_ms`` where both files timed a
-        reference) its ``kendalltau``, ``spearman`` and ``median_abs_rel_diff``; ``drift_lag1`` of each.
-    """
-    a, b = read_measurements(first), read_measurements(second)
-    columns = [c for c in ("median_ms", "min_ms", "norm_q25_ms") if c in a and c in b]
-    out: dict = {"first": str(first), "second": str(second)}
-    for c in columns:
-        r = test_retest(a, b, c)
+
+def retest_stats(first: pd.DataFrame, second: pd.DataFrame) -> dict:
+    """Per statistic of :data:`RETEST_COLUMNS` that both passes have: :func:`test_retest` (without
+    ``n``) and ``drift_lag1`` (:func:`drift_correlation` at lag 1); and ``n``."""
+    out: dict = {}
+    for c in (c for c in RETEST_COLUMNS if c in first and c in second):
+        r = test_retest(first, second, c)
         out["n"] = r.pop("n")
-        out[c] = {**r, "drift_lag1": drift_correlation(a, b, c, lags=(1,)).get(1, float("nan"))}
+        out[c] = {**r, "drift_lag1": drift_correlation(first, second, c, lags=(1,)).get(1, float("nan"))}
     return out
+
+
+def retest_report(first: str | os.PathLike, second: str | os.PathLike) -> dict:
+    """:func:`retest_stats` of two measurement files, with their paths (``hwlib retest``)."""
+    return {"first": str(first), "second": str(second),
+            **retest_stats(read_measurements(first), read_measurements(second))}
