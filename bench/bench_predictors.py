@@ -9,6 +9,16 @@ fits are timed and their mean taken as the per-seed cost), in CPU seconds of thi
 torch thread, as the study runs; on a shared machine CPU time varies less than wall time, which
 is reported too).
 
+Beside each ratio stands its *arithmetic ceiling*: the most that stacking seeds could ever gain,
+had it removed every cost of a single fit but its matrix products, and had those run at the peak
+of a large single-precision product on this core (measured in the same run). It is the single
+fit's CPU time over (its floating-point operations / that peak); the operations are counted by
+``torch.utils.flop_counter`` on one fit and prediction (oneDNN off, so that the LSTMs' products
+are counted too). A target above the ceiling cannot be met without changing a model's arithmetic.
+A tighter bound with today's kernels, *products alone*: the single fit's time over the time that
+the stacked fit spends in its matrix-product kernels alone (``torch.profiler``, self CPU time of
+bmm, mm, addmm, baddbmm and oneDNN's fused LSTM layers), per seed.
+
 Examples::
 
     python bench/bench_predictors.py                                  # all 18, sizes 124 and 15000
@@ -27,8 +37,12 @@ import argparse
 import platform
 import sys
 import time
+import warnings
 
 import numpy as np
+import torch
+from torch.profiler import ProfilerActivity, profile
+from torch.utils.flop_counter import FlopCounterMode
 
 from hwlib.paths import atomic_write_json
 from hwlib.data import load_dataset
@@ -72,12 +86,53 @@ def _clocks() -> tuple[float, float]:
     return time.perf_counter(), time.process_time()
 
 
-def stack_ratio(name, ds, X, n, seeds, n_single, epochs, repeats=1) -> dict:
+def gemm_peak(size: int = 1024, repeats: int = 5) -> float:
+    """FLOP/s of a large single-precision matrix product on one thread (the fastest of ``repeats``)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        a, b = torch.randn(size, size), torch.randn(size, size)
+        best = np.inf
+        for _ in range(repeats):
+            t0 = time.process_time()
+            for _ in range(4):
+                a @ b
+            best = min(best, (time.process_time() - t0) / 4)
+        return 2 * size ** 3 / best
+    finally:
+        torch.set_num_threads(threads)
+
+
+def count_flops(fit_predict) -> int:
+    """Floating-point operations of the matrix products that ``fit_predict()`` runs."""
+    with warnings.catch_warnings():   # torch warns that oneDNN's TF32 mode needs an Intel GPU
+        warnings.filterwarnings("ignore", message="TF32 acceleration")
+        with FlopCounterMode(display=False) as counter, torch.backends.mkldnn.flags(enabled=False):
+            fit_predict()
+    return counter.get_total_flops()
+
+
+#: Matrix-product kernels (torch.profiler names), whose time bounds a stack's from below.
+PRODUCT_KERNELS = ("aten::bmm", "aten::mm", "aten::addmm", "aten::baddbmm",
+                   "aten::mkldnn_rnn_layer", "aten::mkldnn_rnn_layer_backward")
+
+
+def product_seconds(run) -> float:
+    """CPU seconds that ``run()`` spends inside :data:`PRODUCT_KERNELS` (their self time)."""
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        run()
+    return sum(e.self_cpu_time_total for e in prof.key_averages() if e.key in PRODUCT_KERNELS) / 1e6
+
+
+def stack_ratio(name, ds, X, n, seeds, n_single, epochs, repeats=1, peak=None) -> dict:
     """Per-seed seconds one at a time vs stacked, and their ratio.
 
     Both sides train and predict (the test split) as the study does, after an untimed warm-up
     of each; per-seed CPU and wall seconds are the fastest of ``repeats`` alternating rounds.
     The ratio is of CPU seconds (one torch thread: CPU time is the time the study pays).
+    ``ceiling``: the arithmetic ceiling of the ratio (see the module's docstring), given the peak
+    ``peak`` (FLOP/s) of :func:`gemm_peak`; ``products_bound``: the ratio's bound when the
+    stack's matrix products (as they run today) were its only cost.
     """
     cls = get_spec(name).regressor_class()
     params = _params(name, ds.search_space, epochs, stacked=True)
@@ -86,10 +141,13 @@ def stack_ratio(name, ds, X, n, seeds, n_single, epochs, repeats=1) -> dict:
     tr = np.stack([p[:n] for _, p in splits])
     te = np.stack([t for t, _ in splits])
 
+    def one(s):
+        make_regressor(name, ds.search_space, random_state=s, **single_params
+                       ).fit(X[tr[s]], ds.y_z[tr[s]]).predict(X[te[s]])
+
     def single():
         for s in range(n_single):
-            make_regressor(name, ds.search_space, random_state=s, **single_params
-                           ).fit(X[tr[s]], ds.y_z[tr[s]]).predict(X[te[s]])
+            one(s)
 
     def stacked():
         cls.fit_predict_seeds(X[tr], ds.y_z[tr], X[te], list(range(seeds)), **params)
@@ -105,11 +163,17 @@ def stack_ratio(name, ds, X, n, seeds, n_single, epochs, repeats=1) -> dict:
             run()
             w1, c1 = _clocks()
             best[key] = [min(best[key][0], (w1 - w0) / count), min(best[key][1], (c1 - c0) / count)]
+    flops = count_flops(lambda: one(0))
+    peak = peak or gemm_peak()
+    products = product_seconds(stacked) / seeds
     return {"seeds": seeds, "single_wall_s": best["single"][0], "single_cpu_s": best["single"][1],
             "stacked_per_seed_wall_s": best["stacked"][0],
             "stacked_per_seed_cpu_s": best["stacked"][1],
             "ratio": best["single"][1] / best["stacked"][1],
-            "ratio_wall": best["single"][0] / best["stacked"][0]}
+            "ratio_wall": best["single"][0] / best["stacked"][0],
+            "flops_per_seed": flops, "peak_flops": peak,
+            "ceiling": best["single"][1] / (flops / peak),
+            "products_per_seed_cpu_s": products, "products_bound": best["single"][1] / products}
 
 
 def _ratio_seeds(spec: str) -> dict[str, int]:
@@ -165,13 +229,17 @@ def main(argv=None) -> int:
                 and hasattr(get_spec(name).regressor_class(), "fit_predict_seeds")):
             seeds = _ratio_seeds(args.ratio_seeds)
             seeds = seeds.get(name, seeds.get("*", 50))
+            peak = results.setdefault("gemm_peak_flops", gemm_peak())
             r = stack_ratio(name, ds, X, args.ratio_size, seeds, args.ratio_single, args.epochs,
-                            args.ratio_repeats)
+                            args.ratio_repeats, peak)
             results["stacking"][name] = r
             print(f"{name:<10} stacking at n={args.ratio_size}: one seed "
                   f"{1e3 * r['single_cpu_s']:.1f} CPU ms, {seeds} stacked "
                   f"{1e3 * r['stacked_per_seed_cpu_s']:.1f} CPU ms/seed -> {r['ratio']:.1f}x "
-                  f"(wall {r['ratio_wall']:.1f}x)", flush=True)
+                  f"(wall {r['ratio_wall']:.1f}x); arithmetic ceiling {r['ceiling']:.1f}x "
+                  f"({r['flops_per_seed'] / 1e9:.2f} GFLOP per seed at {peak / 1e9:.0f} GFLOP/s), "
+                  f"products alone {r['products_bound']:.1f}x "
+                  f"({1e3 * r['products_per_seed_cpu_s']:.1f} CPU ms/seed)", flush=True)
     if args.json:
         atomic_write_json(args.json, results)
     return 0

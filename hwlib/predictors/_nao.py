@@ -11,9 +11,12 @@ decoder, started from the embedding and attending over the encoder states, recon
 sequence (teacher forcing). Loss ``trade_off`` x MSE + (1 - ``trade_off``) x NLL; Adam with L2
 weight decay; gradient norm clipped at ``grad_bound``.
 
-The LSTMs are torch's fused ones, so each seed's model trains on its own (a short loop: NAO is
-cheap next to the MLPs); randomness comes from the global generator inside
-:func:`torch.random.fork_rng`, seeded per fit, so the caller's random state is untouched.
+The LSTMs are torch's fused ones (oneDNN), so each seed's model trains on its own. Stacking seeds
+could not gain much here anyway: a fit's time is arithmetic, about 164 GFLOP per seed at 124
+samples and 50 epochs, and even at the peak of a large matrix product on this core that alone
+takes 1 / 2.4 of a single fit (``bench/bench_predictors.py`` reports this *arithmetic ceiling*).
+Randomness comes from the global generator inside :func:`torch.random.fork_rng`, seeded per
+fit, so the caller's random state is untouched.
 """
 
 from __future__ import annotations
