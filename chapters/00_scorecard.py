@@ -47,7 +47,8 @@ for key, value in count.items():
 # %% tags=["hide-input"]
 display(Markdown(
     f"**Summary.** Of the paper's {count['total']} numbers and claims checked here, **{count['reproduced']} are "
-    f"reproduced**, {count['differs']} differ and {count['not_run']} are not yet run. By part: Table 1, "
+    f"reproduced**, {count['differs']} differ, {count['provisional']} are provisional (checked on the part of the "
+    f"grid committed so far) and {count['not_run']} are not yet run. By part: Table 1, "
     f"{count['table_1_reproduced']} of {count['table_1_total']}; the predictor comparison, "
     f"{count['predictors_reproduced']} of {count['predictors_total']}; the selection simulation, "
     f"{count['simulation_reproduced']} of {count['simulation_total']}."))

@@ -1,12 +1,15 @@
 """The reproduction scorecard: every number, table and claim of the paper beside ours, with a verdict.
 
 Each row says where in the paper (``"Table 1"``, ``"Sec. 5, Fig. 4 left"``), the paper's value, ours,
-the difference, a verdict (``reproduced``, ``differs``, ``not run``) and, when it is not
-``reproduced``, the reasons, computed from facts of this build:
+the difference, a verdict (``reproduced``, ``differs``, ``provisional``, ``not run``) and, when it
+is not ``reproduced``, the reasons, computed from facts of this build:
 
 - *stand-in data*: the paper's dataset is not at hand and another stands in (:func:`hwlib.data.hard_datasets`);
 - *fewer seeds* / *fewer trials*: the profile ran fewer than the paper;
 - *not yet in the committed results*: the full study has not reached those cells;
+- *provisional* (a claim about predictors): some of the cells it reads are not committed yet; it is
+  checked on the predictors complete for it, and the reason says whether it holds there and what
+  is missing;
 - for the simulation, both pairings are computed: ``ours`` uses the released code's sorted pairing
   (like for like with the published numbers, see the protocol's QUIRK), ``correct pairing`` pairs
   each architecture with its own values.
@@ -142,7 +145,8 @@ def claim_rows(claims: pd.DataFrame, results: pd.DataFrame) -> list[dict]:
     rows = []
     for c in claims.itertuples(index=False):
         stand = [s for s in map(_stand_in, _claim_benchmarks(c.claim)) if s]
-        why = stand + common if c.verdict == "differs" else ["not yet in the committed results"]
+        why = (stand + common if c.verdict == "differs" else [c.reason] if c.verdict == "provisional"
+               else ["not yet in the committed results"])
         rows.append({"section": "Predictors", "where": c.where, "quantity": c.claim, "paper": c.paper,
                      "ours": c.ours, "difference": np.nan, "verdict": c.verdict,
                      "reason": "" if c.verdict == "reproduced" else "; ".join(why) or "not explained",
@@ -276,7 +280,8 @@ def formatted(card: pd.DataFrame) -> pd.DataFrame:
 
 def styled(frame: pd.DataFrame):
     """A scorecard table for the book: no index, small type, the verdict in colour."""
-    colour = {"reproduced": "color: #1a7f37", "differs": "color: #b35900", "not run": "color: #6e7781"}
+    colour = {"reproduced": "color: #1a7f37", "differs": "color: #b35900", "provisional": "color: #8250df",
+              "not run": "color: #6e7781"}
     style = frame.style.hide(axis="index").set_properties(**{"font-size": "0.8em", "vertical-align": "top"})
     if "verdict" in frame:
         style = style.map(lambda v: colour.get(v, ""), subset=["verdict"])
@@ -284,10 +289,12 @@ def styled(frame: pd.DataFrame):
 
 
 def summary(card: pd.DataFrame) -> dict[str, int]:
-    """Counts of the scorecard: ``total``, ``reproduced``, ``differs``, ``not_run``, and per section
-    ``<section>_total`` / ``<section>_reproduced`` (section lower-cased, spaces as underscores)."""
+    """Counts of the scorecard: ``total``, ``reproduced``, ``differs``, ``provisional``, ``not_run``,
+    and per section ``<section>_total`` / ``<section>_reproduced`` (section lower-cased, spaces as
+    underscores)."""
     out = {"total": len(card), "reproduced": int((card["verdict"] == "reproduced").sum()),
            "differs": int((card["verdict"] == "differs").sum()),
+           "provisional": int((card["verdict"] == "provisional").sum()),
            "not_run": int((card["verdict"] == "not run").sum())}
     for section, part in card.groupby("section", sort=False):
         key = section.lower().replace(" ", "_")

@@ -77,9 +77,12 @@ def test_claims_say_what_the_committed_study_lacks():
     claims = pd.DataFrame([
         {"where": "Sec. 4", "claim": "A (HW-NAS)", "paper": "x", "ours": "y", "verdict": "differs"},
         {"where": "Sec. 4", "claim": "B", "paper": "x", "ours": "x", "verdict": "reproduced"},
-        {"where": "Sec. 4", "claim": "C", "paper": "x", "ours": "-", "verdict": "not run"}])
+        {"where": "Sec. 4", "claim": "C", "paper": "x", "ours": "-", "verdict": "not run"},
+        {"where": "Sec. 4", "claim": "D", "paper": "x", "ours": "z", "verdict": "provisional",
+         "reason": "holds on the cells so far; not yet run: ngb (HW to 11)"}])
     rows = pd.DataFrame(scorecard.claim_rows(claims, _results(["lr", "ridge"], seeds=3)))
-    assert rows["verdict"].tolist() == ["differs", "reproduced", "not run"]
+    assert rows["verdict"].tolist() == ["differs", "reproduced", "not run", "provisional"]
+    assert rows.at[3, "reason"] == "holds on the cells so far; not yet run: ngb (HW to 11)"
     assert "holds 2 of 17 predictors" in rows.at[0, "reason"] and "3 of 50" in rows.at[0, "reason"]
     assert rows.at[1, "reason"] == "" and rows.at[1, "note"] == "checked on the 2 of 17 predictors committed so far"
     assert rows.at[2, "reason"] == "not yet in the committed results"
@@ -108,11 +111,12 @@ def test_simulation_rows_reproduce_the_published_grid_and_name_fewer_trials():
 
 
 def test_summary_counts_by_section():
-    card = pd.DataFrame({"section": ["Table 1", "Table 1", "Simulation"],
-                         "verdict": ["reproduced", "differs", "not run"]})
-    assert scorecard.summary(card) == {"total": 3, "reproduced": 1, "differs": 1, "not_run": 1,
-                                       "table_1_total": 2, "table_1_reproduced": 1,
-                                       "simulation_total": 1, "simulation_reproduced": 0}
+    card = pd.DataFrame({"section": ["Table 1", "Table 1", "Simulation", "Predictors"],
+                         "verdict": ["reproduced", "differs", "not run", "provisional"]})
+    assert scorecard.summary(card) == {"total": 4, "reproduced": 1, "differs": 1, "provisional": 1,
+                                       "not_run": 1, "table_1_total": 2, "table_1_reproduced": 1,
+                                       "simulation_total": 1, "simulation_reproduced": 0,
+                                       "predictors_total": 1, "predictors_reproduced": 0}
 
 
 def test_headline_figure_has_one_panel_per_kind():
