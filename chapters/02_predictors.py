@@ -175,9 +175,10 @@ display(Markdown(
 # %% [markdown]
 # ## What the grid costs
 #
-# **Figure 2.4.** Mean fit time per model against training size (seconds, one CPU core, including any
-# hyperparameter search; torch models that train their seeds as one stacked model report the
-# stack's time divided by its seeds).
+# **Figure 2.4.** Mean fit time per model against training size (CPU seconds on one core, including
+# any hyperparameter search; torch models that train their seeds as one stacked model report the
+# stack's time divided by its seeds). Records up to 30 November 2026 hold wall seconds, measured on
+# a core of their own; the few that a paused or crowded run had inflated were computed again.
 
 # %% tags=["hide-input"]
 times = comparison.fit_time_table(results)

@@ -318,7 +318,8 @@ def _parser() -> argparse.ArgumentParser:
                            "(e.g. 2h, 90m, 1h30m; default: until complete); Ctrl-C also stops cleanly")
             p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
             p.add_argument("--scheduler", metavar="ADDRESS",
-                           help="run the groups on a Dask distributed cluster (e.g. tcp://127.0.0.1:8786)")
+                           help="run the groups on a Dask distributed cluster (e.g. tcp://127.0.0.1:8786); "
+                           "start its workers with --nthreads 1, since fit times are CPU seconds of a worker")
             p.set_defaults(func=_cmd_study_run)
     p = study.add_parser("verify", help="recompute K random committed cells and compare (exit 1 if any differs)")
     p.add_argument("--sample", type=int, required=True, metavar="K", help="number of cells to recompute")

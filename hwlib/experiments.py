@@ -57,7 +57,7 @@ def _fit_one(spec, space: str, X_tr, y_tr, X_te, seed: int, params: dict, hpo_bu
     from .hpo import fit_tuned, is_tunable
     from .predictors import make_regressor
 
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     model = make_regressor(spec.name, space, random_state=seed, **params)
     extra: dict[str, Any] = {}
     if hpo_budget is not None and spec.tuned and is_tunable(model):
@@ -66,9 +66,9 @@ def _fit_one(spec, space: str, X_tr, y_tr, X_te, seed: int, params: dict, hpo_bu
         extra = {"hpo_n_tried": result.n_tried, "hpo_best_params": result.best_params}
     else:
         model.fit(X_tr, y_tr)
-    t1 = time.perf_counter()
+    t1 = time.process_time()
     pred = model.predict(X_te)
-    t2 = time.perf_counter()
+    t2 = time.process_time()
     if spec.name == "lut":
         extra["n_measured"] = int(model.n_measured_)
     return pred, {"fit_time": t1 - t0, "query_time": t2 - t1, **extra}
@@ -91,6 +91,11 @@ def run_cells(ds, predictor: str, train_size: int, seeds: Sequence[int], params:
     Seeds are trained together when the regressor offers ``fit_predict_seeds`` and no HPO runs;
     then ``fit_time`` is the stack's time (fit and test predictions) divided by the seeds and
     ``query_time`` is None.
+
+    ``fit_time`` and ``query_time`` are CPU seconds of this process (:func:`time.process_time`,
+    all its threads), not wall time: the cost of a cell, whether the machine is busy with other
+    work or the run is paused, as long as the process computes one cell at a time (as the study
+    does: serially, or one cell per worker process).
 
     Parameters
     ----------
@@ -132,9 +137,9 @@ def _run_stacked(spec, space, X, y, splits, seeds, train_size, params, base) -> 
         params = {"search_space": space, **params}
     train = np.stack([pool[:train_size] for _, pool in splits])
     test = np.stack([t for t, _ in splits])
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     pred = cls.fit_predict_seeds(X[train], y[train], X[test], [int(s) for s in seeds], **params)
-    per_seed = (time.perf_counter() - t0) / len(seeds)
+    per_seed = (time.process_time() - t0) / len(seeds)
     return [{**base, "seed": int(s), **evaluate_predictions(y[t], p), "fit_time": per_seed,
              "query_time": None, "batched_seeds": len(seeds)} for s, t, p in zip(seeds, test, pred)]
 

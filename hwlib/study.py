@@ -358,7 +358,9 @@ def run(profile: str = "full", predictors: Sequence[str] | None = None, datasets
         Worker processes (1: this process).
     scheduler : str, optional
         Address of a Dask distributed scheduler (``tcp://host:8786``): the groups run on its
-        workers instead of local processes.
+        workers instead of local processes. Start the workers with one thread each
+        (``dask worker ADDRESS --nthreads 1``): a cell's recorded times are the CPU time of the
+        process that computes it.
     store : Store, optional
         Where records are read and written (default: the committed ``results/``).
     max_groups : int, optional
