@@ -137,6 +137,25 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def _lowest_priority() -> None:
+    """Yield the CPU to any other work: nice 19 for this process and the workers it starts.
+
+    Where Linux groups processes by session ("autogroups", which share the CPU fairly whatever
+    their nice values), a session of its own (``setsid``) gets nice 19 for its group as well;
+    the group of a shared session (a terminal's) is left as it is.
+    """
+    import os
+
+    os.nice(19 - os.nice(0))
+    if os.getsid(0) != os.getpid():
+        return
+    try:
+        with open("/proc/self/autogroup", "w") as handle:
+            handle.write("19")
+    except OSError:   # not Linux, or no autogroups
+        pass
+
+
 def _cmd_study_run(args: argparse.Namespace) -> int:
     import signal
 
@@ -145,6 +164,8 @@ def _cmd_study_run(args: argparse.Namespace) -> int:
     # a runner in the background stops as cleanly on `kill` (SIGTERM) as on Ctrl-C; a shell starts
     # background jobs with SIGINT ignored, so it is set back to raising KeyboardInterrupt
     handlers = signal.signal(signal.SIGTERM, _interrupt), signal.signal(signal.SIGINT, signal.default_int_handler)
+    if args.background:
+        _lowest_priority()
     try:
         result = run(args.profile, predictors=_names(args.predictors), datasets=_names(args.datasets),
                      budget=parse_duration(args.budget), jobs=args.jobs, scheduler=args.scheduler)
@@ -317,6 +338,9 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument("--budget", metavar="TIME", help="stop cleanly before this much time is spent "
                            "(e.g. 2h, 90m, 1h30m; default: until complete); Ctrl-C also stops cleanly")
             p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+            p.add_argument("--background", action="store_true",
+                           help="run at the lowest CPU priority (nice 19), to grow the grid beside other "
+                           "work; started with setsid, its Linux autogroup yields to other sessions too")
             p.add_argument("--scheduler", metavar="ADDRESS",
                            help="run the groups on a Dask distributed cluster (e.g. tcp://127.0.0.1:8786); "
                            "start its workers with --nthreads 1, since fit times are CPU seconds of a worker")

@@ -158,3 +158,22 @@ def test_quick_profile_agrees_with_committed_cells(require_data, tmp_path):
     quick = study.results("quick", store=Store(tmp_path), predictors=["lr", "ridge", "blr"])
     check = study.agreement(quick, committed)
     assert check["shared"] > 0 and check["differ"] == 0
+
+
+def test_background_runs_at_the_lowest_priority_and_touches_only_its_own_session():
+    import subprocess
+    import sys
+
+    code = ("import os; from hwlib.cli import _lowest_priority; _lowest_priority(); print(os.nice(0)); "
+            "print(open('/proc/self/autogroup').read() if os.path.exists('/proc/self/autogroup') else '')")
+
+    def run(new_session: bool) -> list[str]:
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              start_new_session=new_session).stdout.split("\n")
+
+    own, shared = run(True), run(False)
+    assert own[0] == shared[0] == "19"
+    if own[1]:                         # Linux with autogroups: a session of its own yields as a whole
+        assert own[1].endswith("nice 19")
+        with open("/proc/self/autogroup") as handle:   # this (shared) session's group is untouched
+            assert shared[1] == handle.read().strip()
