@@ -170,3 +170,21 @@ def test_above_chance_on_real_data_at_200_samples(raspi4, name):
 def test_clone_keeps_parameters():
     est = C.LightGBMRegressor(num_leaves=7, random_state=5)
     assert clone(est).get_params() == est.get_params()
+
+
+def test_ngboost_base_learner_is_sklearns_tree_bit_for_bit():
+    from sklearn.base import clone
+    from sklearn.tree import DecisionTreeRegressor
+
+    from hwlib.predictors._ngboost_normal import QuickTree
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(200, 12)), rng.normal(size=200)
+    params = dict(criterion="friedman_mse", max_depth=6, max_features=0.79, random_state=3)
+    quick, plain = QuickTree(**params), DecisionTreeRegressor(**params)
+    assert quick.get_params() == plain.get_params()
+    copy = clone(quick).set_params(random_state=5)
+    assert type(copy) is QuickTree and copy.get_params() == dict(plain.get_params(), random_state=5)
+    weights = rng.uniform(size=200)
+    np.testing.assert_array_equal(quick.fit(X, y, sample_weight=weights).predict(X[:50]),
+                                  plain.fit(X, y, sample_weight=weights).predict(X[:50]))

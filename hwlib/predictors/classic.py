@@ -414,11 +414,10 @@ class NGBoostRegressor(_ZScored):
     def _build(self):
         from ngboost import NGBRegressor
 
-        from ._ngboost_normal import FastNormal
-        from sklearn.tree import DecisionTreeRegressor
+        from ._ngboost_normal import FastNormal, QuickTree
         # random_state=None: ngboost then seeds each stage's tree from its own seeded stream
-        base = DecisionTreeRegressor(criterion="friedman_mse", max_depth=self.max_depth,
-                                     max_features=self.max_features, random_state=None)
+        base = QuickTree(criterion="friedman_mse", max_depth=self.max_depth,
+                         max_features=self.max_features, random_state=None)
         return NGBRegressor(Dist=FastNormal, Base=base, n_estimators=self.n_estimators,
                    learning_rate=self.learning_rate, minibatch_frac=self.minibatch_frac,
                    verbose=False, random_state=_seed(self.random_state))
