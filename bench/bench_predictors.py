@@ -17,7 +17,8 @@ fit's CPU time over (its floating-point operations / that peak); the operations 
 are counted too). A target above the ceiling cannot be met without changing a model's arithmetic.
 A tighter bound with today's kernels, *products alone*: the single fit's time over the time that
 the stacked fit spends in its matrix-product kernels alone (``torch.profiler``, self CPU time of
-bmm, mm, addmm, baddbmm and oneDNN's fused LSTM layers), per seed.
+bmm, mm, addmm, baddbmm and oneDNN's fused LSTM layers; and the MLPs' products, which numpy
+computes, timed and counted around each call), per seed.
 
 Examples::
 
@@ -34,10 +35,13 @@ epochs). Prints a table; ``--json PATH`` also writes the numbers.
 from __future__ import annotations
 
 import argparse
+import math
 import platform
 import sys
 import time
 import warnings
+from contextlib import contextmanager
+from typing import Iterator
 
 import numpy as np
 import torch
@@ -103,13 +107,36 @@ def gemm_peak(size: int = 1024, repeats: int = 5) -> float:
         torch.set_num_threads(threads)
 
 
+@contextmanager
+def numpy_products() -> Iterator[dict]:
+    """Tally the floating-point operations and CPU seconds of the MLPs' products, which numpy
+    computes (:func:`hwlib.predictors._mlp._matmul`) and torch's counters do not see."""
+    from hwlib.predictors import _mlp
+
+    tally, plain = {"flops": 0, "seconds": 0.0}, _mlp._matmul
+
+    def counted(a, b, out=None):
+        t0 = time.process_time()
+        result = plain(a, b, out)
+        tally["seconds"] += time.process_time() - t0
+        tally["flops"] += 2 * math.prod(a.shape) * b.shape[-1]
+        return result
+
+    _mlp._matmul = counted
+    try:
+        yield tally
+    finally:
+        _mlp._matmul = plain
+
+
 def count_flops(fit_predict) -> int:
     """Floating-point operations of the matrix products that ``fit_predict()`` runs."""
     with warnings.catch_warnings():   # torch warns that oneDNN's TF32 mode needs an Intel GPU
         warnings.filterwarnings("ignore", message="TF32 acceleration")
-        with FlopCounterMode(display=False) as counter, torch.backends.mkldnn.flags(enabled=False):
+        with FlopCounterMode(display=False) as counter, torch.backends.mkldnn.flags(enabled=False), \
+                numpy_products() as tally:
             fit_predict()
-    return counter.get_total_flops()
+    return counter.get_total_flops() + tally["flops"]
 
 
 #: Matrix-product kernels (torch.profiler names), whose time bounds a stack's from below.
@@ -118,10 +145,12 @@ PRODUCT_KERNELS = ("aten::bmm", "aten::mm", "aten::addmm", "aten::baddbmm",
 
 
 def product_seconds(run) -> float:
-    """CPU seconds that ``run()`` spends inside :data:`PRODUCT_KERNELS` (their self time)."""
-    with profile(activities=[ProfilerActivity.CPU]) as prof:
+    """CPU seconds that ``run()`` spends inside :data:`PRODUCT_KERNELS` (their self time) and
+    the MLPs' numpy products."""
+    with profile(activities=[ProfilerActivity.CPU]) as prof, numpy_products() as tally:
         run()
-    return sum(e.self_cpu_time_total for e in prof.key_averages() if e.key in PRODUCT_KERNELS) / 1e6
+    kernels = sum(e.self_cpu_time_total for e in prof.key_averages() if e.key in PRODUCT_KERNELS) / 1e6
+    return kernels + tally["seconds"]
 
 
 def stack_ratio(name, ds, X, n, seeds, n_single, epochs, repeats=1, peak=None) -> dict:

@@ -44,3 +44,12 @@ def test_gemm_peak_is_a_rate(bench):
 
 def test_ratio_seeds_parses_names_and_a_default(bench):
     assert bench._ratio_seeds("gcn=10,bonas=12,50") == {"gcn": 10, "bonas": 12, "*": 50}
+
+
+def test_the_mlps_numpy_products_are_counted_and_timed(bench):
+    from hwlib.predictors import _mlp
+
+    a, b = torch.randn(4, 32, 21).numpy(), torch.randn(4, 21, 20).numpy()
+    assert bench.count_flops(lambda: _mlp._matmul(a, b)) == 2 * 4 * 32 * 21 * 20
+    assert bench.product_seconds(lambda: [_mlp._matmul(a, b) for _ in range(200)]) > 0
+    assert _mlp._matmul.__name__ == "_matmul"      # the counting wrapper is taken off again

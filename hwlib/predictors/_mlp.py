@@ -8,20 +8,25 @@ weights (PROTOCOL.md, "Predictors and their defaults").
 
 Speed: forward and backward passes are written out by hand for ``M`` stacked networks. Each
 layer's bias is folded into its weights as a last row, matched by a constant-one input column, so
-a layer costs one :func:`torch.bmm` forward and two backward, written into preallocated buffers;
-all parameters (and gradients) live in one flat buffer, so Adam is a single fused kernel. That is
-about five tensor operations per layer and step, against about twenty through autograd and
-:class:`torch.optim.Adam`. A minibatch is a view of the epoch's rows, gathered once per epoch.
+a layer costs one batched matrix product forward and two backward, written into preallocated
+buffers; all parameters (and gradients) live in one flat buffer, so Adam is a single fused kernel.
+That is about five tensor operations per layer and step, against about twenty through autograd
+and :class:`torch.optim.Adam`. A minibatch is a view of the epoch's rows, gathered once per epoch.
+
+The products run through numpy's ``matmul`` on views of the same memory (:func:`_matmul`): it
+hands each member's matrices to BLAS (OpenBLAS) one after the other, which for these small
+matrices (32 x 21 by 21 x 20 in the large MLP) is 12-50 % faster than :func:`torch.bmm` (MKL),
+most of all for BANANAS' 156-wide first layer; and a member's product is the same whatever the
+stack holds, as with ``bmm``.
 
 What bounds the gain of stacking: with the per-operation overhead gone, a stack's step is its
-batched matrix products, and MKL computes a batch of tiny products (32 x 21 by 21 x 20 for the
-large MLP) one matrix after the other at about a microsecond each, the same as one product
-alone; stacked members then cost at least those products each, while a single fit pays mostly
-per-operation overhead. BANANAS' single fit is already a stack of its three members.
-``bench/bench_predictors.py`` reports the bounds this puts on stacking 50 seeds (``products
-alone``: the single fit's time over the stack's time in its products, per seed; about 8x, 6.5x
-and 2.3x for the small MLP, the large MLP and BANANAS), and the *arithmetic ceiling* had the
-products run at the peak of a large product (about 18x, 18x and 7x).
+batched matrix products, and BLAS computes a batch of tiny products one matrix after the other
+at about a microsecond each, the same as one product alone; stacked members then cost at least
+those products each, while a single fit pays mostly per-operation overhead. BANANAS' single fit
+is already a stack of its three members. ``bench/bench_predictors.py`` reports the bounds this
+puts on stacking 50 seeds (*products alone*: the single fit's time over the stack's time in its
+products, per seed), and the *arithmetic ceiling* had the products run at the peak of a large
+product.
 """
 
 from __future__ import annotations
@@ -54,6 +59,11 @@ class MLPConfig:
     regularization: float
 
 
+def _matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``a @ b`` over the member axis by numpy (see the module's docstring); ``out``: where to."""
+    return np.matmul(a, b, out=out)
+
+
 def _activate(name: str, z: torch.Tensor, out: torch.Tensor) -> None:
     """``out = activation(z)`` (``out`` may be a strided view)."""
     if name == "relu":
@@ -80,8 +90,8 @@ class StackedMLP:
     row is the bias; all ``W[l]`` are views into the flat buffer ``theta`` (gradients: ``grad``).
 
     The output layer has a second, all-zero column that stays zero (zero gradient, zero Adam
-    step): torch computes a batched matrix-vector product differently for one matrix than for
-    many, a matrix-matrix product the same way, and the stacked and the single fit must round
+    step): the output is then a matrix-matrix product, which BLAS rounds alike whatever the
+    stack (a matrix-vector product it may not), and the stacked and the single fit must round
     alike (else their difference grows over thousands of steps).
 
     Parameters
@@ -100,7 +110,11 @@ class StackedMLP:
             flat.theta = theta
         self.theta, self.grad = flat.theta, torch.zeros_like(flat.theta)
         self.W, self.G = flat.views(), flat.views(self.grad)
-        self.WT = [W[:, :-1].transpose(1, 2) for W in self.W]  # weights without bias, transposed
+        # numpy views of the same memory, for the products: the weights, their transposes without
+        # the bias row, and the gradients
+        self.Wn = [W.numpy() for W in self.W]
+        self.WTn = [W[:, :-1].transpose(1, 2).numpy() for W in self.W]
+        self.Gn = [G.numpy() for G in self.G]
         self._buffers: dict[int, tuple] = {}
 
     def __reduce__(self):
@@ -120,36 +134,38 @@ class StackedMLP:
         return model
 
     def _buffers_for(self, rows: int) -> tuple:
-        """Activation buffers for a batch of ``rows``: (A, Z, A without ones column, A^T)."""
+        """Activation buffers for a batch of ``rows``: Z, and A without its ones column, as
+        tensors; A (with the ones column), Z and A^T as numpy views of the same memory."""
         if rows not in self._buffers:
             A = [torch.ones(self.M, rows, w + 1) for w in self.dims[1:-1]]
             Z = [torch.empty(self.M, rows, w) for w in self.dims[1:-1]]
-            self._buffers[rows] = (A, Z, [a[..., :-1] for a in A], [a.transpose(1, 2) for a in A])
+            self._buffers[rows] = (Z, [a[..., :-1] for a in A], [a.numpy() for a in A],
+                                   [z.numpy() for z in Z], [a.numpy().transpose(0, 2, 1) for a in A])
         return self._buffers[rows]
 
     def forward(self, xb: torch.Tensor) -> torch.Tensor:
         """Outputs (M, B, 2) for inputs ``xb`` (M, B, d + 1) whose last column is ones."""
-        A, Z, A_act, _ = self._buffers_for(xb.shape[1])
-        h = xb
+        Z, A_act, An, Zn, _ = self._buffers_for(xb.shape[1])
+        h = xb.numpy()
         for l in range(len(Z)):
-            torch.bmm(h, self.W[l], out=Z[l])
+            _matmul(h, self.Wn[l], out=Zn[l])
             _activate(self.activation, Z[l], A_act[l])
-            h = A[l]
-        return torch.bmm(h, self.W[-1])
+            h = An[l]
+        return torch.from_numpy(_matmul(h, self.Wn[-1]))
 
     def backward(self, xb: torch.Tensor, dout: torch.Tensor, regularization: float) -> None:
         """Fill ``grad`` from the loss gradient ``dout`` (M, B, 2) of the last :meth:`forward`."""
-        _, Z, A_act, AT = self._buffers_for(xb.shape[1])
-        inputs_T = [xb.transpose(1, 2)] + AT
+        Z, A_act, _, _, ATn = self._buffers_for(xb.shape[1])
+        inputs_T = [xb.numpy().transpose(0, 2, 1)] + ATn
         L = len(Z)
-        torch.bmm(inputs_T[L], dout, out=self.G[L])
+        _matmul(inputs_T[L], dout.numpy(), out=self.Gn[L])
         self.G[L][:, :-1].add_(self.W[L][:, :-1].sign(), alpha=regularization)
-        dh = torch.bmm(dout, self.WT[L])
+        dh = torch.from_numpy(_matmul(dout.numpy(), self.WTn[L]))
         for l in range(L - 1, -1, -1):
             dz = _activation_grad(self.activation, dh, Z[l], A_act[l])
-            torch.bmm(inputs_T[l], dz, out=self.G[l])
+            _matmul(inputs_T[l], dz.numpy(), out=self.Gn[l])
             if l:
-                dh = torch.bmm(dz, self.WT[l])
+                dh = torch.from_numpy(_matmul(dz.numpy(), self.WTn[l]))
 
     def predict(self, X: torch.Tensor) -> torch.Tensor:
         """Outputs (M, m) for inputs ``X`` (M, m, d + 1) whose last column is ones.
