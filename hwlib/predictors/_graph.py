@@ -10,8 +10,8 @@ Where the time goes (GCN, defaults, batch 7, one thread): the 18 matrix products
 144 x 144 per member and step (forward and backward of the three 144-wide layers) run near the
 core's peak whatever the stack, and each member draws its own 33k dropout uniforms per step;
 the products alone take about two thirds of a member's step, stacked or not, which bounds what
-stacking seeds can gain: at most 1.5x with these kernels, and 2.7x even if the products ran at
-the peak of a large product and nothing else cost anything (``bench/bench_predictors.py``
+stacking seeds can gain: at most about 1.6x with these kernels, and 2.7x even if the products
+ran at the peak of a large product and nothing else cost anything (``bench/bench_predictors.py``
 measures both bounds, its *products alone* and *arithmetic ceiling*). BONAS (batch 128, 9 nodes)
 spends its step in elementwise passes over (members, 9, batch, 64) arrays, bound by memory
 traffic, not by per-operation overhead: neither stacking nor a hand-written backward shortens it.

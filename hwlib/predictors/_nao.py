@@ -14,7 +14,8 @@ weight decay; gradient norm clipped at ``grad_bound``.
 The LSTMs are torch's fused ones (oneDNN), so each seed's model trains on its own. Stacking seeds
 could not gain much here anyway: a fit's time is arithmetic, about 164 GFLOP per seed at 124
 samples and 50 epochs, and even at the peak of a large matrix product on this core that alone
-takes 1 / 2.4 of a single fit (``bench/bench_predictors.py`` reports this *arithmetic ceiling*).
+takes about half of a single fit (``bench/bench_predictors.py`` reports this *arithmetic
+ceiling*, 2.0-2.4x).
 Randomness comes from the global generator inside :func:`torch.random.fork_rng`, seeded per
 fit, so the caller's random state is untouched.
 """
