@@ -5,7 +5,8 @@ Stacked models
 The study fits each neural predictor once per seed (50 seeds per cell). Fitted one at a time, a
 small network spends nearly all of its time in per-operation overhead. Here ``M`` independent
 models ("members") keep their parameters stacked along a leading member axis and train together,
-one batched matrix product (:func:`torch.bmm`) per layer for all of them.
+one batched matrix product per layer for all of them (:func:`torch.bmm`; for the MLPs, numpy's
+``matmul``).
 
 Member ``m`` draws every random number (initial weights, minibatch order, dropout masks, sampler
 noise) from its own :class:`torch.Generator`, seeded from its seed alone and consumed in the same
