@@ -146,11 +146,10 @@ def _need(table: pd.DataFrame, predictors=None, sizes=None) -> pd.DataFrame:
         raise LookupError("not run")
     ran = part.notna().any(axis=1)
     short = ~ran | part.iloc[:, -1].isna()
-    where = table.attrs.get("title", "")
     for name in part.index[short]:
-        have = table.loc[name].dropna() if name in table.index else table.iloc[:0, 0]
-        missing.append(f"{name} ({where + ' ' if where else ''}to {have.index[-1]})" if len(have)
-                       else f"{name} ({where})" if where else name)
+        have = table.loc[name].dropna().index if name in table.index else []
+        detail = " ".join(filter(None, [table.attrs.get("title"), f"to {have[-1]}" if len(have) else None]))
+        missing.append(f"{name} ({detail})" if detail else name)
     part = part[ran if named else ~short]
     if part.empty:
         raise LookupError("not run")
