@@ -30,6 +30,8 @@ heavy = None           # slow-to-train predictors, run on fewer seeds and sizes;
 heavy_seeds = None     # seeds of the heavy predictors; None: 1 (quick) or 10 (full)
 heavy_max_size = None  # largest training size of the heavy predictors; None: 55 (quick) or 3036 (full)
 compute = None         # compute cells missing from the store; None: yes (quick), no (full)
+budget = 124           # measured architectures of a new device, for "What to expect with your budget"
+select_from = 1000     # candidates a hardware-aware search selects among, for the same section
 
 # %%
 import pandas as pd
@@ -226,3 +228,37 @@ display(Markdown(
 # %%
 for bench in titles:
     display(comparison.curve_table(curve, bench).rename(index=labels).round(3))
+
+# %% [markdown]
+# ## What to expect with your budget
+#
+# The paper's question from a user's side: with `budget` architectures measured on a new device
+# (a parameter of this chapter), which predictor should one train, how well will it rank the
+# rest, and what will that cost a hardware-aware selection among `select_from` candidates?
+# `hwlib.expect` reads the answer from this chapter's HW-NAS-Bench records (nothing is trained);
+# between two of the study's sizes it interpolates in the logarithm of the size. The selection
+# cost is the simulation of chapter "Selection simulation" at the same Kendall tau: the mean
+# reduction in accuracy (percentage points) of the selection as predicted, and after measuring the
+# selected architectures. On a command line: `hwlib expect --samples 124 --select-from 1000`.
+
+# %% tags=["hide-input"]
+from hwlib import expect
+
+sim_trials = profiles.settings("simulation", profile).trials
+found = expect.expect(budget, "nb201", results=results[results["benchmark"] == "hwnas"],
+                      select_from=select_from, trials=sim_trials)
+best, fastest = found.table.iloc[0], found.table.sort_values("fit_seconds").iloc[0]
+close = found.table[found.table["kendalltau"] >= best["kendalltau"] - 2 * best["se"]]
+display(Markdown(
+    f"**Table 2.6.** What each predictor reaches with {found.samples} training architectures on "
+    f"{', '.join(found.datasets)}: mean Kendall tau over seeds (each the mean over the datasets) with its "
+    f"standard error, the {expect.LOW}th and {expect.HIGH}th percentile of single runs (one dataset, one seed: "
+    f"what one fit may give), Spearman's rho, fit time (CPU seconds), whether it beats the lookup table "
+    f"(tau {found.lut:.3f}), and the selection's mean reduction in accuracy among {select_from} candidates "
+    f"({sim_trials} simulated trials per deviation level; empty below the lowest Kendall tau simulated, "
+    f"{found.selection_floor:.2f}). "
+    f"Best: {labels[best['predictor']]} (tau {best['kendalltau']:.3f}); within two standard errors of it: "
+    f"{', '.join(labels[p] for p in close['predictor'])}. "
+    + (f"Not at hand at this size: {', '.join(f'{labels[p]} ({why})' for p, why in found.missing.items())}."
+       if found.missing else "")))
+found.table.assign(predictor=found.table["predictor"].map(labels)).set_index("predictor").round(3)

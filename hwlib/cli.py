@@ -98,6 +98,24 @@ def _cmd_lut(args: argparse.Namespace) -> None:
     _print(evaluate_lut(args.dataset), args.json)
 
 
+def _cmd_expect(args: argparse.Namespace) -> None:
+    from .expect import expect
+
+    found = expect(args.samples, args.space, _names(args.datasets), select_from=args.select_from,
+                   trials=args.trials)
+    if args.json:
+        print(json.dumps(found.to_dict(), indent=1))
+        return
+    print(f"{found.space}, {found.samples} training architectures; the study's records on "
+          f"{', '.join(found.datasets)}")
+    print(f"lookup table (one measurement per operation): Kendall tau {found.lut:.3f}")
+    table = found.table.copy()
+    table["beats_lut"] = table["beats_lut"].map({True: "yes", False: "no"})
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    for predictor, why in found.missing.items():
+        print(f"{predictor}: {why}")
+
+
 def _cmd_simulate(args: argparse.Namespace) -> None:
     from .simulation import simulate_means
 
@@ -283,6 +301,26 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", required=True, help="dataset name")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_lut)
+
+    p = sub.add_parser("expect", help="what each predictor reaches with N measured architectures (from the "
+                       "study's committed results)",
+                       description="Read from the full study's committed records (nothing is trained): per "
+                       "predictor, the mean Kendall tau over the study's datasets of the search space at "
+                       "--samples training architectures (between two study sizes: interpolated in log "
+                       "size), its standard error over seeds, the 10th and 90th percentile of single runs, "
+                       "Spearman's rho, the fit time in CPU seconds, and whether it beats the lookup table. "
+                       "With --select-from, also the selection simulation's mean reduction in accuracy "
+                       "(percentage points) at that Kendall tau, before (mra_all) and after (mra_pareto) "
+                       "measuring the selected architectures.")
+    p.add_argument("--samples", type=int, required=True, help="measured architectures to train on")
+    p.add_argument("--space", default="nb201", help="search space: nb201 (default), transnas_micro, transnas_macro")
+    p.add_argument("--datasets", help="comma-separated study datasets to read (default: all of the space)")
+    p.add_argument("--select-from", type=int, metavar="N",
+                   help="also the selection cost when choosing among N architectures (NB201)")
+    p.add_argument("--trials", type=int, default=1000,
+                   help="simulation trials per deviation level (default 1000, the paper's)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_cmd_expect)
 
     p = sub.add_parser("simulate", help="simulate predictor-guided Pareto selection (MRA, hypervolume)",
                        description="Noisy hardware values = truth + the protocol's deviation mixture scaled "

@@ -1,0 +1,229 @@
+"""What to expect of a predictor with a given number of measured architectures.
+
+The paper's question asked by a user: *I can measure ``n`` architectures on my device; which
+predictor should I train, how well will it rank the rest, and what will that cost my selection?*
+The answer is read from the full study's committed records (``results/``; nothing is trained
+here): for each predictor, the Kendall tau it reached on the study's datasets of the search
+space at ``n`` training samples, how much one run may differ from that (the 10th and 90th
+percentile over datasets and seeds), its fit time, and whether it beats the lookup table, which
+needs only one measurement per operation. Optionally, what that Kendall tau means for a
+hardware-aware selection among ``N`` candidates: the selection simulation's mean reduction in
+accuracy at that Kendall tau (chapter "Selection simulation").
+
+Between two of the study's training sizes, every figure is interpolated linearly in the logarithm
+of the size (fit times: in log-log); at a study size it is that size's value. A predictor whose
+committed records do not bracket ``n`` is left out and listed with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+
+__all__ = ["SPACES", "Expectations", "study_records", "expect", "selection_cost"]
+
+#: Search spaces of the study, with their benchmark.
+SPACES = {"nb201": "hwnas", "transnas_micro": "transnas", "transnas_macro": "transnas"}
+
+#: Percentiles of single runs reported beside the mean.
+LOW, HIGH = 10, 90
+
+COLUMNS = ["predictor", "kendalltau", "se", f"p{LOW}", f"p{HIGH}", "spearman", "fit_seconds",
+           "beats_lut", "runs", "sizes"]
+
+
+@dataclass
+class Expectations:
+    """What :func:`expect` found.
+
+    Attributes
+    ----------
+    samples : int
+    space : str
+    datasets : list of str
+        The datasets whose records were read.
+    table : DataFrame
+        One row per predictor (columns :data:`COLUMNS`; the selection simulation's ``mra_all``
+        and ``mra_pareto`` too when asked for), best Kendall tau first.
+    lut : float
+        The lookup table's mean Kendall tau over all architectures of the same datasets.
+    missing : dict
+        Predictor -> why it has no row.
+    selection_floor : float or None
+        With the selection cost: the lowest Kendall tau the simulation reaches (its largest
+        deviations); below it the cost is NaN.
+    """
+
+    samples: int
+    space: str
+    datasets: list[str]
+    table: pd.DataFrame
+    lut: float
+    missing: dict[str, str] = field(default_factory=dict)
+    selection_floor: float | None = None
+
+    def to_dict(self) -> dict:
+        """Plain data (for JSON)."""
+        rows = self.table.replace({np.nan: None}).to_dict(orient="records")
+        return {"samples": self.samples, "space": self.space, "datasets": self.datasets,
+                "lut_kendalltau": self.lut, "predictors": rows, "missing": self.missing,
+                "selection_floor": self.selection_floor}
+
+
+def study_records(space: str = "nb201", datasets: Sequence[str] | None = None, store=None) -> pd.DataFrame:
+    """The committed records of the full study on the datasets of ``space`` (default: all of them
+    in the study) or on ``datasets``.
+
+    Raises
+    ------
+    InputError
+        An unknown space, a dataset not in that space or not in the study.
+    """
+    from .data import load_dataset
+    from .experiments import load_results
+    from .study import _results_store, study_datasets
+
+    if space not in SPACES:
+        raise InputError(f"unknown search space {space!r}; one of {', '.join(SPACES)}")
+    known = [d for d in study_datasets() if load_dataset(d).search_space == space]
+    if datasets is None:
+        datasets = known
+    for name in datasets:
+        if name not in known:
+            raise InputError(f"dataset {name!r} is not one of the study's datasets in {space}: "
+                             f"{', '.join(known) or 'none at hand'}")
+    if not datasets:
+        raise InputError(f"no dataset of the study in search space {space!r} is at hand")
+    return load_results(store or _results_store(), datasets=list(datasets))
+
+
+def _per_size(runs: pd.DataFrame) -> pd.DataFrame:
+    """One predictor's statistics per nominal training size (index)."""
+    size = "nominal_train_size" if "nominal_train_size" in runs else "train_size"
+    per_seed = runs.groupby([size, "seed"])[["kendalltau", "spearman"]].mean()
+    by = per_seed.groupby(level=0)
+    tau = runs.groupby(size)["kendalltau"]
+    return pd.DataFrame({
+        "kendalltau": by["kendalltau"].mean(), "se": by["kendalltau"].sem(),
+        f"p{LOW}": tau.quantile(LOW / 100), f"p{HIGH}": tau.quantile(HIGH / 100),
+        "spearman": by["spearman"].mean(),
+        "fit_seconds": runs.groupby(size)["fit_time"].mean(), "runs": tau.count()}).sort_index()
+
+
+def _at(stats: pd.DataFrame, samples: int) -> tuple[dict | None, str]:
+    """``stats`` (per size) read at ``samples``: the row, interpolated in log size, and the sizes
+    used; or None and why."""
+    sizes = stats.index.to_numpy()
+    if samples in stats.index:
+        return stats.loc[samples].to_dict(), str(samples)
+    below, above = sizes[sizes < samples], sizes[sizes > samples]
+    if not len(below) or not len(above):
+        return None, f"records at {sizes.min()}-{sizes.max()} samples only" if len(sizes) else "no records"
+    a, b = below.max(), above.min()
+    w = (np.log(samples) - np.log(a)) / (np.log(b) - np.log(a))
+    lo, hi = stats.loc[a], stats.loc[b]
+    row = ((1 - w) * lo + w * hi).to_dict()
+    row["fit_seconds"] = float(np.exp((1 - w) * np.log(max(lo["fit_seconds"], 1e-9))
+                                      + w * np.log(max(hi["fit_seconds"], 1e-9))))
+    row["runs"] = int(min(lo["runs"], hi["runs"]))
+    return row, f"{a}-{b}"
+
+
+def expect(samples: int, space: str = "nb201", datasets: Sequence[str] | None = None,
+           results: pd.DataFrame | None = None, select_from: int | None = None,
+           trials: int = 1000) -> Expectations:
+    """What each predictor reaches with ``samples`` training architectures in ``space``.
+
+    Parameters
+    ----------
+    samples : int
+        Measured architectures to train on; within the study's training sizes of ``space``
+        (5-15000 on NB201, 5-2999 on TransNAS).
+    space : {'nb201', 'transnas_micro', 'transnas_macro'}
+    datasets : list of str, optional
+        The study's datasets to read (default: all of ``space``).
+    results : DataFrame, optional
+        Records as :func:`study_records` returns them (default: those).
+    select_from : int, optional
+        Also the selection simulation's MRA at each predictor's Kendall tau when selecting from
+        this many architectures (NB201 only; see :func:`selection_cost`).
+    trials : int
+        Simulation trials per deviation level (with ``select_from``).
+
+    Returns
+    -------
+    Expectations
+    """
+    from .lookup import evaluate_lut
+    from .protocol import nominal_train_sizes
+
+    if space not in SPACES:
+        raise InputError(f"unknown search space {space!r}; one of {', '.join(SPACES)}")
+    grid = nominal_train_sizes(space)
+    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) \
+            or not grid[0] <= samples <= grid[-1]:
+        raise InputError(f"samples must be an integer within the study's training sizes of {space}, "
+                         f"{grid[0]}-{grid[-1]}; got {samples!r}")
+    if select_from is not None and space != "nb201":
+        raise InputError("select_from: the selection simulation runs on NB201 (HW-NAS-Bench) datasets only; "
+                         f"got search space {space!r}")
+    if results is None:
+        results = study_records(space, datasets)
+    elif datasets is not None:
+        results = results[results["dataset"].isin(datasets)]
+    if results.empty:
+        raise InputError(f"no committed study records for {space}"
+                         + (f" on {', '.join(datasets)}" if datasets else ""))
+    names = sorted(results["dataset"].unique())
+    lut = float(np.mean([evaluate_lut(name)["kendalltau"] for name in names]))
+    rows, missing = [], {}
+    for predictor, runs in results.groupby("predictor", sort=False):
+        row, sizes = _at(_per_size(runs), int(samples))
+        if row is None:
+            missing[predictor] = sizes
+            continue
+        rows.append({"predictor": predictor, **row, "runs": int(row["runs"]),
+                     "beats_lut": bool(row["kendalltau"] > lut), "sizes": sizes})
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    table = table.sort_values("kendalltau", ascending=False, ignore_index=True)
+    floor = None
+    if select_from is not None:
+        cost = selection_cost(table["kendalltau"], select_from, trials)
+        table, floor = pd.concat([table, cost], axis=1), cost.attrs["lowest_kendalltau"]
+    return Expectations(int(samples), space, names, table, lut, missing, floor)
+
+
+def selection_cost(kendalltau: pd.Series, select_from: int, trials: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """The selection simulation's mean reduction in accuracy at given Kendall taus.
+
+    Runs (or reads from the store) the simulation on the HW-NAS datasets of the chapter
+    "Selection simulation" at ``select_from`` architectures, every deviation level, averages it
+    over the datasets, and interpolates ``mra_all`` (the selection as predicted) and
+    ``mra_pareto`` (after measuring the selected architectures) at each Kendall tau; NaN below
+    the simulated range.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``mra_all``, ``mra_pareto``, aligned with ``kendalltau``; ``attrs['lowest_kendalltau']``:
+        the lowest Kendall tau simulated.
+    """
+    from . import simulation as sim
+    from .data import hard_datasets
+
+    if isinstance(select_from, bool) or not isinstance(select_from, (int, np.integer)) or select_from < 10:
+        raise InputError(f"select_from must be an integer >= 10 architectures; got {select_from!r}")
+    grid = sim.run_grid(hard_datasets("hwnas"), sizes=[int(select_from)], trials=trials, seed=seed,
+                        progress=False)
+    curve = grid.groupby("std")[["kendalltau", "mra_all", "mra_pareto"]].mean().sort_values("kendalltau")
+    taus = kendalltau.to_numpy(float)
+    inside = taus >= curve["kendalltau"].iloc[0]
+    out = pd.DataFrame({m: np.where(inside, np.interp(taus, curve["kendalltau"], curve[m]), np.nan)
+                        for m in ("mra_all", "mra_pareto")}, index=kendalltau.index)
+    out.attrs["lowest_kendalltau"] = float(curve["kendalltau"].iloc[0])
+    return out

@@ -1,0 +1,115 @@
+"""What to expect with a budget: reading the study's records at a number of samples."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hwlib import expect
+from hwlib.cli import main
+from hwlib.errors import InputError
+
+DATASETS = ["cifar10-raspi4_latency", "cifar10-pixel3_latency"]
+
+
+def records(predictor: str, sizes, tau, fit=lambda n: 0.01 * n, seeds=range(4)) -> pd.DataFrame:
+    """Synthetic study records: Kendall tau ``tau(n) + 0.01 * seed + 0.02 * dataset index``."""
+    rows = [{"dataset": d, "predictor": predictor, "train_size": n, "nominal_train_size": n, "seed": s,
+             "kendalltau": tau(n) + 0.01 * s + 0.02 * i, "spearman": tau(n) + 0.1, "fit_time": fit(n)}
+            for i, d in enumerate(DATASETS) for n in sizes for s in seeds]
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def study(require_data):
+    good = records("good", [55, 124, 276], lambda n: 0.5 + 0.1 * np.log(n / 55))
+    flat = records("flat", [55, 124, 276], lambda n: 0.3)
+    short = records("short", [5, 11, 25, 55], lambda n: 0.9)
+    return pd.concat([good, flat, short], ignore_index=True)
+
+
+def test_a_study_size_reads_that_size(study):
+    found = expect.expect(124, results=study)
+    good = found.table.set_index("predictor").loc["good"]
+    # per seed: mean over the two datasets (+0.01) of tau + 0.01 seed; then the mean over seeds
+    assert good["kendalltau"] == pytest.approx(0.5 + 0.1 * np.log(124 / 55) + 0.01 + 0.015)
+    assert good["se"] == pytest.approx(pd.Series([0.0, 0.01, 0.02, 0.03]).sem())
+    assert good["sizes"] == "124" and good["runs"] == 8
+    single = study[(study["predictor"] == "good") & (study["train_size"] == 124)]["kendalltau"]
+    assert good["p10"] == pytest.approx(single.quantile(0.1))
+    assert good["p90"] == pytest.approx(single.quantile(0.9))
+
+
+def test_between_sizes_it_interpolates_in_log_size(study):
+    n = int(round(np.sqrt(55 * 124)))  # near the geometric midpoint
+    found = expect.expect(n, results=study).table.set_index("predictor")
+    w = (np.log(n) - np.log(55)) / (np.log(124) - np.log(55))
+    # tau grows linearly in log n, so the interpolation is exact
+    assert found.loc["good", "kendalltau"] == pytest.approx(0.5 + 0.1 * np.log(n / 55) + 0.025)
+    assert found.loc["good", "fit_seconds"] == pytest.approx(0.01 * 55 ** (1 - w) * 124 ** w)
+    assert found.loc["good", "sizes"] == "55-124"
+    assert list(found.index[:2]) == ["good", "flat"]  # best first
+
+
+def test_a_predictor_without_records_around_the_budget_is_listed_with_the_reason(study):
+    found = expect.expect(100, results=study)
+    assert "short" not in set(found.table["predictor"])
+    assert found.missing["short"] == "records at 5-55 samples only"
+
+
+def test_it_compares_with_the_lookup_table(study):
+    from hwlib.lookup import evaluate_lut
+
+    found = expect.expect(124, results=study)
+    lut = np.mean([evaluate_lut(d)["kendalltau"] for d in DATASETS])
+    assert found.lut == pytest.approx(lut) and found.datasets == sorted(DATASETS)
+    table = found.table.set_index("predictor")
+    assert (table["beats_lut"] == (table["kendalltau"] > lut)).all()
+    assert not table.loc["flat", "beats_lut"]
+
+
+@pytest.mark.parametrize("samples", [0, 4, 15001, 5.5, True, "100"])
+def test_a_budget_outside_the_study_is_refused(study, samples):
+    with pytest.raises(InputError, match="samples"):
+        expect.expect(samples, results=study)
+
+
+def test_bad_spaces_and_datasets_are_refused(require_data, study):
+    with pytest.raises(InputError, match="search space"):
+        expect.expect(100, "nb301", results=study)
+    with pytest.raises(InputError, match="NB201"):
+        expect.expect(100, "transnas_micro", select_from=1000)
+    with pytest.raises(InputError, match="not one of the study's datasets"):
+        expect.study_records("nb201", ["transnas_micro-jigsaw"])
+    with pytest.raises(InputError, match="no committed study records"):
+        expect.expect(100, results=study, datasets=["cifar10-edgegpu_energy"])
+
+
+def test_selection_cost_falls_as_the_ranking_improves(require_data, tmp_path, monkeypatch):
+    monkeypatch.setenv("HWLIB_CACHE_DIR", str(tmp_path))
+    taus = pd.Series([0.99, 0.9, 0.75, 0.2])  # the deviations of std 1 leave a tau of about 0.55
+    cost = expect.selection_cost(taus, 100, trials=20)
+    assert list(cost.columns) == ["mra_all", "mra_pareto"]
+    assert cost["mra_all"].iloc[0] < cost["mra_all"].iloc[1] < cost["mra_all"].iloc[2]
+    assert (cost["mra_pareto"].iloc[:3] <= cost["mra_all"].iloc[:3] + 1e-12).all()
+    assert np.isnan(cost.iloc[3]).all() and cost.attrs["lowest_kendalltau"] > 0.2  # below the range
+    with pytest.raises(InputError, match="select_from"):
+        expect.selection_cost(taus, 3)
+
+
+def test_cli_reads_the_committed_results(require_data, capsys):
+    assert main(["expect", "--samples", "124", "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["samples"] == 124 and found["space"] == "nb201"
+    rows = found["predictors"]
+    assert rows, "the committed results hold the cheap predictors at 124 samples"
+    taus = [r["kendalltau"] for r in rows]
+    assert taus == sorted(taus, reverse=True)
+    assert {"lr", "ridge"} <= {r["predictor"] for r in rows}
+
+
+def test_cli_errors_are_one_line(require_data, capsys):
+    assert main(["expect", "--samples", "20000"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "5-15000" in err[0]
