@@ -317,5 +317,11 @@ display(Markdown(
 # hwlib lut --dataset own-cpu_latency                                        # then any hwlib tool
 # ```
 #
-# The measurement files become datasets through `hwlib.data.OWN_DATASETS` (file, column, unit);
-# `hwlib measure --counts` writes the exact FLOPs and parameters of every architecture.
+# A file of your own needs no code: every tool takes it as its dataset (`hwlib evaluate --dataset
+# my-cpu.csv --predictor lgb --train-size 124`, `hwlib lut --dataset my-cpu.csv`, `hwlib transfer
+# --target my-cpu.csv --sources others --train-size 10`), and in Python
+# `hwlib.data.register_measurements("my-cpu.csv")` returns the name that `load_dataset` and the
+# rest of hwlib take. Any CSV with an `arch` column of architecture names and a column of values
+# will do, for any subset of the space. This project's own files are registered in
+# `hwlib.data.OWN_DATASETS` (file, column, unit); `hwlib measure --counts` writes the exact FLOPs
+# and parameters of every architecture.

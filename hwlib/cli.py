@@ -84,10 +84,29 @@ def _cmd_arch(args: argparse.Namespace) -> None:
     _print(arch_record(args.arch), args.json)
 
 
+def _dataset(text: str) -> str:
+    """A dataset name, or a CSV file of one's own measurements (``PATH.csv`` or ``PATH.csv:COLUMN``),
+    registered under its file name (:func:`hwlib.data.register_measurements`)."""
+    path, column = text, None
+    head, sep, tail = text.rpartition(":")
+    if sep and head.endswith(".csv"):
+        path, column = head, tail
+    if not path.endswith(".csv"):
+        return text
+    from .data import register_measurements
+
+    return register_measurements(path, column=column)
+
+
+_DATASET_HELP = ("dataset name (see `hwlib datasets`), or a CSV file of your own measurements: an `arch` column "
+                 "of architecture names and the values (`hwlib measure` writes one; PATH.csv:COLUMN picks the "
+                 "column)")
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> None:
     from .experiments import evaluate
 
-    result = evaluate(args.dataset, args.predictor, args.train_size, parse_seeds(args.seeds),
+    result = evaluate(_dataset(args.dataset), args.predictor, args.train_size, parse_seeds(args.seeds),
                       hpo_budget=args.hpo_budget)
     _print(result, args.json)
 
@@ -95,7 +114,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
 def _cmd_lut(args: argparse.Namespace) -> None:
     from .lookup import evaluate_lut
 
-    _print(evaluate_lut(args.dataset), args.json)
+    _print(evaluate_lut(_dataset(args.dataset)), args.json)
 
 
 def _cmd_expect(args: argparse.Namespace) -> None:
@@ -119,14 +138,14 @@ def _cmd_expect(args: argparse.Namespace) -> None:
 def _cmd_simulate(args: argparse.Namespace) -> None:
     from .simulation import simulate_means
 
-    _print(simulate_means(args.dataset, n=args.n, std=args.std, trials=args.trials,
+    _print(simulate_means(_dataset(args.dataset), n=args.n, std=args.std, trials=args.trials,
                           pairing=args.pairing, seed=args.seed, reference=args.reference), args.json)
 
 
 def _cmd_transfer(args: argparse.Namespace) -> None:
     from .transfer import evaluate_transfer
 
-    result = evaluate_transfer(args.target, args.sources, args.method, args.train_size, parse_seeds(args.seeds),
+    result = evaluate_transfer(_dataset(args.target), args.sources, args.method, args.train_size, parse_seeds(args.seeds),
                                protocol=args.protocol)
     _print(result, args.json)
 
@@ -288,7 +307,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="fit a predictor on protocol splits and report Kendall tau, MAE, ...",
                        description="Test set first (625 HW-NAS / 256 TransNAS architectures), training set a "
                        "prefix of a permutation of the rest; the seed fixes split and model.")
-    p.add_argument("--dataset", required=True, help="dataset name (see `hwlib datasets`)")
+    p.add_argument("--dataset", required=True, help=_DATASET_HELP)
     p.add_argument("--predictor", required=True, help="predictor name (see `hwlib predictors`)")
     p.add_argument("--train-size", type=int, required=True, help="number of training architectures")
     p.add_argument("--seeds", default="0-4", help="seeds, e.g. 0-4 or 0,3,7 (default 0-4)")
@@ -298,7 +317,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("lut", help="the lookup table's Kendall tau over all architectures of a dataset")
-    p.add_argument("--dataset", required=True, help="dataset name")
+    p.add_argument("--dataset", required=True, help=_DATASET_HELP)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_lut)
 
@@ -325,7 +344,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("simulate", help="simulate predictor-guided Pareto selection (MRA, hypervolume)",
                        description="Noisy hardware values = truth + the protocol's deviation mixture scaled "
                        "to --std; reports means over trials (MRA in percentage points).")
-    p.add_argument("--dataset", required=True, help="hardware dataset (NB201), e.g. cifar10-raspi4_latency")
+    p.add_argument("--dataset", required=True, help="hardware dataset (NB201), e.g. cifar10-raspi4_latency, "
+                   "or a CSV of your measurements (as for evaluate)")
     p.add_argument("--n", type=int, required=True, help="architectures considered per trial")
     p.add_argument("--std", type=float, required=True, help="std of the simulated deviations (z-scored units)")
     p.add_argument("--trials", type=int, default=100, help="number of trials (default 100)")
@@ -343,7 +363,8 @@ def _parser() -> argparse.ArgumentParser:
                        "the source devices' values of every NB201 cell; report Kendall tau and Spearman (means "
                        "over seeds). Protocol 'help': samples drawn from all cells, scored on all cells; 'paper': "
                        "the study's split (625 test cells).")
-    p.add_argument("--target", required=True, help="target dataset, e.g. help-pixel2 or cifar10-raspi4_latency")
+    p.add_argument("--target", required=True, help="target dataset, e.g. help-pixel2 or cifar10-raspi4_latency, "
+                   "or a CSV of your measurements (as for evaluate)")
     p.add_argument("--sources", default="help-train",
                    help="S1,S2,... (dataset names), 'help-train' (HELP's nine meta-training devices, default), "
                    "'others' (every other device at hand) or 'others+proxies' (those and the networks' FLOPs and "

@@ -23,6 +23,9 @@ Names
 ``nb201-flops`` / ``nb201-params`` / ``transnas_macro-flops`` / ``transnas_macro-params``
     Exact multiply-accumulates (millions) and parameters (millions) of every architecture
     (:mod:`hwlib.networks`; NB201 cifar10 at 32 pixels, macro backbones at 224 pixels).
+Your own
+    Any CSV of measurements by architecture name, registered by :func:`register_measurements`
+    (the command line registers a ``--dataset`` that names a ``.csv`` file).
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ from .spaces import NB201_OPS, get_space, micro_all, nb201_str_to_ops
 
 __all__ = ["Dataset", "load_dataset", "list_datasets", "dataset_table", "load_accuracy",
            "hard_datasets", "nb201_archs", "clear_caches", "arch_record", "IMAGE_DATASETS", "HWNAS_METRICS", "TRANSNAS_TASKS",
-           "OWN_DATASETS", "devices_dir"]
+           "OWN_DATASETS", "devices_dir", "register_measurements"]
 
 log = logging.getLogger(__name__)
 
@@ -360,12 +363,32 @@ class _OwnSource(_Source):
 def _from_own(name: str) -> Loaded:
     """One of :data:`OWN_DATASETS`: values by architecture name, ordered by benchmark index."""
     space_name, rel, column, _, scale, what = OWN_DATASETS[name]
-    path = devices_dir() / rel
-    if column == "norm_q25_ms":  # derived from the reference's times: read as a measurement table
-        from .measure import read_measurements
-        frame = read_measurements(path)
-    else:
-        frame = formats.read_csv(path, ["arch", column])
+    return _read_own(devices_dir() / rel, f"devices/{rel}", space_name, column, what, scale)
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    """A file of measurements: ``hwlib measure``'s table (with ``norm_q25_ms`` when a reference
+    network was timed), else any CSV with an ``arch`` column."""
+    from .measure import COLUMNS, read_measurements
+
+    try:
+        with open(path) as f:
+            first = f.readline()
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: not a readable CSV table ({exc})") from None
+    if first.startswith(",".join(COLUMNS)):
+        return read_measurements(path)
+    return formats.read_csv(path, ["arch"])
+
+
+def _read_own(path: Path, label: str, space_name: str, column: str, what: str, scale: float = 1.0) -> Loaded:
+    """Measurements by architecture name in file ``path`` (``label``: its name in the sources),
+    column ``column``, ordered by benchmark index."""
+    frame = _read_table(path)
+    if column not in frame:
+        raise DataError(f"{path}: no column {column!r} (columns: {', '.join(map(str, frame.columns))})")
     space = get_space(space_name)
     try:
         A = space.names_to_array(frame["arch"].astype(str).tolist())
@@ -382,8 +405,100 @@ def _from_own(name: str) -> Loaded:
     desc = f"{what}; {len(index)} of {len(ref)} architectures"
     # the column is part of the identity: the same file read by another column is other data
     digest = hashlib.sha256(f"{sha256_file(path)}:{column}".encode()).hexdigest()
-    sources = ((f"devices/{rel}:{column}", digest), _source(ref_key))
+    sources = ((f"{label}:{column}", digest), _source(ref_key))
     return A[order], y[order], index[order], sources, desc
+
+
+@dataclass(frozen=True)
+class _FileSource(_Source):
+    """A source whose first file is a path of the user's (the others in the data directory)."""
+
+    def present(self) -> bool:
+        return Path(self.files[0]).is_file() and all(is_present(f) for f in self.files[1:])
+
+
+#: Datasets registered from files by :func:`register_measurements`: name -> (path, column, space).
+_REGISTERED: dict[str, tuple[Path, str, str]] = {}
+_FILE_SPACES = ("nb201", "transnas_macro", "transnas_micro")
+
+
+def register_measurements(path: str | os.PathLike, name: str | None = None, column: str | None = None,
+                          search_space: str | None = None) -> str:
+    """Make a file of one's own measurements a dataset that every hwlib tool takes; its name.
+
+    Parameters
+    ----------
+    path : path
+        A CSV with an ``arch`` column (architecture names of the search space, as ``hwlib
+        measure`` and :meth:`hwlib.spaces.SearchSpace.array_to_names` write them, e.g.
+        ``|nor_conv_3x3~0|+|none~0|skip_connect~1|+|...|`` for NB201) and the values; any subset of
+        the space's architectures, each once.
+    name : str, optional
+        The dataset's name; default: the file's name without ``.csv``.
+    column : str, optional
+        The values; default: ``norm_q25_ms`` for a pass of ``hwlib measure`` timed beside a
+        reference network, ``min_ms`` for another pass of it, else the file's one numeric column
+        besides ``arch``.
+    search_space : str, optional
+        Default: the one whose names the ``arch`` column holds.
+
+    Returns
+    -------
+    str
+        The name to pass to :func:`load_dataset` (and to ``--dataset`` of the command line).
+
+    Raises
+    ------
+    DataError
+        A missing or unreadable file, unknown architecture names, values that are not finite.
+    InputError
+        A name taken by another dataset, an unknown column or search space.
+    """
+    path = Path(path).expanduser().resolve()
+    frame = _read_table(path)
+    column = column or _value_column(frame, path)
+    if column not in frame:
+        raise InputError(f"{path}: no column {column!r} (columns: {', '.join(map(str, frame.columns))})")
+    search_space = search_space or _names_space(frame["arch"], path)
+    get_space(search_space)  # an unknown space raises here
+    name = name or path.stem
+    if name in _REGISTRY and _REGISTERED.get(name) != (path, column, search_space):
+        raise InputError(f"dataset name {name!r} is taken by {_REGISTERED[name][0] if name in _REGISTERED else 'a benchmark dataset'}; "
+                         "register the file under another name")
+    what = f"measurements of {path.name}, column {column}"
+    load = lambda: _read_own(path, path.name, search_space, column, what)  # noqa: E731
+    ref = _F_ARCH2IDX if search_space == "nb201" else _F_MACRO_DB
+    _REGISTRY[name] = _Entry(name, search_space, "ms" if column.endswith("_ms") else "",
+                             (_FileSource((str(path), ref), load, "your measurements"),))
+    _REGISTERED[name] = (path, column, search_space)
+    load_dataset.cache_clear()
+    load_dataset(name)  # check the file now: its errors name it
+    return name
+
+
+def _value_column(frame: pd.DataFrame, path: Path) -> str:
+    """The default value column of a measurement file (see :func:`register_measurements`)."""
+    for column in ("norm_q25_ms", "min_ms"):
+        if column in frame:
+            return column
+    numeric = [c for c in frame.columns if c != "arch" and pd.api.types.is_numeric_dtype(frame[c])]
+    if len(numeric) != 1:
+        raise InputError(f"{path}: which column holds the values? numeric columns: "
+                         f"{', '.join(map(str, numeric)) or 'none'}; name one")
+    return numeric[0]
+
+
+def _names_space(names: pd.Series, path: Path) -> str:
+    """The search space whose names ``names`` are."""
+    sample = names.astype(str).head(50).tolist()
+    for space_name in _FILE_SPACES:
+        try:
+            get_space(space_name).names_to_array(sample)
+            return space_name
+        except InputError:
+            continue
+    raise DataError(f"{path}: the arch column holds no architecture names of {', '.join(_FILE_SPACES)} "
+                    f"(first: {sample[0] if sample else 'none'!r})")
 
 
 def _own_entries() -> list[_Entry]:

@@ -189,3 +189,100 @@ def test_fetch_refuses_a_corrupted_mirror_copy(require_data, tmp_path, monkeypat
     with pytest.raises(DataError, match="fpga.pt .*checksum mismatch"):
         files.fetch(["nb201/help_latency/fpga.pt"], mirror=tmp_path / "mirror", download=False)
     assert not (tmp_path / "fresh" / "nb201" / "help_latency" / "fpga.pt").exists()
+
+
+# ----------------------------------------------------------------------------- your own measurements
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    """The registry as it is; what a test registers is forgotten after it."""
+    monkeypatch.setattr(data, "_REGISTRY", dict(data._REGISTRY))
+    monkeypatch.setattr(data, "_REGISTERED", {})
+    yield
+    data.load_dataset.cache_clear()
+
+
+def own_file(tmp_path, name="my-phone.csv", n=700, **columns):
+    """A CSV of 700 NB201 cells with pixel3's latency (column ``latency``) and ``columns``."""
+    import pandas as pd
+
+    ds = data.load_dataset("cifar10-pixel3_latency")
+    pick = np.random.default_rng(0).choice(ds.n_archs, n, replace=False)
+    frame = pd.DataFrame({"arch": get_space("nb201").array_to_names(ds.A[pick]), "latency": ds.y[pick],
+                          **{k: v[:n] for k, v in columns.items()}})
+    path = tmp_path / name
+    frame.to_csv(path, index=False)
+    return path, ds, pick
+
+
+def test_a_csv_of_own_measurements_becomes_a_dataset(require_data, registry, tmp_path):
+    path, source, pick = own_file(tmp_path)
+    name = data.register_measurements(path)
+    ds = data.load_dataset(name)
+    order = np.argsort(source.index[pick])
+    assert name == "my-phone" and ds.search_space == "nb201" and ds.n_archs == 700
+    np.testing.assert_array_equal(ds.index, source.index[pick][order])  # by benchmark index
+    np.testing.assert_array_equal(ds.A, source.A[pick][order])
+    np.testing.assert_allclose(ds.y, source.y[pick][order])
+    assert name in data.list_datasets()
+    assert data.register_measurements(path) == name  # the same file again: the same dataset
+
+
+def test_own_measurements_of_the_macro_space_are_recognised(require_data, registry, tmp_path):
+    import pandas as pd
+
+    ds = data.load_dataset("transnas_macro-cpu_latency")
+    names = get_space("transnas_macro").array_to_names(ds.A[:300])
+    pd.DataFrame({"arch": names, "ms": ds.y[:300]}).to_csv(tmp_path / "m.csv", index=False)
+    own = data.load_dataset(data.register_measurements(tmp_path / "m.csv", name="macro-mine"))
+    assert own.search_space == "transnas_macro" and own.n_archs == 300
+
+
+def test_hwlib_measure_files_default_to_their_fastest_repeat(require_data, registry, tmp_path):
+    from hwlib.measure import COLUMNS
+
+    path, _, _ = own_file(tmp_path)
+    frame = __import__("pandas").read_csv(path)
+    for c in COLUMNS[1:]:
+        frame[c] = frame["latency"] * (2.0 if c != "min_ms" else 1.0)
+    frame[list(COLUMNS)].to_csv(path, index=False)
+    ds = data.load_dataset(data.register_measurements(path, name="measured"))
+    assert ds.unit == "ms"
+    np.testing.assert_allclose(np.sort(ds.y), np.sort(frame["min_ms"]))
+
+
+def test_bad_own_files_are_refused_with_their_name(require_data, registry, tmp_path):
+    path, _, _ = own_file(tmp_path, other=np.ones(700))
+    with pytest.raises(InputError, match="which column.*latency, other"):
+        data.register_measurements(path)
+    assert data.load_dataset(data.register_measurements(path, column="other")).y.max() == 1.0
+    with pytest.raises(InputError, match="no column 'nope'"):
+        data.register_measurements(path, name="x", column="nope")
+    (tmp_path / "bad.csv").write_text("arch,latency\nresnet50,1.0\n")
+    with pytest.raises(DataError, match="bad.csv.*no architecture names"):
+        data.register_measurements(tmp_path / "bad.csv")
+    with pytest.raises(DataError, match="missing.csv: file not found"):
+        data.register_measurements(tmp_path / "missing.csv")
+    taken, _, _ = own_file(tmp_path, name="cifar10-raspi4_latency.csv")
+    with pytest.raises(InputError, match="taken by a benchmark dataset"):
+        data.register_measurements(taken)
+    twice = tmp_path / "twice.csv"
+    twice.write_text(path.read_text() + path.read_text().splitlines(keepends=True)[1])
+    with pytest.raises(DataError, match="twice.csv: architectures outside the space or repeated"):
+        data.register_measurements(twice, column="latency")
+
+
+def test_the_command_line_takes_a_csv_as_its_dataset(require_data, registry, tmp_path, capsys):
+    import json
+
+    from hwlib.cli import main
+
+    path, _, _ = own_file(tmp_path)
+    assert main(["evaluate", "--dataset", str(path), "--predictor", "ridge", "--train-size", "50",
+                 "--seeds", "0-1", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["dataset"] == "my-phone" and result["kendalltau"] > 0.5
+    assert main(["evaluate", "--dataset", f"{path}:nope", "--predictor", "ridge", "--train-size", "50"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no column 'nope'" in err[0]
