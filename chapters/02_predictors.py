@@ -247,8 +247,7 @@ from hwlib import expect
 sim_trials = profiles.settings("simulation", profile).trials
 found = expect.expect(budget, "nb201", results=results[results["benchmark"] == "hwnas"],
                       select_from=select_from, trials=sim_trials)
-best, fastest = found.table.iloc[0], found.table.sort_values("fit_seconds").iloc[0]
-close = found.table[found.table["kendalltau"] >= best["kendalltau"] - 2 * best["se"]]
+best, close = found.table.iloc[0], found.close_to_best()
 display(Markdown(
     f"**Table 2.6.** What each predictor reaches with {found.samples} training architectures on "
     f"{', '.join(found.datasets)}: mean Kendall tau over seeds (each the mean over the datasets) with its "

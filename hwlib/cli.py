@@ -131,6 +131,12 @@ def _cmd_expect(args: argparse.Namespace) -> None:
     table = found.table.copy()
     table["beats_lut"] = table["beats_lut"].map({True: "yes", False: "no"})
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    close = found.close_to_best()
+    line = f"best: {close['predictor'].iloc[0]}"
+    if len(close) > 1:
+        line += (f"; within two standard errors of it: {', '.join(close['predictor'][1:])}; the fastest to fit "
+                 f"of these: {close.sort_values('fit_seconds')['predictor'].iloc[0]}")
+    print(line)
     for predictor, why in found.missing.items():
         print(f"{predictor}: {why}")
 

@@ -67,6 +67,11 @@ class Expectations:
     missing: dict[str, str] = field(default_factory=dict)
     selection_floor: float | None = None
 
+    def close_to_best(self, k: float = 2.0) -> pd.DataFrame:
+        """The rows whose Kendall tau is within ``k`` standard errors (the best's) of the best."""
+        best = self.table.iloc[0]
+        return self.table[self.table["kendalltau"] >= best["kendalltau"] - k * best["se"]]
+
     def to_dict(self) -> dict:
         """Plain data (for JSON)."""
         rows = self.table.replace({np.nan: None}).to_dict(orient="records")

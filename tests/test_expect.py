@@ -52,6 +52,14 @@ def test_between_sizes_it_interpolates_in_log_size(study):
     assert list(found.index[:2]) == ["good", "flat"]  # best first
 
 
+def test_close_to_best_takes_the_best_standard_error(study):
+    tied = records("tied", [55, 124, 276], lambda n: 0.5 + 0.1 * np.log(n / 55) - 0.01)
+    found = expect.expect(124, results=pd.concat([study, tied]))
+    # best: 'good', se 0.0129 over its four seeds; 'tied' is 0.01 below it, 'flat' far below
+    assert list(found.close_to_best()["predictor"]) == ["good", "tied"]
+    assert list(found.close_to_best(0.5)["predictor"]) == ["good"]
+
+
 def test_a_predictor_without_records_around_the_budget_is_listed_with_the_reason(study):
     found = expect.expect(100, results=study)
     assert "short" not in set(found.table["predictor"])
