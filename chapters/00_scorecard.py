@@ -39,6 +39,8 @@ from myst_nb import glue
 
 from hwlib import scorecard
 
+pd.set_option("display.max_colwidth", None)  # tables show their text whole
+
 card = scorecard.scorecard(profile, trials=trials, seeds=seeds, n_jobs=n_jobs)
 count = scorecard.summary(card)
 for key, value in count.items():

@@ -31,6 +31,8 @@ from IPython.display import Markdown, display
 
 from hwlib import analysis, data, plotting, profiles
 
+pd.set_option("display.max_colwidth", None)  # tables show their text whole
+
 cfg = profiles.settings("datasets", profile, rule_seeds=rule_seeds)
 seeds = range(cfg.rule_seeds)
 table = data.dataset_table()

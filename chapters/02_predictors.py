@@ -40,6 +40,8 @@ from IPython.display import Markdown, display
 from hwlib import comparison, data, plotting, profiles, study
 from hwlib.predictors import REGISTRY
 
+pd.set_option("display.max_colwidth", None)  # tables show their text whole
+
 overrides = dict(predictors=predictors, seeds=seeds, size_indices=size_indices, hpo_budget=hpo_budget,
                  heavy=heavy, heavy_seeds=heavy_seeds, heavy_max_size=heavy_max_size, compute=compute)
 cfg = profiles.settings("predictors", profile, **overrides)
@@ -256,8 +258,9 @@ display(Markdown(
     f"(tau {found.lut:.3f}), and the selection's mean reduction in accuracy among {select_from} candidates "
     f"({sim_trials} simulated trials per deviation level; empty below the lowest Kendall tau simulated, "
     f"{found.selection_floor:.2f}). "
-    f"Best: {labels[best['predictor']]} (tau {best['kendalltau']:.3f}); within two standard errors of it: "
-    f"{', '.join(labels[p] for p in close['predictor'])}. "
+    f"Best: {labels[best['predictor']]} (tau {best['kendalltau']:.3f}); "
+    + (f"within two standard errors of it: {', '.join(labels[p] for p in close['predictor'][1:])}. " if len(close) > 1
+       else "no other predictor is within two standard errors of it. ")
     + (f"Not at hand at this size: {', '.join(f'{labels[p]} ({why})' for p, why in found.missing.items())}."
        if found.missing else "")))
 found.table.assign(predictor=found.table["predictor"].map(labels)).set_index("predictor").round(3)

@@ -34,6 +34,8 @@ from hwlib.plotting import plot_lut_comparison
 from hwlib.lookup import PAPER_TABLE1, evaluate_lut, lookup_table_comparison, lut_predictions
 from hwlib.spaces import nb201_str_to_ops
 
+pd.set_option("display.max_colwidth", None)  # tables show their text whole
+
 seeds = range(profiles.settings("lookup_tables", profile, seeds=seeds).seeds)
 hwnas = [n for n in data.list_datasets() if n.startswith("cifar10-") and n.split("-", 1)[1] in
          {f"{d}_{m}" for d, m in PAPER_TABLE1}]

@@ -53,6 +53,8 @@ from hwlib import data, profiles, simulation as sim
 from hwlib import plotting_selection as ps
 from hwlib.simulation import findings
 
+pd.set_option("display.max_colwidth", None)  # tables show their text whole
+
 cfg = profiles.settings("simulation", profile, trials=trials, predictors=predictors,
                         predictor_trials=predictor_trials)
 trials, predictors, predictor_trials = cfg.trials, list(cfg.predictors), cfg.predictor_trials

@@ -43,6 +43,8 @@ from hwlib.plotting_device import plot_against, plot_curves, plot_proxies, plot_
 from hwlib.predictors import REGISTRY, list_predictors
 from hwlib.protocol import TRANSNAS_TRAIN_SIZES
 
+pd.set_option("display.max_colwidth", None)  # tables show their text whole
+
 cfg = profiles.settings("own_device", profile, seeds=seeds, predictors=predictors, size_indices=size_indices,
                         compute=compute)
 seeds = range(cfg.seeds)

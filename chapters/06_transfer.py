@@ -48,6 +48,8 @@ from IPython.display import Markdown, display
 from hwlib import transfer
 from hwlib.transfer import report
 
+pd.set_option("display.max_colwidth", None)  # tables show their text whole
+
 cfg = report.settings(profile)
 results = report.run_all(profile, progress=False)
 n_seeds = len(cfg["seeds"])

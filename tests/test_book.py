@@ -233,6 +233,8 @@ def test_fresh_clone_builds_every_page_with_plain_jupyter_book(fresh_clone_book)
         assert "Traceback" not in page, f"{name} shows an error"
         assert re.search(r'<img [^>]*src="[^"]+\.png"', page), f"{name} shows no figure"
         assert "built with the <strong>quick</strong> profile" in page, f"{name} does not say its profile"
+        cut = re.findall(r"<td>([^<]*\.\.\.)</td>", page)
+        assert not cut, f"{name} shows table cells cut short: {cut[:3]}"
     intro = (html / "intro.html").read_text()
     assert re.search(r"\d+</span>\s+are\s+reproduced", intro), "the introduction lacks the scorecard's summary"
     assert re.search(r'<img [^>]*src="[^"]+\.png"', intro), "the introduction lacks the headline figure"
