@@ -198,7 +198,7 @@ def _mlp_08(tables, lut, crossing):
 
     def at(n: float) -> str:
         return f"{n:.0f} samples" if np.isfinite(n) else "never within the sizes run"
-    return (f"small MLP at {at(mlp)}, SVM at {at(svr)}" + (f" ({ratio:.1f}x)" if np.isfinite(ratio) else ""),
+    return (f"small MLP: {at(mlp)}, SVM: {at(svr)}" + (f" ({ratio:.1f}x)" if np.isfinite(ratio) else ""),
             bool(100 <= mlp <= 400 and 2.5 <= ratio <= 6))
 
 
