@@ -463,16 +463,26 @@ def register_measurements(path: str | os.PathLike, name: str | None = None, colu
     get_space(search_space)  # an unknown space raises here
     name = name or path.stem
     if name in _REGISTRY and _REGISTERED.get(name) != (path, column, search_space):
-        raise InputError(f"dataset name {name!r} is taken by {_REGISTERED[name][0] if name in _REGISTERED else 'a benchmark dataset'}; "
-                         "register the file under another name")
+        owner = _REGISTERED[name][0] if name in _REGISTERED else "a benchmark dataset"
+        raise InputError(f"dataset name {name!r} is taken by {owner}; register the file under another name")
     what = f"measurements of {path.name}, column {column}"
     load = lambda: _read_own(path, path.name, search_space, column, what)  # noqa: E731
     ref = _F_ARCH2IDX if search_space == "nb201" else _F_MACRO_DB
+    before = _REGISTRY.get(name), _REGISTERED.get(name)
     _REGISTRY[name] = _Entry(name, search_space, "ms" if column.endswith("_ms") else "",
                              (_FileSource((str(path), ref), load, "your measurements"),))
     _REGISTERED[name] = (path, column, search_space)
-    load_dataset.cache_clear()
-    load_dataset(name)  # check the file now: its errors name it
+    if before[0] is not None:
+        load_dataset.cache_clear()  # the file may have changed since
+    try:
+        load_dataset(name)  # check the file now: its errors name it
+    except Exception:
+        for table, old in zip((_REGISTRY, _REGISTERED), before):  # leave no broken entry behind
+            if old is None:
+                del table[name]
+            else:
+                table[name] = old
+        raise
     return name
 
 

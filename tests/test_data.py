@@ -271,6 +271,7 @@ def test_bad_own_files_are_refused_with_their_name(require_data, registry, tmp_p
     twice.write_text(path.read_text() + path.read_text().splitlines(keepends=True)[1])
     with pytest.raises(DataError, match="twice.csv: architectures outside the space or repeated"):
         data.register_measurements(twice, column="latency")
+    assert "twice" not in data.list_datasets(available=False)  # a failed registration leaves nothing
 
 
 def test_the_command_line_takes_a_csv_as_its_dataset(require_data, registry, tmp_path, capsys):
