@@ -249,7 +249,14 @@ from hwlib import expect
 sim_trials = profiles.settings("simulation", profile).trials
 found = expect.expect(budget, "nb201", results=results[results["benchmark"] == "hwnas"],
                       select_from=select_from, trials=sim_trials)
-best, close = found.table.iloc[0], found.close_to_best()
+close = found.close_to_best()
+if close.empty:
+    verdict = f"No predictor has records on both sides of {found.samples} samples yet. "
+else:
+    best = close.iloc[0]
+    verdict = (f"Best: {labels[best['predictor']]} (tau {best['kendalltau']:.3f}); "
+               + (f"within two standard errors of it: {', '.join(labels[p] for p in close['predictor'][1:])}. "
+                  if len(close) > 1 else "no other predictor is within two standard errors of it. "))
 display(Markdown(
     f"**Table 2.6.** What each predictor reaches with {found.samples} training architectures on "
     f"{', '.join(found.datasets)}: mean Kendall tau over seeds (each the mean over the datasets) with its "
@@ -257,10 +264,7 @@ display(Markdown(
     f"what one fit may give), Spearman's rho, fit time (CPU seconds), whether it beats the lookup table "
     f"(tau {found.lut:.3f}), and the selection's mean reduction in accuracy among {select_from} candidates "
     f"({sim_trials} simulated trials per deviation level; empty below the lowest Kendall tau simulated, "
-    f"{found.selection_floor:.2f}). "
-    f"Best: {labels[best['predictor']]} (tau {best['kendalltau']:.3f}); "
-    + (f"within two standard errors of it: {', '.join(labels[p] for p in close['predictor'][1:])}. " if len(close) > 1
-       else "no other predictor is within two standard errors of it. ")
+    f"{found.selection_floor:.2f}). " + verdict
     + (f"Not at hand at this size: {', '.join(f'{labels[p]} ({why})' for p, why in found.missing.items())}."
        if found.missing else "")))
 found.table.assign(predictor=found.table["predictor"].map(labels)).set_index("predictor").round(3)

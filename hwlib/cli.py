@@ -128,15 +128,18 @@ def _cmd_expect(args: argparse.Namespace) -> None:
     print(f"{found.space}, {found.samples} training architectures; the study's records on "
           f"{', '.join(found.datasets)}")
     print(f"lookup table (one measurement per operation): Kendall tau {found.lut:.3f}")
-    table = found.table.copy()
-    table["beats_lut"] = table["beats_lut"].map({True: "yes", False: "no"})
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     close = found.close_to_best()
-    line = f"best: {close['predictor'].iloc[0]}"
-    if len(close) > 1:
-        line += (f"; within two standard errors of it: {', '.join(close['predictor'][1:])}; the fastest to fit "
-                 f"of these: {close.sort_values('fit_seconds')['predictor'].iloc[0]}")
-    print(line)
+    if close.empty:
+        print(f"no predictor has records on both sides of {found.samples} samples yet")
+    else:
+        table = found.table.copy()
+        table["beats_lut"] = table["beats_lut"].map({True: "yes", False: "no"})
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+        line = f"best: {close['predictor'].iloc[0]}"
+        if len(close) > 1:
+            line += (f"; within two standard errors of it: {', '.join(close['predictor'][1:])}; the fastest to "
+                     f"fit of these: {close.sort_values('fit_seconds')['predictor'].iloc[0]}")
+        print(line)
     for predictor, why in found.missing.items():
         print(f"{predictor}: {why}")
 

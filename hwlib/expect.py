@@ -69,6 +69,8 @@ class Expectations:
 
     def close_to_best(self, k: float = 2.0) -> pd.DataFrame:
         """The rows whose Kendall tau is within ``k`` standard errors (the best's) of the best."""
+        if self.table.empty:
+            return self.table
         best = self.table.iloc[0]
         return self.table[self.table["kendalltau"] >= best["kendalltau"] - k * best["se"]]
 
@@ -91,7 +93,7 @@ def study_records(space: str = "nb201", datasets: Sequence[str] | None = None, s
     """
     from .data import load_dataset
     from .experiments import load_results
-    from .study import _results_store, study_datasets
+    from .study import study_datasets, study_store
 
     if space not in SPACES:
         raise InputError(f"unknown search space {space!r}; one of {', '.join(SPACES)}")
@@ -104,7 +106,7 @@ def study_records(space: str = "nb201", datasets: Sequence[str] | None = None, s
                              f"{', '.join(known) or 'none at hand'}")
     if not datasets:
         raise InputError(f"no dataset of the study in search space {space!r} is at hand")
-    return load_results(store or _results_store(), datasets=list(datasets))
+    return load_results(store or study_store("full", compute=False), datasets=list(datasets))
 
 
 def _per_size(runs: pd.DataFrame) -> pd.DataFrame:

@@ -121,3 +121,13 @@ def test_cli_errors_are_one_line(require_data, capsys):
     assert main(["expect", "--samples", "20000"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "5-15000" in err[0]
+
+
+def test_a_budget_no_predictor_reaches_yet_says_so(study, capsys, monkeypatch):
+    found = expect.expect(5, results=study[study["predictor"] != "short"])
+    assert found.table.empty and found.close_to_best().empty
+    assert set(found.missing) == {"good", "flat"}
+    monkeypatch.setattr(expect, "study_records", lambda space, datasets: study[study["predictor"] == "good"])
+    assert main(["expect", "--samples", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "no predictor has records on both sides of 5 samples yet" in out and "good: records at 55-276" in out
