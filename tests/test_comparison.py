@@ -94,3 +94,21 @@ def test_deep_mlp_overtaking_is_found_where_it_happens():
     claims = C.check_claims(C.curves(_records(_paper_like)), lut).set_index("paper")
     assert claims.loc["after ~3000", "ours"] == "from 3036 samples on"
     assert claims.loc["after ~3000", "verdict"] == "reproduced"
+
+
+def test_claims_of_one_benchmark_on_the_predictors_a_comparison_ran():
+    """The macro space (chapter 'Your own device'): TransNAS claims only, graph predictors left out."""
+    graph = ["bananas", "bonas", "gcn", "nao"]
+    records = _records(_paper_like)
+    macro = records[(records["benchmark"] == "transnas") & ~records["predictor"].isin(graph)]
+    lut = pd.Series({"transnas": 0.5})
+    kept = [p for p in study_predictors() if p not in graph]
+    claims = C.check_claims(C.curves(macro), lut, predictors=kept, benchmarks=("transnas",))
+    assert list(claims["paper"]) == ["after ~20 samples", "~200 vs ~800 (4x)", "only MLPs > 0.9"]
+    whole = C.check_claims(C.curves(records), pd.Series({"hwnas": 0.35, "transnas": 0.5})).set_index("paper")
+    assert list(claims["verdict"]) == list(whole.loc[claims["paper"], "verdict"])  # final, as on the whole grid
+    assert claims.loc[0, "verdict"] == "reproduced"
+    # without naming the predictors, the graph predictors count as missing
+    anyway = C.check_claims(C.curves(macro), lut, benchmarks=("transnas",)).set_index("paper")
+    assert anyway.loc["after ~20 samples", "verdict"] == "provisional"
+    assert "gcn" in anyway.loc["after ~20 samples", "reason"]
