@@ -113,7 +113,9 @@ display(Markdown("Against Kendall tau, the order of the predictors at a training
 # computes and a verdict. A claim needs the sizes and predictors it speaks of; while some of them
 # are not yet in the results, its verdict is "provisional": checked on the predictors that are
 # complete for it, with what still is missing named (a predictor, and the largest size it has).
-# In the quick profile several are "not run" or rest on a few seeds.
+# In the quick profile several are "not run" or rest on a few seeds. The three TransNAS claims are
+# checked here on the micro-space stand-in; chapter "Your own device" checks them again on the
+# real macro space, with this project's CPU latency (its Table 5.7).
 
 # %% tags=["hide-input"]
 claims = comparison.check_claims(curve, lut_mean, cfg.seeds, comparison.stand_ins())

@@ -180,8 +180,15 @@ def _linear_best_small(tables, lut, crossing):
     return text, bool(len(hits) == len(sizes))
 
 
+def _with_mlps(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` if it holds an MLP (a claim about the MLPs needs one), else :class:`LookupError`."""
+    if not any(p.startswith("mlp") for p in table.index):
+        raise LookupError("not run")
+    return table
+
+
 def _mlp_best_transnas(tables, lut, crossing):
-    table = _need(tables["transnas"], sizes=lambda s: s >= 18)
+    table = _with_mlps(_need(tables["transnas"], sizes=lambda s: s >= 18))
     sizes = list(table.columns)
     best = {s: table[s].idxmax() for s in sizes}
     hits = [s for s, p in best.items() if p.startswith("mlp")]
@@ -203,7 +210,7 @@ def _mlp_08(tables, lut, crossing):
 
 
 def _only_mlp_09(tables, lut, crossing):
-    table = _need(tables["transnas"], sizes=lambda s: s >= 1585)
+    table = _with_mlps(_need(tables["transnas"], sizes=lambda s: s >= 1585))
     over = sorted(table.index[table.max(axis=1) > 0.9])
     runner = table.drop(index=[p for p in table.index if p.startswith("mlp")]).max(axis=1)
     return (f"above 0.9: {', '.join(over) or 'none'}; next best {runner.idxmax()} at {runner.max():.3f}",

@@ -112,3 +112,12 @@ def test_claims_of_one_benchmark_on_the_predictors_a_comparison_ran():
     anyway = C.check_claims(C.curves(macro), lut, benchmarks=("transnas",)).set_index("paper")
     assert anyway.loc["after ~20 samples", "verdict"] == "provisional"
     assert "gcn" in anyway.loc["after ~20 samples", "reason"]
+
+
+def test_claims_about_the_mlps_are_not_run_without_them():
+    records = _records(_paper_like)
+    no_mlp = records[~records["predictor"].str.startswith("mlp")]
+    kept = [p for p in study_predictors() if not p.startswith("mlp")]
+    claims = C.check_claims(C.curves(no_mlp), pd.Series({"hwnas": 0.35, "transnas": 0.5}), predictors=kept,
+                            benchmarks=("transnas",)).set_index("paper")
+    assert (claims["verdict"] == "not run").all()
