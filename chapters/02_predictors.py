@@ -234,6 +234,25 @@ for bench in titles:
     display(comparison.curve_table(curve, bench).rename(index=labels).round(3))
 
 # %% [markdown]
+# ## Each dataset on its own
+#
+# Figure 2.1 averages over the five datasets of a benchmark. **Figure 2.5** shows each dataset
+# alone (mean over seeds), with its lookup table as the black line: a user with one device would
+# read their own device's panel, or the one most like it.
+
+# %% tags=["hide-input"]
+plotting.plot_per_dataset(results, lut.set_index("dataset")["kendalltau"], titles);
+
+# %% tags=["hide-input"]
+leaders = comparison.best_per_dataset(results, near=124)
+display(Markdown(
+    "**Figure 2.5.** Mean Kendall tau per predictor against training size on each dataset (panels), "
+    "HW-NAS-Bench above, TransNAS-Bench-101 below; the black line is the dataset's lookup table. The best "
+    "predictor near 124 samples on each: "
+    + "; ".join(f"{r.dataset} {labels[r.predictor]} ({r.kendalltau:.2f} at {r.train_size})" for r in leaders.itertuples())
+    + "."))
+
+# %% [markdown]
 # ## What to expect with your budget
 #
 # The paper's question from a user's side: with `budget` architectures measured on a new device

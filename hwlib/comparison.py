@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["stand_ins", "ranking_agreement", "released_code_effect", "curves", "curve_table", "lut_means", "lut_crossing", "size_reaching", "Claim", "CLAIMS",
-           "check_claims", "fit_time_table", "cpu_hours"]
+           "check_claims", "fit_time_table", "cpu_hours", "best_per_dataset"]
 
 BENCHMARK_TITLES = {"hwnas": "HW-NAS-Bench", "transnas": "TransNAS-Bench-101"}
 
@@ -327,6 +327,29 @@ def check_claims(curve: pd.DataFrame, lut_mean: pd.Series, seeds: int | None = N
                 _MISSING.reset(token)
         rows.append({"where": claim.where, "claim": claim.text, "paper": claim.paper, "ours": ours,
                      "verdict": verdict, "reason": reason})
+    return pd.DataFrame(rows)
+
+
+def best_per_dataset(results: pd.DataFrame, near: int = 124, metric: str = "kendalltau") -> pd.DataFrame:
+    """The best predictor of each dataset at the largest training size up to ``near`` (the smallest
+    size where none is that small), by mean ``metric`` over seeds.
+
+    Returns
+    -------
+    DataFrame
+        One row per dataset (in the order of ``results``): benchmark, dataset, train_size,
+        predictor, and the mean ``metric``.
+    """
+    size = "nominal_train_size" if "nominal_train_size" in results else "train_size"
+    means = results.groupby(["benchmark", "dataset", size, "predictor"], sort=False)[metric].mean()
+    rows = []
+    for (bench, dataset), part in means.groupby(level=[0, 1], sort=False):
+        part = part.droplevel([0, 1]).dropna()
+        sizes = sorted(part.index.get_level_values(0).unique())
+        n = max([x for x in sizes if x <= near] or sizes[:1])
+        at = part.loc[n]
+        rows.append({"benchmark": bench, "dataset": dataset, "train_size": n, "predictor": at.idxmax(),
+                     metric: float(at.max())})
     return pd.DataFrame(rows)
 
 

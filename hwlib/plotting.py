@@ -11,7 +11,7 @@ import pandas as pd
 
 from .data import load_dataset
 
-__all__ = ["PREDICTOR_STYLE", "predictor_style", "plot_figure1", "plot_centred_pair", "plot_fit_times", "plot_distributions", "plot_kendall_matrix", "plot_difficulty", "plot_lut_comparison"]
+__all__ = ["PREDICTOR_STYLE", "predictor_style", "plot_figure1", "plot_per_dataset", "plot_centred_pair", "plot_fit_times", "plot_distributions", "plot_kendall_matrix", "plot_difficulty", "plot_lut_comparison"]
 
 
 #: One colour and marker per predictor (registry name), the same in every figure of the book.
@@ -74,6 +74,47 @@ def plot_figure1(curve: pd.DataFrame, lut_mean: pd.Series, titles: dict[str, str
         handles.update(zip(*reversed(ax.get_legend_handles_labels())))
     fig.legend(list(handles.values()), list(handles), loc="center right", fontsize=8)
     fig.subplots_adjust(right=0.83, hspace=0.3)
+    return fig
+
+
+def plot_per_dataset(results: pd.DataFrame, lut: pd.Series, titles: dict[str, str],
+                     metric: str = "kendalltau", ncols: int = 5) -> plt.Figure:
+    """Figure 1 per dataset: each dataset's mean ``metric`` (over seeds) against training size.
+
+    ``results``: study records with a ``benchmark`` column; ``lut``: the lookup table's tau per
+    dataset (a black line). One row of panels per benchmark, in the order of ``titles``.
+    """
+    size = "nominal_train_size" if "nominal_train_size" in results else "train_size"
+    benches = [b for b in titles if b in set(results["benchmark"])]
+    names = {b: list(dict.fromkeys(results.loc[results["benchmark"] == b, "dataset"])) for b in benches}
+    rows = sum(-(-len(names[b]) // ncols) for b in benches)
+    fig, axes = plt.subplots(rows, ncols, figsize=(3.3 * ncols, 3.0 * rows), squeeze=False, sharex="row")
+    means = results.groupby(["dataset", "predictor", size], sort=False)[metric].mean()
+    row = 0
+    for bench in benches:
+        for k, dataset in enumerate(names[bench]):
+            ax = axes[row + k // ncols, k % ncols]
+            for name, curve in means.loc[dataset].groupby(level=0, sort=False):
+                curve = curve.droplevel(0).dropna()
+                ax.plot(curve.index, curve.to_numpy(float), **predictor_style(name), ms=3, lw=1.0,
+                        label=_label(name))
+            if dataset in lut:
+                ax.axhline(lut[dataset], color="k", lw=1.6, label="Lookup Table")
+            ax.set(xscale="log", title=dataset.replace("transnas_micro-", "micro ").replace("cifar10-", ""))
+            ax.title.set_fontsize(9)
+            ax.grid(alpha=0.3)
+            if k % ncols == 0:
+                ax.set_ylabel(f"{titles[bench].split(' ')[0]}\n{metric}", fontsize=9)
+        for k in range(len(names[bench]), -(-len(names[bench]) // ncols) * ncols):
+            axes[row + k // ncols, k % ncols].axis("off")
+        row += -(-len(names[bench]) // ncols)
+    for ax in axes[-1]:
+        ax.set_xlabel("training samples")
+    handles = {}
+    for ax in axes.flat:
+        handles.update(zip(*reversed(ax.get_legend_handles_labels())))
+    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=9, fontsize=8)
+    fig.tight_layout(rect=(0, 0.07 + 0.02 * (rows < 3), 1, 1))
     return fig
 
 

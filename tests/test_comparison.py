@@ -121,3 +121,14 @@ def test_claims_about_the_mlps_are_not_run_without_them():
     claims = C.check_claims(C.curves(no_mlp), pd.Series({"hwnas": 0.35, "transnas": 0.5}), predictors=kept,
                             benchmarks=("transnas",)).set_index("paper")
     assert (claims["verdict"] == "not run").all()
+
+
+def test_best_per_dataset_reads_the_size_nearest_below():
+    records = _records(lambda b, p, s: 0.9 if (p == "gp") == (s < 100) else 0.5)
+    best = C.best_per_dataset(records, near=124).set_index("dataset")
+    assert list(best.index) == ["hwnas0", "hwnas1", "transnas0", "transnas1"]
+    assert best.loc["hwnas0", "train_size"] == 124 and best.loc["transnas0", "train_size"] == 123
+    assert best.loc["hwnas0", "predictor"] != "gp"             # at 124, gp is at 0.5
+    early = C.best_per_dataset(records, near=60).set_index("dataset")
+    assert (early["predictor"] == "gp").all() and early.loc["hwnas0", "train_size"] == 55
+    assert C.best_per_dataset(records, near=1).loc[0, "train_size"] == 5   # none that small: the smallest

@@ -17,3 +17,25 @@ def test_every_registered_predictor_has_its_own_style():
 def test_unknown_predictor_gets_a_neutral_style():
     style = plotting.predictor_style("bogus")
     assert style["color"] not in {s["color"] for s in plotting.PREDICTOR_STYLE.values()}
+
+
+def test_per_dataset_figure_has_a_panel_per_dataset_with_its_lookup_table():
+    import matplotlib
+    matplotlib.use("Agg")
+    import pandas as pd
+
+    rows = [{"benchmark": b, "dataset": f"{b}{d}", "predictor": p, "nominal_train_size": n, "seed": s,
+             "kendalltau": 0.1 * d + n / 1000}
+            for b, count in [("hwnas", 6), ("transnas", 2)] for d in range(count) for p in ("lr", "gcn")
+            for n in (5, 50, 500) for s in range(2)]
+    lut = pd.Series({"hwnas0": 0.3, "transnas1": 0.4})
+    fig = plotting.plot_per_dataset(pd.DataFrame(rows), lut, {"hwnas": "HW-NAS-Bench", "transnas": "TransNAS"},
+                                    ncols=5)
+    drawn = [ax for ax in fig.axes if ax.axison]
+    assert len(fig.axes) == 15 and len(drawn) == 8       # rows: 2 for six HW datasets, 1 for two TransNAS
+    assert [ax.get_title() for ax in drawn][:2] == ["hwnas0", "hwnas1"]
+    first = drawn[0]
+    assert len(first.lines) == 3                         # two predictors and the lookup table
+    assert first.lines[0].get_ydata().tolist() == [0.005, 0.05, 0.5]
+    assert len(drawn[1].lines) == 2                      # no lookup table for hwnas1
+    assert {t.get_text() for t in fig.legends[0].get_texts()} == {"Linear Regression", "GCN", "Lookup Table"}
