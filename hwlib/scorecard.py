@@ -79,12 +79,14 @@ def _stand_in(benchmark: str) -> str | None:
         "stand-in data (TransNAS micro space for the macro space)"
 
 
-def table1_rows(per_dataset: pd.DataFrame, seeds: int) -> list[dict]:
+def table1_rows(per_dataset: pd.DataFrame, seeds: int, macro: pd.DataFrame | None = None) -> list[dict]:
     """Table 1's cells: the lookup table's tau and Linear Regression's (124 samples) per device and metric.
 
     ``per_dataset`` is :func:`hwlib.lookup.lookup_table_comparison`'s frame; ``seeds`` the seeds of
     Linear Regression run. The TransNAS-Bench-101 column (Tesla V100) is the mean over its tasks,
-    as in the paper.
+    as in the paper. ``macro``, the same frame for the real macro space measured on this
+    project's CPU (chapter "Your own device"), adds its values to the notes of that column: the
+    same architectures as the paper's, on another device.
     """
     per_dataset = per_dataset[per_dataset["paper_lut"].notna()].copy()
     reason = per_dataset.get("lut_base_reason", pd.Series("", index=per_dataset.index)).fillna("")
@@ -100,10 +102,14 @@ def table1_rows(per_dataset: pd.DataFrame, seeds: int) -> list[dict]:
         cell = f"{r.device} {r.metric}"
         note = r.datasets[0] if len(r.datasets) == 1 else f"mean of {len(r.datasets)}: {', '.join(r.datasets)}"
         base = ["another lookup-table base (the data lack the protocol base's neighbours)"] if r.moved else []
+        extra = {"lut": "", "lr": ""}
+        if r.device == "tesla_v100" and macro is not None and len(macro):
+            extra = {k: f"; the real macro space on this project's CPU (chapter 'Your own device'): "
+                        f"{macro[k].mean():.3f}" for k in extra}
         rows.append(_row("Table 1", "Table 1", f"lookup table tau, {cell}", r.paper_lut, r.lut, "kendalltau",
-                         stand + base, note=note))
+                         stand + base, note=note + extra["lut"]))
         rows.append(_row("Table 1", "Table 1", f"Linear Regression tau (124 samples), {cell}", r.paper_lr, r.lr,
-                         "kendalltau", stand + fewer, note=note))
+                         "kendalltau", stand + fewer, note=note + extra["lr"]))
     return rows
 
 
@@ -239,6 +245,8 @@ def scorecard(profile: str = "quick", trials: int | None = None, seeds: int | No
     table1_sets = [n for n in data.list_datasets() if n.startswith("cifar10-")
                    and n.split("-", 1)[1] in {f"{d}_{m}" for d, m in PAPER_TABLE1}] + data.hard_datasets("transnas")
     per_dataset = lookup_table_comparison(table1_sets, range(seeds), 124)
+    macro = (lookup_table_comparison(["transnas_macro-cpu_latency"], range(seeds), 124)
+             if "transnas_macro-cpu_latency" in data.list_datasets() else None)
     benchmarks = {"hwnas": data.hard_datasets("hwnas"), "transnas": data.hard_datasets("transnas")}
     lut_mean, _ = comparison.lut_means(benchmarks)
     results = study.results("full", compute=False)
@@ -254,7 +262,7 @@ def scorecard(profile: str = "quick", trials: int | None = None, seeds: int | No
         live_tables = {p: sim.live_equivalent_table(
             sim.run_grid(matched, sizes=dense, stds=[0.0], trials=trials, seed=0, pairing=p, n_jobs=n_jobs,
                          progress=False), grids[p]) for p in sim.PAIRINGS}
-    rows = (table1_rows(per_dataset, seeds) + lut_mean_rows(lut_mean) + claim_rows(claims, results)
+    rows = (table1_rows(per_dataset, seeds, macro) + lut_mean_rows(lut_mean) + claim_rows(claims, results)
             + simulation_rows(grids["sorted"], grids["architecture"], live_tables, trials))
     return pd.DataFrame(rows, columns=COLUMNS)
 

@@ -43,6 +43,14 @@ def test_table1_averages_the_transnas_tasks_into_one_column():
     assert "mean of 5" in lr["note"]
 
 
+def test_table1_notes_the_real_macro_space_beside_the_v100_column():
+    macro = pd.DataFrame({"dataset": ["transnas_macro-cpu_latency"], "lut": [0.61], "lr": [0.74]})
+    rows = pd.DataFrame(scorecard.table1_rows(_table1_frame(), seeds=50, macro=macro)).set_index("quantity")
+    assert rows.loc["lookup table tau, tesla_v100 latency", "note"].endswith("'Your own device'): 0.610")
+    assert rows.loc["Linear Regression tau (124 samples), tesla_v100 latency", "note"].endswith(": 0.740")
+    assert "macro" not in rows.loc["lookup table tau, fpga latency", "note"]
+
+
 def test_table1_names_fewer_seeds_only_where_it_applies():
     rows = pd.DataFrame(scorecard.table1_rows(_table1_frame(lut_shift=0.2), seeds=5))
     lut = rows[rows["quantity"].str.startswith("lookup")]
