@@ -395,6 +395,10 @@ def _read_own(path: Path, label: str, space_name: str, column: str, what: str, s
     except InputError as exc:
         raise DataError(f"{path}: {exc}") from None
     y = _as_values(frame[column].to_numpy(), str(path), len(frame)) * scale
+    bad = ~np.isfinite(y)
+    if bad.any():
+        raise DataError(f"{path}: {bad.sum()} value(s) of column {column!r} are not finite numbers (first: "
+                        f"{frame['arch'].iloc[int(np.argmax(bad))]}); remove those rows")
     ref_key = _F_ARCH2IDX if space_name == "nb201" else _F_MACRO_DB
     ref = nb201_archs() if space_name == "nb201" else _transnas_archs(space_name)
     lookup = {a: i for i, a in enumerate(map(tuple, ref.tolist()))}

@@ -272,6 +272,13 @@ def test_bad_own_files_are_refused_with_their_name(require_data, registry, tmp_p
     with pytest.raises(DataError, match="twice.csv: architectures outside the space or repeated"):
         data.register_measurements(twice, column="latency")
     assert "twice" not in data.list_datasets(available=False)  # a failed registration leaves nothing
+    holey = tmp_path / "holey.csv"
+    holey.write_text(path.read_text().replace(path.read_text().splitlines()[3].split(",")[1], "nan", 1))
+    with pytest.raises(DataError, match="holey.csv: 1 value.*not finite.*remove those rows"):
+        data.register_measurements(holey, column="latency")
+    (tmp_path / "header.csv").write_text("arch,latency\n")
+    with pytest.raises(InputError, match="header.csv: which column"):
+        data.register_measurements(tmp_path / "header.csv")
 
 
 def test_the_command_line_takes_a_csv_as_its_dataset(require_data, registry, tmp_path, capsys):
