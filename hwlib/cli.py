@@ -85,17 +85,19 @@ def _cmd_arch(args: argparse.Namespace) -> None:
 
 
 def _dataset(text: str) -> str:
-    """A dataset name, or a CSV file of one's own measurements (``PATH.csv`` or ``PATH.csv:COLUMN``),
-    registered under its file name (:func:`hwlib.data.register_measurements`)."""
+    """A dataset name, or a CSV file of one's own measurements (``PATH.csv``, ``PATH.csv:COLUMN``),
+    registered under its file name (:func:`hwlib.data.register_measurements`); a suffix
+    ``@IMAGE`` (the simulation's accuracy pairing) is kept."""
+    text, at, image = text.partition("@") if ".csv@" in text else (text, "", "")
     path, column = text, None
     head, sep, tail = text.rpartition(":")
     if sep and head.endswith(".csv"):
         path, column = head, tail
     if not path.endswith(".csv"):
-        return text
+        return text + at + image
     from .data import register_measurements
 
-    return register_measurements(path, column=column)
+    return register_measurements(path, column=column) + at + image
 
 
 _DATASET_HELP = ("dataset name (see `hwlib datasets`), or a CSV file of your own measurements: an `arch` column "
@@ -353,8 +355,9 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("simulate", help="simulate predictor-guided Pareto selection (MRA, hypervolume)",
                        description="Noisy hardware values = truth + the protocol's deviation mixture scaled "
                        "to --std; reports means over trials (MRA in percentage points).")
-    p.add_argument("--dataset", required=True, help="hardware dataset (NB201), e.g. cifar10-raspi4_latency, "
-                   "or a CSV of your measurements (as for evaluate)")
+    p.add_argument("--dataset", required=True, help="hardware dataset (NB201), e.g. cifar10-raspi4_latency; "
+                   "NAME@IMAGE pairs it with the accuracy of image dataset IMAGE (cifar10, cifar100, "
+                   "ImageNet16-120), e.g. my-cpu.csv@cifar10 for a CSV of your measurements (as for evaluate)")
     p.add_argument("--n", type=int, required=True, help="architectures considered per trial")
     p.add_argument("--std", type=float, required=True, help="std of the simulated deviations (z-scored units)")
     p.add_argument("--trials", type=int, default=100, help="number of trials (default 100)")

@@ -294,3 +294,9 @@ def test_the_command_line_takes_a_csv_as_its_dataset(require_data, registry, tmp
     assert main(["evaluate", "--dataset", f"{path}:nope", "--predictor", "ridge", "--train-size", "50"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no column 'nope'" in err[0]
+    # the selection simulation pairs it with an image dataset's accuracy, named after '@'
+    assert main(["simulate", "--dataset", str(path), "--n", "200", "--std", "0.4", "--trials", "3"]) == 2
+    assert "'my-phone@cifar10'" in capsys.readouterr().err
+    assert main(["simulate", "--dataset", f"{path}@cifar100", "--n", "200", "--std", "0.4", "--trials", "3",
+                 "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["dataset"] == "my-phone@cifar100"

@@ -111,8 +111,9 @@ def _image_dataset(name: str) -> str:
     for image in sorted(IMAGE_DATASETS, key=len, reverse=True):
         if name.startswith(image + "-"):
             return image
-    raise InputError(f"dataset {name!r} has no NB201 accuracy; the selection simulation needs an "
-                     "HW-NAS-Bench dataset '<cifar10|cifar100|ImageNet16-120>-<metric>'")
+    raise InputError(f"dataset {name!r} does not name the image dataset whose NB201 accuracy pairs with it; "
+                     f"the selection simulation needs '<cifar10|cifar100|ImageNet16-120>-<metric>', or "
+                     f"'{name}@cifar10' (or @cifar100, @ImageNet16-120) for another NB201 dataset")
 
 
 @lru_cache(maxsize=32)
