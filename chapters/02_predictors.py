@@ -289,3 +289,12 @@ display(Markdown(
     + (f"Not at hand at this size: {', '.join(f'{labels[p]} ({why})' for p, why in found.missing.items())}."
        if found.missing else "")))
 found.table.assign(predictor=found.table["predictor"].map(labels)).set_index("predictor").round(3)
+
+# %% [markdown]
+# **Figure 2.6.** What one fit may give: for the five best predictors of Table 2.6, the mean Kendall
+# tau against training size (line) and the band from the 10th to the 90th percentile of single runs
+# (one dataset, one seed), HW-NAS-Bench; the dotted line marks `budget`.
+
+# %% tags=["hide-input"]
+top = list(found.table["predictor"][:5])
+plotting.plot_spread(expect.spread(results[results["benchmark"] == "hwnas"], top), budget);

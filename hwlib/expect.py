@@ -25,7 +25,7 @@ import pandas as pd
 
 from .errors import InputError
 
-__all__ = ["SPACES", "Expectations", "study_records", "expect", "selection_cost"]
+__all__ = ["SPACES", "Expectations", "study_records", "expect", "spread", "selection_cost"]
 
 #: Search spaces of the study, with their benchmark.
 SPACES = {"nb201": "hwnas", "transnas_micro": "transnas", "transnas_macro": "transnas"}
@@ -120,6 +120,25 @@ def _per_size(runs: pd.DataFrame) -> pd.DataFrame:
         f"p{LOW}": tau.quantile(LOW / 100), f"p{HIGH}": tau.quantile(HIGH / 100),
         "spearman": by["spearman"].mean(),
         "fit_seconds": runs.groupby(size)["fit_time"].mean(), "runs": tau.count()}).sort_index()
+
+
+def spread(results: pd.DataFrame, predictors: Sequence[str] | None = None) -> pd.DataFrame:
+    """Each predictor's statistics at every training size of ``results``: the mean Kendall tau
+    (over seeds, each the mean over the datasets), its standard error, the percentiles of single
+    runs, Spearman's rho, fit time and runs.
+
+    Returns
+    -------
+    DataFrame
+        Columns predictor, train_size, then those of :func:`expect`'s table.
+    """
+    names = list(predictors) if predictors is not None else list(dict.fromkeys(results["predictor"]))
+    frames = [_per_size(results[results["predictor"] == p]).rename_axis("train_size").reset_index()
+              .assign(predictor=p) for p in names if (results["predictor"] == p).any()]
+    if not frames:
+        return pd.DataFrame(columns=["predictor", "train_size", *COLUMNS[1:-2], "runs"])
+    out = pd.concat(frames, ignore_index=True)
+    return out[["predictor", "train_size"] + [c for c in out.columns if c not in ("predictor", "train_size")]]
 
 
 def _at(stats: pd.DataFrame, samples: int) -> tuple[dict | None, str]:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .data import load_dataset
 
-__all__ = ["PREDICTOR_STYLE", "predictor_style", "plot_figure1", "plot_per_dataset", "plot_centred_pair", "plot_fit_times", "plot_distributions", "plot_kendall_matrix", "plot_difficulty", "plot_lut_comparison"]
+__all__ = ["PREDICTOR_STYLE", "predictor_style", "plot_figure1", "plot_per_dataset", "plot_spread", "plot_centred_pair", "plot_fit_times", "plot_distributions", "plot_kendall_matrix", "plot_difficulty", "plot_lut_comparison"]
 
 
 #: One colour and marker per predictor (registry name), the same in every figure of the book.
@@ -115,6 +115,30 @@ def plot_per_dataset(results: pd.DataFrame, lut: pd.Series, titles: dict[str, st
         handles.update(zip(*reversed(ax.get_legend_handles_labels())))
     fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=9, fontsize=8)
     fig.tight_layout(rect=(0, 0.07 + 0.02 * (rows < 3), 1, 1))
+    return fig
+
+
+def plot_spread(spread: pd.DataFrame, budget: int | None = None, low: str = "p10", high: str = "p90",
+                title: str = "") -> plt.Figure:
+    """What one fit may give: each predictor's mean Kendall tau against training size with the band
+    between two percentiles of single runs (``spread``: :func:`hwlib.expect.spread`), one panel a
+    predictor; a dotted line marks ``budget``."""
+    names = list(dict.fromkeys(spread["predictor"]))
+    fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.2), squeeze=False, sharey=True)
+    for ax, name in zip(axes[0], names):
+        part = spread[spread["predictor"] == name].sort_values("train_size")
+        style = predictor_style(name)
+        ax.plot(part["train_size"], part["kendalltau"], **style, ms=3, lw=1.3)
+        ax.fill_between(part["train_size"], part[low], part[high], color=style["color"], alpha=0.25, lw=0)
+        if budget is not None:
+            ax.axvline(budget, color="0.3", ls=":", lw=1)
+        ax.set(xscale="log", xlabel="training samples", title=_label(name))
+        ax.title.set_fontsize(9)
+        ax.grid(alpha=0.3)
+    axes[0, 0].set_ylabel(f"Kendall tau ({low}-{high} of single runs)")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
     return fig
 
 

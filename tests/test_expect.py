@@ -131,3 +131,24 @@ def test_a_budget_no_predictor_reaches_yet_says_so(study, capsys, monkeypatch):
     assert main(["expect", "--samples", "5"]) == 0
     out = capsys.readouterr().out
     assert "no predictor has records on both sides of 5 samples yet" in out and "good: records at 55-276" in out
+
+
+def test_spread_has_every_size_of_each_predictor(study):
+    table = expect.spread(study, ["flat", "good"])
+    assert list(table["predictor"].unique()) == ["flat", "good"]
+    good = table[table["predictor"] == "good"].set_index("train_size")
+    assert list(good.index) == [55, 124, 276]
+    at = expect.expect(124, results=study).table.set_index("predictor").loc["good"]
+    assert good.loc[124, "kendalltau"] == pytest.approx(at["kendalltau"])
+    assert good.loc[124, "p90"] == pytest.approx(at["p90"])
+    assert expect.spread(study, ["absent"]).empty
+
+
+def test_spread_figure_draws_a_band_per_predictor(study):
+    import matplotlib
+    matplotlib.use("Agg")
+    from hwlib import plotting
+
+    fig = plotting.plot_spread(expect.spread(study, ["good", "flat"]), budget=100)
+    assert len(fig.axes) == 2 and [ax.get_title() for ax in fig.axes] == ["good", "flat"]
+    assert len(fig.axes[0].collections) == 1 and len(fig.axes[0].lines) == 2  # band; curve and budget
