@@ -347,7 +347,9 @@ macro_claims
 # A file of your own needs no code: every tool takes it as its dataset (`hwlib evaluate --dataset
 # my-cpu.csv --predictor lgb --train-size 124`, `hwlib lut --dataset my-cpu.csv`, `hwlib transfer
 # --target my-cpu.csv --sources others --train-size 10`, and `hwlib simulate --dataset
-# my-cpu.csv@cifar10 --n 1000 --std 0.4`, which pairs it with NB201's cifar10 accuracy), and in Python
+# my-cpu.csv@cifar10 --n 1000 --std 0.4`, which pairs it with NB201's cifar10 accuracy); `hwlib predict
+# --dataset my-cpu.csv --predictor lgb --out my-cpu-all.csv` fits a predictor on all of it and writes
+# its prediction of every architecture of the space, for a search to read. In Python
 # `hwlib.data.register_measurements("my-cpu.csv")` returns the name that `load_dataset` and the
 # rest of hwlib take. Any CSV with an `arch` column of architecture names and a column of values
 # will do, for any subset of the space. This project's own files are registered in

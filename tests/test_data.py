@@ -300,3 +300,14 @@ def test_the_command_line_takes_a_csv_as_its_dataset(require_data, registry, tmp
     assert main(["simulate", "--dataset", f"{path}@cifar100", "--n", "200", "--std", "0.4", "--trials", "3",
                  "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["dataset"] == "my-phone@cifar100"
+
+
+@pytest.mark.parametrize("name,size", [("cifar10-raspi4_latency", 15625), ("transnas_macro-cpu_latency", 3256),
+                                       ("transnas_micro-jigsaw", 4096)])
+def test_space_archs_are_in_the_datasets_index_order(require_data, name, size):
+    ds = data.load_dataset(name)
+    A = data.space_archs(ds.search_space)
+    assert A.shape == (size, 6)
+    np.testing.assert_array_equal(A[ds.index], ds.A)
+    with pytest.raises(InputError, match="unknown search space"):
+        data.space_archs("nb301")
