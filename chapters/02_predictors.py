@@ -125,6 +125,24 @@ display(Markdown(f"**Table 2.1.** The paper's claims about predictors: {(claims[
                  f"{(claims['verdict'] == 'not run').sum()} not run in this build."))
 claims
 
+# %% tags=["hide-input"]
+dips, ranks = [], {}
+for bench, space in [("hwnas", "nb201"), ("transnas", "transnas_micro")]:
+    table, ranks[bench] = comparison.curve_table(curve, bench), comparison.least_squares_rank(space)
+    near = min(table.columns, key=lambda n: abs(n - ranks[bench]))
+    if {"lr", "ridge"} <= set(table.index) and abs(near - ranks[bench]) <= 0.3 * ranks[bench]:
+        dips.append(f"on {titles[bench]} at {near} samples (the design's rank: {ranks[bench]}), tau "
+                    f"{table.loc['lr', near]:.3f} against Ridge's {table.loc['ridge', near]:.3f}")
+display(Markdown(
+    "**Why Linear Regression dips.** Its curve falls where the number of training samples reaches the rank of "
+    "its design (the one-hot encoding and an intercept; each edge's columns sum to one, so the rank is below "
+    "the column count): there ordinary least squares fits the training set exactly (its minimum-norm "
+    "solution), and its test error peaks, the interpolation peak of 'double descent'. Ridge's penalty "
+    "avoids it. "
+    + ("Here: " + "; ".join(dips) + "." if dips else
+       f"This build has no training size near the ranks ({ranks['hwnas']} on NB201, {ranks['transnas']} on the "
+       "TransNAS micro space), or lacks Linear or Ridge Regression.")))
+
 # %% [markdown]
 # ## Against the lookup table
 #

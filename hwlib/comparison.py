@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["stand_ins", "ranking_agreement", "released_code_effect", "curves", "curve_table", "lut_means", "lut_crossing", "size_reaching", "Claim", "CLAIMS",
-           "check_claims", "fit_time_table", "cpu_hours", "best_per_dataset"]
+           "check_claims", "fit_time_table", "cpu_hours", "best_per_dataset", "least_squares_rank"]
 
 BENCHMARK_TITLES = {"hwnas": "HW-NAS-Bench", "transnas": "TransNAS-Bench-101"}
 
@@ -351,6 +351,21 @@ def best_per_dataset(results: pd.DataFrame, near: int = 124, metric: str = "kend
         rows.append({"benchmark": bench, "dataset": dataset, "train_size": n, "predictor": at.idxmax(),
                      metric: float(at.max())})
     return pd.DataFrame(rows)
+
+
+def least_squares_rank(search_space: str) -> int:
+    """The rank of Linear Regression's design (the one-hot encoding and an intercept) over every
+    architecture of a search space.
+
+    With that many training samples, ordinary least squares fits the training set exactly (its
+    minimum-norm solution), and its test error peaks: the interpolation peak of "double descent".
+    Each position's one-hot columns sum to one, so the rank is below the column count.
+    """
+    from .data import space_archs
+    from .encodings import encode
+
+    X = encode(space_archs(search_space), "onehot", search_space)
+    return int(np.linalg.matrix_rank(np.hstack([X, np.ones((len(X), 1))])))
 
 
 def ranking_agreement(curve: pd.DataFrame, other: pd.DataFrame) -> dict[str, float]:

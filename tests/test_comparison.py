@@ -132,3 +132,12 @@ def test_best_per_dataset_reads_the_size_nearest_below():
     early = C.best_per_dataset(records, near=60).set_index("dataset")
     assert (early["predictor"] == "gp").all() and early.loc["hwnas0", "train_size"] == 55
     assert C.best_per_dataset(records, near=1).loc[0, "train_size"] == 5   # none that small: the smallest
+
+
+@pytest.mark.parametrize("space,rank", [("nb201", 25), ("transnas_micro", 19), ("transnas_macro", 21)])
+def test_least_squares_rank_is_below_the_column_count(require_data, space, rank):
+    from hwlib.encodings import encode
+    from hwlib.data import space_archs
+
+    assert C.least_squares_rank(space) == rank
+    assert rank < encode(space_archs(space)[:1], "onehot", space).shape[1] + 1
