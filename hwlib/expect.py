@@ -12,7 +12,9 @@ accuracy at that Kendall tau (chapter "Selection simulation").
 
 Between two of the study's training sizes, every figure is interpolated linearly in the logarithm
 of the size (fit times: in log-log); at a study size it is that size's value. A predictor whose
-committed records do not bracket ``n`` is left out and listed with the reason.
+committed records do not bracket ``n`` is left out and listed with the reason. Runs whose Kendall
+tau is undefined (a model that predicts one value for all: chapter "Predictor comparison") are
+left out, as in the chapter's means; ``runs`` counts the others.
 """
 
 from __future__ import annotations
