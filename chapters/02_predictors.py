@@ -37,7 +37,7 @@ select_from = 1000     # candidates a hardware-aware search selects among, for t
 import pandas as pd
 from IPython.display import Markdown, display
 
-from hwlib import comparison, data, plotting, profiles, study
+from hwlib import comparison, data, expect, plotting, profiles, study
 from hwlib.predictors import REGISTRY
 
 pd.set_option("display.max_colwidth", None)  # tables show their text whole
@@ -126,22 +126,18 @@ display(Markdown(f"**Table 2.1.** The paper's claims about predictors: {(claims[
 claims
 
 # %% tags=["hide-input"]
-dips, ranks = [], {}
-for bench, space in [("hwnas", "nb201"), ("transnas", "transnas_micro")]:
-    table, ranks[bench] = comparison.curve_table(curve, bench), comparison.least_squares_rank(space)
-    near = min(table.columns, key=lambda n: abs(n - ranks[bench]))
-    if {"lr", "ridge"} <= set(table.index) and abs(near - ranks[bench]) <= 0.3 * ranks[bench]:
-        dips.append(f"on {titles[bench]} at {near} samples (the design's rank: {ranks[bench]}), tau "
-                    f"{table.loc['lr', near]:.3f} against Ridge's {table.loc['ridge', near]:.3f}")
+dips = comparison.least_squares_dips(curve)
 display(Markdown(
     "**Why Linear Regression dips.** Its curve falls where the number of training samples reaches the rank of "
     "its design (the one-hot encoding and an intercept; each edge's columns sum to one, so the rank is below "
     "the column count): there ordinary least squares fits the training set exactly (its minimum-norm "
     "solution), and its test error peaks, the interpolation peak of 'double descent'. Ridge's penalty "
     "avoids it. "
-    + ("Here: " + "; ".join(dips) + "." if dips else
-       f"This build has no training size near the ranks ({ranks['hwnas']} on NB201, {ranks['transnas']} on the "
-       "TransNAS micro space), or lacks Linear or Ridge Regression.")))
+    + ("Here: " + "; ".join(f"on {titles[r.benchmark]} at {r.train_size} samples (the design's rank: {r.rank}), "
+                            f"tau {r.lr:.3f} against Ridge's {r.ridge:.3f}" for r in dips.itertuples()) + "."
+       if len(dips) else "This build has no training size near the ranks "
+       f"({comparison.least_squares_rank('nb201')} on NB201, {comparison.least_squares_rank('transnas_micro')} "
+       "on the TransNAS micro space), or lacks Linear or Ridge Regression.")))
 
 # %% [markdown]
 # ## Against the lookup table
@@ -232,6 +228,7 @@ display(Markdown(
 
 # %% tags=["hide-input"]
 undefined = results[results["kendalltau"].isna()].groupby(["benchmark", "predictor"])["nominal_train_size"].unique()
+dead = comparison.undefined_share(results, ["mlp_large", "bananas"])
 display(Markdown(
     "Every run has a defined Kendall tau." if undefined.empty else
     "Kendall tau is undefined (NaN, left out of the means) where a model predicts the same value for every "
@@ -242,11 +239,9 @@ display(Markdown(
        if "lgb" in undefined.index.get_level_values("predictor") else ".")
     + (" The deep, thin MLPs (20 ReLU layers of 20 units) sometimes die: every unit of a late layer is "
        "inactive on every input, and the network outputs a constant; "
-       + ", ".join(f"{labels[p]} in {int(part['kendalltau'].isna().sum())} of {len(part)} runs"
-                   for p, part in results[results["predictor"].isin(["mlp_large", "bananas"])].groupby("predictor"))
+       + ", ".join(f"{labels[p]} in {r.undefined} of {r.runs} runs" for p, r in dead.iterrows())
        + ". Leaving those runs out flatters their means a little; counting them as a tau of 0 (a constant "
-       "ranks nothing) would scale them down by that share of runs."
-       if results.loc[results["predictor"].isin(["mlp_large", "bananas"]), "kendalltau"].isna().any() else "")))
+       "ranks nothing) would scale them down by that share of runs." if dead["undefined"].any() else "")))
 
 # %% [markdown]
 # ## The numbers behind Figure 2.1
@@ -290,8 +285,6 @@ display(Markdown(
 # selected architectures. On a command line: `hwlib expect --samples 124 --select-from 1000`.
 
 # %% tags=["hide-input"]
-from hwlib import expect
-
 sim_trials = profiles.settings("simulation", profile).trials
 found = expect.expect(budget, "nb201", results=results[results["benchmark"] == "hwnas"],
                       select_from=select_from, trials=sim_trials)

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["stand_ins", "ranking_agreement", "released_code_effect", "curves", "curve_table", "lut_means", "lut_crossing", "size_reaching", "Claim", "CLAIMS",
-           "check_claims", "fit_time_table", "cpu_hours", "best_per_dataset", "least_squares_rank"]
+           "check_claims", "fit_time_table", "cpu_hours", "best_per_dataset", "least_squares_rank",
+           "least_squares_dips", "undefined_share"]
 
 BENCHMARK_TITLES = {"hwnas": "HW-NAS-Bench", "transnas": "TransNAS-Bench-101"}
 
@@ -366,6 +367,37 @@ def least_squares_rank(search_space: str) -> int:
 
     X = encode(space_archs(search_space), "onehot", search_space)
     return int(np.linalg.matrix_rank(np.hstack([X, np.ones((len(X), 1))])))
+
+
+#: The search space of each benchmark's datasets in the study.
+BENCHMARK_SPACES = {"hwnas": "nb201", "transnas": "transnas_micro"}
+
+
+def least_squares_dips(curve: pd.DataFrame, within: float = 0.3) -> pd.DataFrame:
+    """Linear Regression against Ridge at the training size nearest the rank of Linear Regression's
+    design (:func:`least_squares_rank`), per benchmark whose curves hold both and a size within
+    ``within`` (relative) of that rank.
+
+    Returns
+    -------
+    DataFrame
+        Columns benchmark, rank, train_size, lr, ridge (mean Kendall tau).
+    """
+    rows = []
+    for bench in curve["benchmark"].unique():
+        table, rank = curve_table(curve, bench), least_squares_rank(BENCHMARK_SPACES[bench])
+        near = min(table.columns, key=lambda n: abs(n - rank))
+        if {"lr", "ridge"} <= set(table.index) and abs(near - rank) <= within * rank:
+            rows.append({"benchmark": bench, "rank": rank, "train_size": near,
+                         "lr": float(table.loc["lr", near]), "ridge": float(table.loc["ridge", near])})
+    return pd.DataFrame(rows, columns=["benchmark", "rank", "train_size", "lr", "ridge"])
+
+
+def undefined_share(results: pd.DataFrame, predictors) -> pd.DataFrame:
+    """Per predictor of ``predictors`` in ``results``: its runs and those with an undefined Kendall tau."""
+    part = results[results["predictor"].isin(list(predictors))]
+    grouped = part.groupby("predictor")["kendalltau"]
+    return pd.DataFrame({"runs": grouped.size(), "undefined": grouped.apply(lambda s: int(s.isna().sum()))})
 
 
 def ranking_agreement(curve: pd.DataFrame, other: pd.DataFrame) -> dict[str, float]:

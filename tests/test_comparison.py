@@ -141,3 +141,21 @@ def test_least_squares_rank_is_below_the_column_count(require_data, space, rank)
 
     assert C.least_squares_rank(space) == rank
     assert rank < encode(space_archs(space)[:1], "onehot", space).shape[1] + 1
+
+
+def test_least_squares_dips_read_the_size_nearest_the_rank(require_data):
+    curve = C.curves(_records(lambda b, p, s: 0.1 if (p == "lr" and s in (25, 18)) else 0.5))
+    dips = C.least_squares_dips(curve).set_index("benchmark")
+    assert dips.loc["hwnas", ["rank", "train_size"]].tolist() == [25, 25]
+    assert dips.loc["transnas", ["rank", "train_size"]].tolist() == [19, 18]
+    assert dips["lr"].round(6).tolist() == [0.1, 0.1] and dips["ridge"].round(6).tolist() == [0.5, 0.5]
+    far = C.curves(_records(lambda b, p, s: 0.5).query("nominal_train_size > 100"))
+    assert C.least_squares_dips(far).empty            # no size near the rank
+
+
+def test_undefined_share_counts_runs_without_a_tau():
+    records = _records(lambda b, p, s: 0.5)
+    records.loc[records.index[records["predictor"] == "mlp_large"][:7], "kendalltau"] = np.nan
+    share = C.undefined_share(records, ["mlp_large", "bananas"])
+    assert share.loc["mlp_large", "undefined"] == 7 and share.loc["bananas", "undefined"] == 0
+    assert share.loc["mlp_large", "runs"] == (records["predictor"] == "mlp_large").sum()
