@@ -46,6 +46,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from hwlib import transfer
+from hwlib.lookup import evaluate_lut
 from hwlib.transfer import report
 
 pd.set_option("display.max_colwidth", None)  # tables show their text whole
@@ -203,6 +204,30 @@ display(Markdown(
        f"architectures on average, whose MRA ({few['mra_all']:.2f}) is smaller than the transfer predictor's "
        f"while its hypervolume loss ({few['hv_loss']:.3f}) is larger: few selected, many good ones missed."
        if misleading else "")))
+
+# %% [markdown]
+# ## This project's CPU as the new device
+#
+# The project measured every NB201 cell on its own CPU (chapter "Your own device"), a device that
+# none of the sources is. **Table 6.4** takes it as the new device, every other device a source,
+# on the study's splits, beside the single-device predictors and the lookup table.
+
+# %% tags=["hide-input"]
+if len(results["own"]):
+    own_curves = report.lodo_curves(results["own"], results["own_baselines"])
+    own_table = report.lodo_table(own_curves)
+    own_lut = evaluate_lut(report.OWN_TARGET)["kendalltau"]
+    row = own_table.iloc[0]
+    few, few_tau = report.single_at(own_curves, report.OWN_TARGET, row["best single @124"], 10)
+    display(Markdown(
+        f"**Table 6.4.** Leave one device out with this CPU the target: Kendall tau at 10 target samples "
+        f"(mean over {n_seeds} seeds) per transfer method, beside the best single-device predictor on 124 "
+        f"samples. With 10 measurements the strongest method reaches {row[transfer.STRONGEST]:.3f}; "
+        f"{row['best single @124']} reaches {few_tau:.3f} on {few} measurements of the CPU and "
+        f"{row['its tau @124']:.3f} on 124; the lookup table, from 25 measurements, {own_lut:.3f}."))
+    display(own_table.round(3))
+else:
+    display(Markdown("This project's CPU measurements are not at hand."))
 
 # %% [markdown]
 # ## What to expect

@@ -247,6 +247,19 @@ def test_lodo_table_compares_ten_samples_with_the_best_single_device_predictor_a
     assert table.loc["b_latency", "best single @124"] == "mlp_small"
 
 
+def test_single_at_reads_the_smallest_size_of_at_least_the_one_asked():
+    from hwlib.transfer import report
+
+    base = pd.DataFrame([{"dataset": "d", "predictor": "lr", "train_size": n, "seed": 0, "kendalltau": n / 1000}
+                         for n in (5, 11, 25, 124)])
+    runs = pd.DataFrame([{"target": "d", "method": transfer.STRONGEST, "train_size": 10, "seed": 0, "kendalltau": 0.9}])
+    curves = report.lodo_curves(runs, base)
+    assert report.single_at(curves, "d", "lr", 10) == (11, pytest.approx(0.011))
+    assert report.single_at(curves, "d", "lr", 124) == (124, pytest.approx(0.124))
+    with pytest.raises(InputError, match="no run of at least 200"):
+        report.single_at(curves, "d", "lr", 200)
+
+
 def test_profile_settings():
     from hwlib.transfer import report
 

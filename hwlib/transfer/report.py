@@ -9,11 +9,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError
+
 from ..plotting import predictor_style
 from . import HELP_PUBLISHED, HELP_TARGETS, LODO_SIZES, STRONGEST, TRANSFER_REGISTRY
 
 __all__ = ["settings", "run_all", "GOALS", "help_table", "help_goals", "lodo_curves", "lodo_table", "proxies_table", "selection_table",
-           "plot_help", "plot_lodo", "plot_selection", "short"]
+           "plot_help", "plot_lodo", "plot_selection", "short", "single_at", "OWN_TARGET"]
 
 #: The issue's goals: HELP protocol mean Spearman and worst device; LODO: 10 samples vs 124.
 GOALS = {"help_mean": 0.95, "help_min": 0.90, "lodo_size": 10, "lodo_reference_size": 124}
@@ -36,14 +38,20 @@ def run_all(profile: str, store=None, progress: bool = True) -> dict[str, pd.Dat
     -------
     dict
         ``help``, ``lodo``, ``lodo_proxies`` (leave one device out with the networks' FLOPs and
-        parameter counts as two more sources), ``baselines``, ``selection``: the runs' records.
+        parameter counts as two more sources), ``baselines``, ``selection``: the runs' records;
+        ``own`` and ``own_baselines``: leave one device out with this project's CPU
+        (:data:`OWN_TARGET`) the target, where its measurements are at hand.
     """
-    from ..data import hard_datasets
+    from ..data import hard_datasets, list_datasets
     from ..simulation import accuracy_matched_datasets
     from . import help_study, lodo_baselines, lodo_study, selection_study
 
     cfg, hard = settings(profile), hard_datasets("hwnas")
+    own = [OWN_TARGET] if OWN_TARGET in list_datasets() else []
     return {
+        "own": lodo_study(own, cfg["seeds"], store=store, progress=progress) if own else pd.DataFrame(),
+        "own_baselines": lodo_baselines(own, cfg["baselines"], cfg["seeds"], progress=progress) if own
+        else pd.DataFrame(),
         "help": help_study(cfg["seeds"], store=store, progress=progress),
         "lodo": lodo_study(hard, cfg["seeds"], store=store, progress=progress),
         "lodo_proxies": lodo_study(hard, cfg["seeds"], store=store, progress=progress, sources="others+proxies"),
@@ -52,6 +60,10 @@ def run_all(profile: str, store=None, progress: bool = True) -> dict[str, pd.Dat
                                      singles=cfg["selection_singles"],
                                      trials=cfg["selection_trials"], store=store, progress=progress),
     }
+
+
+#: This project's own CPU, the new device of the last experiment of chapter "Transfer across devices".
+OWN_TARGET = "own-cpu_latency"
 
 
 def short(name: str) -> str:
@@ -113,6 +125,17 @@ def lodo_table(curves: pd.DataFrame, size: int = GOALS["lodo_size"],
     table["beats"] = table[STRONGEST] > table[f"its tau @{reference}"]
     table.index = [short(i) for i in table.index]
     return table
+
+
+def single_at(curves: pd.DataFrame, dataset: str, predictor: str, size: int) -> tuple[int, float]:
+    """A single-device predictor's mean tau on ``dataset`` at the smallest size run of at least
+    ``size``: (that size, tau)."""
+    part = curves[(curves["kind"] == "single") & (curves["dataset"] == dataset)
+                  & (curves["predictor"] == predictor) & (curves["train_size"] >= size)]
+    if part.empty:
+        raise InputError(f"{predictor} has no run of at least {size} samples on {dataset}")
+    row = part.sort_values("train_size").iloc[0]
+    return int(row["train_size"]), float(row["kendalltau"])
 
 
 def proxies_table(devices: pd.DataFrame, proxies: pd.DataFrame) -> pd.DataFrame:
