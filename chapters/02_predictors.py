@@ -37,7 +37,7 @@ select_from = 1000     # candidates a hardware-aware search selects among, for t
 import pandas as pd
 from IPython.display import Markdown, display
 
-from hwlib import comparison, data, expect, plotting, profiles, study
+from hwlib import comparison, data, expectations, plotting, profiles, study
 from hwlib.predictors import REGISTRY
 
 pd.set_option("display.max_colwidth", None)  # tables show their text whole
@@ -278,7 +278,7 @@ display(Markdown(
 # The paper's question from a user's side: with `budget` architectures measured on a new device
 # (a parameter of this chapter), which predictor should one train, how well will it rank the
 # rest, and what will that cost a hardware-aware selection among `select_from` candidates?
-# `hwlib.expect` reads the answer from this chapter's HW-NAS-Bench records (nothing is trained);
+# `hwlib.expectations` reads the answer from this chapter's HW-NAS-Bench records (nothing is trained);
 # between two of the study's sizes it interpolates in the logarithm of the size. The selection
 # cost is the simulation of chapter "Selection simulation" at the same Kendall tau: the mean
 # reduction in accuracy (percentage points) of the selection as predicted, and after measuring the
@@ -286,7 +286,7 @@ display(Markdown(
 
 # %% tags=["hide-input"]
 sim_trials = profiles.settings("simulation", profile).trials
-found = expect.expect(budget, "nb201", results=results[results["benchmark"] == "hwnas"],
+found = expectations.expect(budget, "nb201", results=results[results["benchmark"] == "hwnas"],
                       select_from=select_from, trials=sim_trials)
 close = found.close_to_best()
 if close.empty:
@@ -299,7 +299,7 @@ else:
 display(Markdown(
     f"**Table 2.6.** What each predictor reaches with {found.samples} training architectures on "
     f"{', '.join(found.datasets)}: mean Kendall tau over seeds (each the mean over the datasets) with its "
-    f"standard error, the {expect.LOW}th and {expect.HIGH}th percentile of single runs (one dataset, one seed: "
+    f"standard error, the {expectations.LOW}th and {expectations.HIGH}th percentile of single runs (one dataset, one seed: "
     f"what one fit may give), Spearman's rho, fit time (CPU seconds), whether it beats the lookup table "
     f"(tau {found.lut:.3f}), and the selection's mean reduction in accuracy among {select_from} candidates "
     f"({sim_trials} simulated trials per deviation level; empty below the lowest Kendall tau simulated, "
@@ -315,4 +315,4 @@ found.table.assign(predictor=found.table["predictor"].map(labels)).set_index("pr
 
 # %% tags=["hide-input"]
 top = list(found.table["predictor"][:5])
-plotting.plot_spread(expect.spread(results[results["benchmark"] == "hwnas"], top), budget);
+plotting.plot_spread(expectations.spread(results[results["benchmark"] == "hwnas"], top), budget);

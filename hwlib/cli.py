@@ -120,7 +120,7 @@ def _cmd_lut(args: argparse.Namespace) -> None:
 
 
 def _cmd_expect(args: argparse.Namespace) -> None:
-    from .expect import expect
+    from .expectations import expect
 
     found = expect(args.samples, args.space, _names(args.datasets), select_from=args.select_from,
                    trials=args.trials)
@@ -147,7 +147,7 @@ def _cmd_expect(args: argparse.Namespace) -> None:
 
 
 def _cmd_predict(args: argparse.Namespace) -> None:
-    from .apply import predict_space
+    from .deployment import predict_space
     from .paths import atomic_write
 
     name = _dataset(args.dataset)

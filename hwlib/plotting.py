@@ -121,7 +121,7 @@ def plot_per_dataset(results: pd.DataFrame, lut: pd.Series, titles: dict[str, st
 def plot_spread(spread: pd.DataFrame, budget: int | None = None, low: str = "p10", high: str = "p90",
                 title: str = "") -> plt.Figure:
     """What one fit may give: each predictor's mean Kendall tau against training size with the band
-    between two percentiles of single runs (``spread``: :func:`hwlib.expect.spread`), one panel a
+    between two percentiles of single runs (``spread``: :func:`hwlib.expectations.spread`), one panel a
     predictor; a dotted line marks ``budget``."""
     names = list(dict.fromkeys(spread["predictor"]))
     fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.2), squeeze=False, sharey=True)

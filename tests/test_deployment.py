@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hwlib import apply, data
+from hwlib import data, deployment
 from hwlib.cli import main
 from hwlib.errors import InputError
 from hwlib.metrics import kendalltau
@@ -27,7 +27,7 @@ def own(require_data, monkeypatch, tmp_path):
 
 def test_the_whole_space_is_predicted_in_the_datasets_unit(own):
     name, source, _ = own
-    frame = apply.predict_space(name, "ridge", seed=0)
+    frame = deployment.predict_space(name, "ridge", seed=0)
     assert list(frame.columns) == ["index", "arch", "predicted", "measured"] and len(frame) == 15625
     np.testing.assert_array_equal(frame["index"], np.arange(15625))
     assert get_space("nb201").names_to_array(frame["arch"][:3]).tolist() == data.space_archs("nb201")[:3].tolist()
@@ -43,7 +43,7 @@ def test_the_whole_space_is_predicted_in_the_datasets_unit(own):
 
 def test_a_transfer_method_fits_from_the_other_devices(own):
     name, source, _ = own
-    frame = apply.predict_space(name, "consensus_ensemble", sources="help-pixel2,cifar10-raspi4_latency")
+    frame = deployment.predict_space(name, "consensus_ensemble", sources="help-pixel2,cifar10-raspi4_latency")
     truth = pd.Series(source.y, index=source.index)
     rest = frame[frame["measured"].isna() & frame["index"].isin(source.index)]
     assert (frame["predicted"] > 0).all()                         # fitted in log space, back in ms
@@ -53,11 +53,11 @@ def test_a_transfer_method_fits_from_the_other_devices(own):
 def test_bad_requests_are_refused(own):
     name, _, _ = own
     with pytest.raises(InputError, match="unknown predictor 'nope'"):
-        apply.predict_space(name, "nope")
+        deployment.predict_space(name, "nope")
     with pytest.raises(InputError, match="sources apply to the transfer methods"):
-        apply.predict_space(name, "ridge", sources="others")
+        deployment.predict_space(name, "ridge", sources="others")
     with pytest.raises(InputError, match="among the sources"):
-        apply.predict_space(name, "proxy", sources=name)
+        deployment.predict_space(name, "proxy", sources=name)
 
 
 def test_cli_writes_the_predictions(own, tmp_path, capsys):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hwlib import expect
+from hwlib import expectations
 from hwlib.cli import main
 from hwlib.errors import InputError
 
@@ -30,7 +30,7 @@ def study(require_data):
 
 
 def test_a_study_size_reads_that_size(study):
-    found = expect.expect(124, results=study)
+    found = expectations.expect(124, results=study)
     good = found.table.set_index("predictor").loc["good"]
     # per seed: mean over the two datasets (+0.01) of tau + 0.01 seed; then the mean over seeds
     assert good["kendalltau"] == pytest.approx(0.5 + 0.1 * np.log(124 / 55) + 0.01 + 0.015)
@@ -43,7 +43,7 @@ def test_a_study_size_reads_that_size(study):
 
 def test_between_sizes_it_interpolates_in_log_size(study):
     n = int(round(np.sqrt(55 * 124)))  # near the geometric midpoint
-    found = expect.expect(n, results=study).table.set_index("predictor")
+    found = expectations.expect(n, results=study).table.set_index("predictor")
     w = (np.log(n) - np.log(55)) / (np.log(124) - np.log(55))
     # tau grows linearly in log n, so the interpolation is exact
     assert found.loc["good", "kendalltau"] == pytest.approx(0.5 + 0.1 * np.log(n / 55) + 0.025)
@@ -54,14 +54,14 @@ def test_between_sizes_it_interpolates_in_log_size(study):
 
 def test_close_to_best_takes_the_best_standard_error(study):
     tied = records("tied", [55, 124, 276], lambda n: 0.5 + 0.1 * np.log(n / 55) - 0.01)
-    found = expect.expect(124, results=pd.concat([study, tied]))
+    found = expectations.expect(124, results=pd.concat([study, tied]))
     # best: 'good', se 0.0129 over its four seeds; 'tied' is 0.01 below it, 'flat' far below
     assert list(found.close_to_best()["predictor"]) == ["good", "tied"]
     assert list(found.close_to_best(0.5)["predictor"]) == ["good"]
 
 
 def test_a_predictor_without_records_around_the_budget_is_listed_with_the_reason(study):
-    found = expect.expect(100, results=study)
+    found = expectations.expect(100, results=study)
     assert "short" not in set(found.table["predictor"])
     assert found.missing["short"] == "records at 5-55 samples only"
 
@@ -69,7 +69,7 @@ def test_a_predictor_without_records_around_the_budget_is_listed_with_the_reason
 def test_it_compares_with_the_lookup_table(study):
     from hwlib.lookup import evaluate_lut
 
-    found = expect.expect(124, results=study)
+    found = expectations.expect(124, results=study)
     lut = np.mean([evaluate_lut(d)["kendalltau"] for d in DATASETS])
     assert found.lut == pytest.approx(lut) and found.datasets == sorted(DATASETS)
     table = found.table.set_index("predictor")
@@ -80,30 +80,30 @@ def test_it_compares_with_the_lookup_table(study):
 @pytest.mark.parametrize("samples", [0, 4, 15001, 5.5, True, "100"])
 def test_a_budget_outside_the_study_is_refused(study, samples):
     with pytest.raises(InputError, match="samples"):
-        expect.expect(samples, results=study)
+        expectations.expect(samples, results=study)
 
 
 def test_bad_spaces_and_datasets_are_refused(require_data, study):
     with pytest.raises(InputError, match="search space"):
-        expect.expect(100, "nb301", results=study)
+        expectations.expect(100, "nb301", results=study)
     with pytest.raises(InputError, match="NB201"):
-        expect.expect(100, "transnas_micro", select_from=1000)
+        expectations.expect(100, "transnas_micro", select_from=1000)
     with pytest.raises(InputError, match="not one of the study's datasets"):
-        expect.study_records("nb201", ["transnas_micro-jigsaw"])
+        expectations.study_records("nb201", ["transnas_micro-jigsaw"])
     with pytest.raises(InputError, match="no committed study records"):
-        expect.expect(100, results=study, datasets=["cifar10-edgegpu_energy"])
+        expectations.expect(100, results=study, datasets=["cifar10-edgegpu_energy"])
 
 
 def test_selection_cost_falls_as_the_ranking_improves(require_data, tmp_path, monkeypatch):
     monkeypatch.setenv("HWLIB_CACHE_DIR", str(tmp_path))
     taus = pd.Series([0.99, 0.9, 0.75, 0.2])  # the deviations of std 1 leave a tau of about 0.55
-    cost = expect.selection_cost(taus, 100, trials=20)
+    cost = expectations.selection_cost(taus, 100, trials=20)
     assert list(cost.columns) == ["mra_all", "mra_pareto"]
     assert cost["mra_all"].iloc[0] < cost["mra_all"].iloc[1] < cost["mra_all"].iloc[2]
     assert (cost["mra_pareto"].iloc[:3] <= cost["mra_all"].iloc[:3] + 1e-12).all()
     assert np.isnan(cost.iloc[3]).all() and cost.attrs["lowest_kendalltau"] > 0.2  # below the range
     with pytest.raises(InputError, match="select_from"):
-        expect.selection_cost(taus, 3)
+        expectations.selection_cost(taus, 3)
 
 
 def test_cli_reads_the_committed_results(require_data, capsys):
@@ -124,24 +124,24 @@ def test_cli_errors_are_one_line(require_data, capsys):
 
 
 def test_a_budget_no_predictor_reaches_yet_says_so(study, capsys, monkeypatch):
-    found = expect.expect(5, results=study[study["predictor"] != "short"])
+    found = expectations.expect(5, results=study[study["predictor"] != "short"])
     assert found.table.empty and found.close_to_best().empty
     assert set(found.missing) == {"good", "flat"}
-    monkeypatch.setattr(expect, "study_records", lambda space, datasets: study[study["predictor"] == "good"])
+    monkeypatch.setattr(expectations, "study_records", lambda space, datasets: study[study["predictor"] == "good"])
     assert main(["expect", "--samples", "5"]) == 0
     out = capsys.readouterr().out
     assert "no predictor has records on both sides of 5 samples yet" in out and "good: records at 55-276" in out
 
 
 def test_spread_has_every_size_of_each_predictor(study):
-    table = expect.spread(study, ["flat", "good"])
+    table = expectations.spread(study, ["flat", "good"])
     assert list(table["predictor"].unique()) == ["flat", "good"]
     good = table[table["predictor"] == "good"].set_index("train_size")
     assert list(good.index) == [55, 124, 276]
-    at = expect.expect(124, results=study).table.set_index("predictor").loc["good"]
+    at = expectations.expect(124, results=study).table.set_index("predictor").loc["good"]
     assert good.loc[124, "kendalltau"] == pytest.approx(at["kendalltau"])
     assert good.loc[124, "p90"] == pytest.approx(at["p90"])
-    assert expect.spread(study, ["absent"]).empty
+    assert expectations.spread(study, ["absent"]).empty
 
 
 def test_spread_figure_draws_a_band_per_predictor(study):
@@ -149,6 +149,6 @@ def test_spread_figure_draws_a_band_per_predictor(study):
     matplotlib.use("Agg")
     from hwlib import plotting
 
-    fig = plotting.plot_spread(expect.spread(study, ["good", "flat"]), budget=100)
+    fig = plotting.plot_spread(expectations.spread(study, ["good", "flat"]), budget=100)
     assert len(fig.axes) == 2 and [ax.get_title() for ax in fig.axes] == ["good", "flat"]
     assert len(fig.axes[0].collections) == 1 and len(fig.axes[0].lines) == 2  # band; curve and budget
