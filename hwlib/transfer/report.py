@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-
 from ..plotting import predictor_style
 from . import HELP_PUBLISHED, HELP_TARGETS, LODO_SIZES, STRONGEST, TRANSFER_REGISTRY
 
