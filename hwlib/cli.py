@@ -237,6 +237,22 @@ def _cmd_study_run(args: argparse.Namespace) -> int:
     return 130 if result["stopped"] == "interrupted" else 0
 
 
+def _cmd_study_tune(args: argparse.Namespace) -> None:
+    from .study import parse_duration
+    from .tuning import effect, results, run
+
+    if args.background:
+        _lowest_priority()
+    run(args.profile, budget=parse_duration(args.budget), progress=not args.json)
+    tuned, defaults = results(args.profile)
+    table = effect(tuned, defaults)
+    if args.json:
+        print(table.to_json(orient="records", indent=1))
+        return
+    print(f"tuned vs default Kendall tau ({args.profile} profile; paired by seed, mean over each group's datasets)")
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+
+
 def _cmd_retest(args: argparse.Namespace) -> None:
     from .measure import RETEST_COLUMNS, retest_report
 
@@ -444,6 +460,20 @@ def _parser() -> argparse.ArgumentParser:
                            help="run the groups on a Dask distributed cluster (e.g. tcp://127.0.0.1:8786); "
                            "start its workers with --nthreads 1, since fit times are CPU seconds of a worker")
             p.set_defaults(func=_cmd_study_run)
+    p = study.add_parser("tune", help="the protocol's brief tuning against the defaults: compute the tuned cells, "
+                         "print the paired difference in Kendall tau",
+                         description="Runs the tuned predictors (tuning_* settings of the profile: by default Ridge, "
+                         "SVR and both MLPs on the TransNAS datasets, 10 seeds, 18, 65 and 234 samples) with the "
+                         "protocol's random search (a fixed number of candidates, 3-fold CV Kendall tau), stores each "
+                         "group as it finishes under tuning/ in the results store, and prints, per predictor and "
+                         "size, the default and tuned Kendall tau, their paired difference and its standard error, "
+                         "how often the search kept the defaults, and what the search costs (fit time factor).")
+    p.add_argument("--profile", default="full", help="profile whose tuning grid (default full; quick: CI's subset)")
+    p.add_argument("--budget", metavar="TIME", help="start no new group after this much time (e.g. 30m)")
+    p.add_argument("--background", action="store_true", help="run at the lowest CPU priority (as study run)")
+    p.add_argument("--json", action="store_true", help="no progress bar; print the table as JSON records")
+    p.set_defaults(func=_cmd_study_tune)
+
     p = study.add_parser("verify", help="recompute K random committed cells and compare (exit 1 if any differs)")
     p.add_argument("--sample", type=int, required=True, metavar="K", help="number of cells to recompute")
     p.add_argument("--seed", type=int, default=0, help="which cells (default 0)")

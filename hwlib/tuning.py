@@ -1,0 +1,333 @@
+"""What the protocol's brief tuning changes: tuned predictors against their defaults, seed by seed.
+
+The study (:mod:`hwlib.study`) trains every predictor at its defaults; the paper tuned Ridge, SVR,
+the MLPs, BANANAS, BONAS and GCN briefly before each fit (PROTOCOL.md, "Brief hyperparameter
+search"). This experiment runs the tuned predictors again on the same splits, with that search
+(:mod:`hwlib.hpo`: random search, the defaults first, 3-fold cross-validated Kendall tau), and
+pairs each tuned run with the default run of the same cell.
+
+The search here scores a fixed number of candidates (``max_iter``) with no time limit, where the
+paper gave it 900 s per 1000 samples: a time budget makes a record depend on the machine, a
+number of candidates does not, so the records can be committed and recomputed
+(:func:`verify`). Records live in the results store under ``tuning/<dataset>/<predictor>``; the
+grid is the ``tuning_*`` settings of chapter ``predictors`` (:data:`hwlib.profiles.SETTINGS`).
+
+Command line: ``hwlib study tune`` computes the missing cells and prints :func:`effect`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .experiments import _json_safe, _tidy, plan_groups, run_cells, run_study
+from .profiles import settings
+from .store import Store, cell_key
+
+__all__ = ["TUNING_SIZE", "tuning_datasets", "tuning_table", "tuning_key", "grid", "run", "results",
+           "effect", "standing", "choices", "verify"]
+
+log = logging.getLogger(__name__)
+
+#: Columns a tuning table is sorted by (then by key).
+SORT_COLUMNS = ("train_size", "seed", "max_iter")
+#: The size the chapter's sentences quote when the grid has it (TransNAS: 65 samples).
+TUNING_SIZE = 65
+
+
+def tuning_datasets() -> list[str]:
+    """The default datasets: this project's CPU on the TransNAS macro space (the real macro
+    backbones, where the paper's TransNAS claims about the MLPs can be checked), then the five
+    hard TransNAS-Bench-101 datasets of the study."""
+    from .data import hard_datasets, list_datasets
+
+    own = [n for n in ("transnas_macro-cpu_latency",) if n in list_datasets()]
+    return own + hard_datasets("transnas")
+
+
+def tuning_table(dataset: str, predictor: str) -> str:
+    """The store table of the tuned cells of ``predictor`` on ``dataset``."""
+    return f"tuning/{dataset}/{predictor}"
+
+
+def tuning_key(dataset: str, checksum: str, predictor: str, train_size: int, seed: int, max_iter: int) -> str:
+    """The store key of one tuned cell (see :func:`hwlib.store.cell_key`)."""
+    return cell_key("tuning", {"dataset": dataset, "checksum": checksum, "predictor": predictor,
+                               "train_size": int(train_size), "seed": int(seed), "max_iter": int(max_iter)})
+
+
+def grid(profile: str = "full", **overrides: Any) -> tuple[list[tuple], Any]:
+    """The tuning grid of a profile: (groups as :func:`hwlib.experiments.plan_groups`, settings).
+
+    ``overrides`` are settings of chapter ``predictors`` (``tuning_datasets``,
+    ``tuning_predictors``, ``tuning_size_indices``, ``tuning_seeds``, ``tuning_max_iter``).
+
+    Raises
+    ------
+    InputError
+        A predictor that is not tuned, a dataset outside the TransNAS spaces, a size index out
+        of range.
+    """
+    from .predictors import get_spec
+    from .protocol import nominal_train_sizes
+
+    cfg = settings("predictors", profile, **overrides)
+    datasets = list(cfg.tuning_datasets or tuning_datasets())
+    untuned = [p for p in cfg.tuning_predictors if not get_spec(p).tuned]
+    if untuned:
+        raise InputError(f"not tuned by the protocol: {', '.join(untuned)} (tuned: ridge, svr, mlp_small, "
+                         "mlp_large, bananas, bonas, gcn)")
+    groups = []
+    for name in datasets:
+        sizes = _sizes(name, cfg.tuning_size_indices, nominal_train_sizes)
+        groups += plan_groups([name], list(cfg.tuning_predictors), sizes, range(cfg.tuning_seeds))
+    order = {p: i for i, p in enumerate(cfg.tuning_predictors)}
+    groups.sort(key=lambda g: (g[3], order[g[1]]))          # smallest sizes, cheapest predictors first
+    return groups, cfg
+
+
+def _sizes(dataset: str, indices: Sequence[int], nominal_train_sizes) -> list[int]:
+    from .data import load_dataset
+
+    sizes = nominal_train_sizes(load_dataset(dataset).search_space)
+    bad = [i for i in indices if not 0 <= int(i) < len(sizes)]
+    if bad:
+        raise InputError(f"tuning_size_indices: {bad} out of range 0-{len(sizes) - 1} (sizes {sizes})")
+    return [sizes[int(i)] for i in indices]
+
+
+def run(profile: str = "full", store: Store | None = None, compute: bool = True, budget: float | None = None,
+        progress: bool = True, **overrides: Any) -> pd.DataFrame:
+    """The tuned records of a profile's tuning grid; missing cells computed (unless ``compute`` is False).
+
+    Parameters
+    ----------
+    profile : str
+    store : Store, optional
+        Default: the committed ``results/`` in the full profile (as ``hwlib study run``), the
+        cache alone in the quick one.
+    compute : bool
+        False: return only the stored cells.
+    budget : float, optional
+        Seconds: no new group starts once this much time has passed.
+    progress : bool
+        A tqdm bar over the groups.
+    **overrides
+        Settings of chapter ``predictors``.
+
+    Returns
+    -------
+    DataFrame
+        One row per cell, as :func:`hwlib.experiments.run_study`, with ``max_iter``,
+        ``hpo_n_tried`` and ``hpo_best_params`` (a dict; empty: the defaults won); ``fit_time``
+        includes the search.
+    """
+    from threadpoolctl import threadpool_limits
+
+    from .study import _results_store, study_store
+
+    groups, cfg = grid(profile, **overrides)
+    store = store or (_results_store() if profile == "full" else study_store(profile, compute))
+    rows, run_id, started = [], None, time.monotonic()
+    bar = _bar(groups, progress and compute)
+    for ds, predictor, nominal, n, seeds in bar:
+        table = tuning_table(ds.name, predictor)
+        keys = {s: tuning_key(ds.name, ds.checksum, predictor, n, s, cfg.tuning_max_iter) for s in seeds}
+        stored = store.get(table, keys.values())
+        done = {s: stored[k] for s, k in keys.items() if k in stored}
+        todo = [s for s in seeds if s not in done]
+        if todo and compute and (budget is None or time.monotonic() - started < budget):
+            run_id = run_id or store.register_run()
+            with threadpool_limits(1):
+                records = run_cells(ds, predictor, n, todo, hpo_budget=math.inf, hpo_max_iter=cfg.tuning_max_iter)
+            new = [{"key": keys[r["seed"]], "run": run_id, "checksum": ds.checksum, "max_iter": cfg.tuning_max_iter,
+                    **_json_safe(r)} for r in records]
+            store.put(table, new, sort_by=SORT_COLUMNS)
+            done.update((r["seed"], r) for r in new)
+        rows += [{**done[s], "nominal_train_size": nominal} for s in seeds if s in done]
+    return _tidy(pd.DataFrame(rows))
+
+
+def _bar(groups: list, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(groups, desc="tuning", unit="group", disable=not enabled)
+
+
+def results(profile: str = "full", store: Store | None = None, progress: bool = False,
+            **overrides: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The tuned records and the default records of the same cells, for a chapter.
+
+    The full profile reads the committed results only (nothing is computed unless its
+    ``compute`` setting is overridden); the quick profile computes both anew.
+
+    Returns
+    -------
+    (tuned, defaults) : DataFrames
+        As :func:`run`; ``defaults`` holds every predictor of the study that supports the
+        datasets' spaces at the same sizes and seeds (the competitors of :func:`standing`).
+    """
+    from .study import study_predictors, study_store
+
+    groups, cfg = grid(profile, **overrides)
+    store = store or study_store(profile, cfg.compute)
+    tuned = run(profile, store, compute=cfg.compute, progress=progress, **overrides)
+    frames = []
+    for name in dict.fromkeys(g[0].name for g in groups):
+        sizes = sorted({g[2] for g in groups if g[0].name == name})
+        frames.append(run_study([name], _competitors(name, study_predictors()), sizes, range(cfg.tuning_seeds),
+                                store=store, progress=progress, compute=cfg.compute))
+    return tuned, pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _competitors(dataset: str, predictors: Sequence[str]) -> list[str]:
+    """The predictors the paper compared on TransNAS: those of the macro space (one-hot encodings)."""
+    from .predictors import get_spec
+
+    return [p for p in predictors if "transnas_macro" in get_spec(p).spaces]
+
+
+def _group(dataset: str) -> str:
+    """Where a dataset's numbers are reported: the macro space alone, the micro stand-ins together."""
+    return "macro (this CPU)" if dataset.startswith("transnas_macro") else "micro (stand-in)"
+
+
+def _per_seed(frame: pd.DataFrame, metric: str = "kendalltau") -> pd.Series:
+    """``metric`` per (group, predictor, nominal size, seed), averaged over the group's datasets."""
+    return (frame.assign(group=frame["dataset"].map(_group))
+            .groupby(["group", "predictor", "nominal_train_size", "seed"])[metric].mean())
+
+
+def effect(tuned: pd.DataFrame, defaults: pd.DataFrame) -> pd.DataFrame:
+    """Tuned against default Kendall tau, paired by cell, per dataset group, predictor and size.
+
+    Each seed's tau is averaged over the group's datasets (as Figure 1 does), then paired.
+
+    Returns
+    -------
+    DataFrame
+        Columns group, predictor, train_size, default, tuned, gain (mean paired difference), se
+        (its standard error over seeds), tuned_better (share of seeds where tuning helped),
+        kept_defaults (share of runs whose search kept the defaults), fit_factor (mean fit time
+        tuned / default), seeds.
+    """
+    cols = ["group", "predictor", "train_size", "default", "tuned", "gain", "se", "tuned_better",
+            "kept_defaults", "fit_factor", "seeds"]
+    if tuned.empty:
+        return pd.DataFrame(columns=cols)
+    pair = pd.DataFrame({"tuned": _per_seed(tuned), "default": _per_seed(defaults)}).dropna()
+    pair["gain"] = pair["tuned"] - pair["default"]
+    kept = tuned.assign(group=tuned["dataset"].map(_group), kept=tuned["hpo_best_params"].map(_is_default))
+    fit = pd.DataFrame({"t": _per_seed(tuned, "fit_time"), "d": _per_seed(defaults, "fit_time")}).dropna()
+    by = ["group", "predictor", "nominal_train_size"]
+    g = pair.groupby(level=by)
+    out = pd.DataFrame({
+        "default": g["default"].mean(), "tuned": g["tuned"].mean(), "gain": g["gain"].mean(),
+        "se": g["gain"].sem(), "tuned_better": g["gain"].apply(lambda x: float((x > 0).mean())),
+        "kept_defaults": kept.groupby(by)["kept"].mean(),
+        "fit_factor": fit.groupby(level=by).apply(lambda x: x["t"].mean() / max(x["d"].mean(), 1e-9)),
+        "seeds": g["gain"].count()}).dropna(subset=["gain"])
+    return out.reset_index().rename(columns={"nominal_train_size": "train_size"})[cols]
+
+
+def _is_default(params: Any) -> bool:
+    return not params or params in ("{}", "nan") or (isinstance(params, float) and np.isnan(params))
+
+
+def standing(tuned: pd.DataFrame, defaults: pd.DataFrame) -> pd.DataFrame:
+    """Per dataset group and size: the best predictor at defaults, and with the tuned ones tuned.
+
+    The paper's claim "the MLPs are best from about 20 samples on TransNAS" was made with tuned
+    MLPs (and tuned Ridge and SVR) against the other predictors at their defaults; this says which
+    predictor is best both ways.
+
+    Returns
+    -------
+    DataFrame
+        Columns group, train_size, best_default, tau_default, best_tuned, tau_tuned, mlp_best
+        (an MLP is best with tuning).
+    """
+    cols = ["group", "train_size", "best_default", "tau_default", "best_tuned", "tau_tuned", "mlp_best"]
+    if tuned.empty:
+        return pd.DataFrame(columns=cols)
+    base = _per_seed(defaults).groupby(level=[0, 1, 2]).mean().unstack("predictor")
+    with_tuned = base.copy()
+    tuned_mean = _per_seed(tuned).groupby(level=[0, 1, 2]).mean().unstack("predictor")
+    with_tuned.update(tuned_mean)
+    rows = []
+    for (group, size), row in base.iterrows():
+        if (group, size) not in tuned_mean.index:
+            continue
+        after = with_tuned.loc[(group, size)]
+        rows.append({"group": group, "train_size": size, "best_default": row.idxmax(),
+                     "tau_default": row.max(), "best_tuned": after.idxmax(), "tau_tuned": after.max(),
+                     "mlp_best": after.idxmax().startswith("mlp")})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def choices(tuned: pd.DataFrame) -> pd.DataFrame:
+    """What the searches chose: per predictor and parameter, the most frequent value and its share.
+
+    Returns
+    -------
+    DataFrame
+        Columns predictor, parameter, value, share (of the runs whose search changed anything),
+        runs_changed, runs.
+    """
+    rows = []
+    for predictor, part in tuned.groupby("predictor"):
+        picks = [p for p in part["hpo_best_params"] if not _is_default(p)]
+        for name in sorted({k for p in picks for k in p}):
+            values = pd.Series([p.get(name) for p in picks if name in p])
+            top = values.value_counts().index[0]
+            rows.append({"predictor": predictor, "parameter": name, "value": top,
+                         "share": float((values == top).mean()), "runs_changed": len(picks), "runs": len(part)})
+    return pd.DataFrame(rows, columns=["predictor", "parameter", "value", "share", "runs_changed", "runs"])
+
+
+def verify(sample: int, seed: int = 0, store: Store | None = None, max_fit_time: float | None = None,
+           progress: bool = True) -> dict[str, Any]:
+    """Recompute ``sample`` random committed tuned cells and compare every metric with the record.
+
+    Returns
+    -------
+    dict
+        ``checked`` (cells recomputed) and ``differ`` (one dict per cell that differs beyond
+        :data:`hwlib.study.VERIFY_TOLERANCE`, naming it and the metrics).
+    """
+    from threadpoolctl import threadpool_limits
+
+    from .data import load_dataset
+    from .study import _close, _results_store
+
+    store = store or _results_store()
+    frames = [store.records(t).assign(table=t) for t in store.tables("tuning/")]
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if max_fit_time is not None and len(frame):
+        frame = frame[frame["fit_time"] <= max_fit_time]
+    if frame.empty:
+        raise InputError("no committed tuning cells to verify" + (" within --max-fit-time" if max_fit_time else ""))
+    picked = frame.sample(min(sample, len(frame)), random_state=seed)
+    differ = []
+    for rec in _progress(picked, progress):
+        with threadpool_limits(1):
+            new = run_cells(load_dataset(rec["dataset"]), rec["predictor"], int(rec["train_size"]), [int(rec["seed"])],
+                            hpo_budget=math.inf, hpo_max_iter=int(rec["max_iter"]))[0]
+        bad = {m: (rec[m], new[m]) for m in ("kendalltau", "spearman", "mae") if not _close(rec[m], new[m])}
+        if bad:
+            differ.append({"dataset": rec["dataset"], "predictor": rec["predictor"],
+                           "train_size": int(rec["train_size"]), "seed": int(rec["seed"]), "metrics": bad})
+    return {"checked": len(picked), "differ": differ}
+
+
+def _progress(frame: pd.DataFrame, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(frame.to_dict("records"), desc="verify tuning", unit="cell", disable=not enabled)
+

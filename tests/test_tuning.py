@@ -1,0 +1,107 @@
+"""The tuning experiment: tuned cells stored and resumed, paired with the defaults, verified."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hwlib import tuning
+from hwlib.cli import main
+from hwlib.errors import InputError
+from hwlib.store import Store
+
+MACRO = "transnas_macro-cpu_latency"
+TINY = dict(tuning_datasets=(MACRO,), tuning_predictors=("ridge",), tuning_size_indices=(2, 3),
+            tuning_seeds=2, tuning_max_iter=3)
+
+
+@pytest.fixture
+def store(tmp_path, require_data):
+    return Store(tmp_path / "results")
+
+
+def test_run_stores_tuned_cells_and_resumes(store, monkeypatch):
+    tuned = tuning.run("quick", store, progress=False, **TINY)
+    assert len(tuned) == 2 * 2 and set(tuned["nominal_train_size"]) == {18, 34}
+    assert (tuned["hpo_n_tried"] == 3).all() and (tuned["max_iter"] == 3).all()
+    assert store.tables("tuning") == [f"tuning/{MACRO}/ridge"]
+    monkeypatch.setattr(tuning, "run_cells", lambda *a, **k: pytest.fail("a stored cell was recomputed"))
+    again = tuning.run("quick", store, progress=False, **TINY)
+    pd.testing.assert_frame_equal(again, tuned)
+    with pytest.raises(BaseException, match="recomputed"):   # another number of candidates is another cell
+        tuning.run("quick", store, progress=False, **{**TINY, "tuning_max_iter": 4})
+
+
+def test_budget_starts_no_group(store):
+    assert tuning.run("quick", store, budget=0, progress=False, **TINY).empty
+    assert store.tables("tuning") == []
+
+
+def test_tuning_a_search_that_only_has_the_defaults_equals_the_default_fit(store):
+    tuned, defaults = tuning.results("quick", store, **{**TINY, "tuning_max_iter": 1})
+    pair = tuned.merge(defaults[defaults["predictor"] == "ridge"], on=["dataset", "train_size", "seed"])
+    assert len(pair) == 4 and np.allclose(pair["kendalltau_x"], pair["kendalltau_y"])
+    table = tuning.effect(tuned, defaults)
+    assert (table["gain"] == 0).all() and (table["kept_defaults"] == 1).all()
+    assert {"lr", "ridge", "mlp_small", "lgb"} <= set(defaults["predictor"])      # the competitors
+    assert not {"gcn", "bananas"} & set(defaults["predictor"])                   # not on the macro space
+
+
+def _frame(predictor, taus, dataset="transnas_micro-jigsaw", size=65, fit=1.0, params=None):
+    return pd.DataFrame({"dataset": dataset, "predictor": predictor, "train_size": size, "nominal_train_size": size,
+                         "seed": range(len(taus)), "kendalltau": taus, "fit_time": fit,
+                         "hpo_best_params": [params if params is not None else {}] * len(taus)})
+
+
+def test_effect_pairs_by_seed_and_averages_each_group():
+    defaults = pd.concat([_frame("mlp_small", [0.4, 0.5, 0.6]),
+                          _frame("mlp_small", [0.2, 0.3, 0.4], "transnas_micro-room_layout"),
+                          _frame("mlp_small", [0.7, 0.7, 0.7], MACRO), _frame("ridge", [0.8, 0.8, 0.8], MACRO)])
+    tuned = pd.concat([_frame("mlp_small", [0.5, 0.5, 0.9], fit=10.0, params={"lr": 0.01}),
+                       _frame("mlp_small", [0.3, 0.3, 0.5], "transnas_micro-room_layout", fit=10.0),
+                       _frame("mlp_small", [0.9, 0.7, 0.9], MACRO, fit=30.0, params={"lr": 0.01})])
+    table = tuning.effect(tuned, defaults).set_index("group")
+    micro, macro = table.loc["micro (stand-in)"], table.loc["macro (this CPU)"]
+    assert micro["default"] == pytest.approx(0.4)
+    assert micro["gain"] == pytest.approx(np.mean([0.1, 0.0, 0.2]))
+    assert micro["se"] == pytest.approx(pd.Series([0.1, 0.0, 0.2]).sem())
+    assert micro["tuned_better"] == pytest.approx(2 / 3) and micro["kept_defaults"] == pytest.approx(0.5)
+    assert micro["fit_factor"] == pytest.approx(10.0) and macro["fit_factor"] == pytest.approx(30.0)
+    assert macro["gain"] == pytest.approx(0.4 / 3) and macro["seeds"] == 3
+    best = tuning.standing(tuned, defaults).set_index("group").loc["macro (this CPU)"]
+    assert (best["best_default"], best["best_tuned"]) == ("ridge", "mlp_small")
+    assert best["tau_tuned"] == pytest.approx(2.5 / 3) and best["mlp_best"]
+    chosen = tuning.choices(tuned).set_index("parameter").loc["lr"]
+    assert (chosen["value"], chosen["share"], chosen["runs_changed"], chosen["runs"]) == (0.01, 1.0, 6, 9)
+
+
+def test_bad_settings_are_named():
+    with pytest.raises(InputError, match="not tuned by the protocol: lr"):
+        tuning.grid("quick", tuning_predictors=("lr",))
+    with pytest.raises(InputError, match="tuning_size_indices"):
+        tuning.grid("quick", tuning_size_indices=(11,))
+
+
+def test_verify_names_a_tampered_cell(store):
+    tuning.run("quick", store, progress=False, **TINY)
+    assert tuning.verify(2, store=store, progress=False) == {"checked": 2, "differ": []}
+    path = store.root / f"tuning/{MACRO}/ridge.csv"
+    frame = pd.read_csv(path, float_precision="round_trip")
+    frame.loc[0, "kendalltau"] += 1e-3
+    frame.to_csv(path, index=False)
+    out = tuning.verify(4, store=store, progress=False)
+    assert out["checked"] == 4 and [(d["train_size"], d["seed"]) for d in out["differ"]] == \
+        [(int(frame.loc[0, "train_size"]), int(frame.loc[0, "seed"]))]
+
+
+def test_cli(tmp_path, monkeypatch, capsys, require_data):
+    monkeypatch.setenv("HWLIB_CACHE_DIR", str(tmp_path))
+    assert main(["study", "tune", "--profile", "quick", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["predictor"] for r in rows} == {"ridge", "mlp_small"}
+    assert {"default", "tuned", "gain", "se", "kept_defaults", "fit_factor"} <= set(rows[0])
+    assert main(["study", "tune", "--profile", "fast"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
