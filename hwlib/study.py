@@ -194,9 +194,9 @@ def agreement(computed: pd.DataFrame, store: Store | None = None) -> dict[str, A
         committed = store.records(predictor_table(dataset, predictor))
         if committed.empty:
             continue
+        if "params" in committed:   # the defaults only, not a variant of the same cell (released_code_quirks)
+            committed = committed[committed["params"].map(lambda p: not p or p == "{}")]
         merged = part.merge(committed, on=["train_size", "seed"], suffixes=("", "_committed"))
-        if "params_committed" in merged:
-            merged = merged[merged["params_committed"].isin(["{}", {}])]
         shared += len(merged)
         bad = np.zeros(len(merged), dtype=bool)
         for metric in METRIC_NAMES:
