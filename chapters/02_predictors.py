@@ -32,18 +32,21 @@ heavy_max_size = None  # largest training size of the heavy predictors; None: 55
 compute = None         # compute cells missing from the store; None: yes (quick), no (full)
 budget = 124           # measured architectures of a new device, for "What to expect with your budget"
 select_from = 1000     # candidates a hardware-aware search selects among, for the same section
+tuning_seeds = None    # seeds of "What the brief tuning changes"; None: 2 (quick) or 10 (full)
+tuning_max_iter = None # candidates per search there, the defaults included; None: 3 (quick) or 20 (full)
 
 # %%
 import pandas as pd
 from IPython.display import Markdown, display
 
-from hwlib import comparison, data, expectations, plotting, profiles, study
+from hwlib import comparison, data, expectations, plotting, profiles, study, tuning
 from hwlib.predictors import REGISTRY
 
 pd.set_option("display.max_colwidth", None)  # tables show their text whole
 
 overrides = dict(predictors=predictors, seeds=seeds, size_indices=size_indices, hpo_budget=hpo_budget,
-                 heavy=heavy, heavy_seeds=heavy_seeds, heavy_max_size=heavy_max_size, compute=compute)
+                 heavy=heavy, heavy_seeds=heavy_seeds, heavy_max_size=heavy_max_size, compute=compute,
+                 tuning_seeds=tuning_seeds, tuning_max_iter=tuning_max_iter)
 cfg = profiles.settings("predictors", profile, **overrides)
 results = study.results(profile, **overrides)
 benchmarks = {"hwnas": data.hard_datasets("hwnas"), "transnas": data.hard_datasets("transnas")}
@@ -316,3 +319,66 @@ found.table.assign(predictor=found.table["predictor"].map(labels)).set_index("pr
 # %% tags=["hide-input"]
 top = list(found.table["predictor"][:5])
 plotting.plot_spread(expectations.spread(results[results["benchmark"] == "hwnas"], top), budget);
+
+# %% [markdown]
+# ## What the brief tuning changes
+#
+# Everything above ran each predictor at its defaults. The paper tuned six of them briefly before
+# every fit (PROTOCOL.md: random search, the defaults first, 3-fold cross-validated Kendall tau;
+# 900 s per 1000 samples). `hwlib.tuning` runs that search on the same splits for Ridge, SVR and
+# both MLPs, with a fixed number of candidates instead of a time budget (a record then does not
+# depend on the machine, so it can be committed and recomputed), and pairs each tuned run with the
+# default run of the same cell. It runs on the TransNAS datasets, where the paper's claims about
+# the MLPs live: the real macro space with this project's CPU latency (chapter "Your own device")
+# and the micro stand-ins of this chapter. On a command line: `hwlib study tune`.
+
+# %% tags=["hide-input"]
+tuned, tuned_defaults = tuning.results(profile, **overrides)
+gains = tuning.effect(tuned, tuned_defaults)
+best_both = tuning.standing(tuned, tuned_defaults)
+tcfg = profiles.settings("predictors", profile, **overrides)
+if gains.empty:
+    display(Markdown("No tuned cells are stored yet: run `hwlib study tune --profile full` (or the quick profile)."))
+else:
+    at = gains[gains["train_size"] == (tuning.TUNING_SIZE if tuning.TUNING_SIZE in set(gains["train_size"])
+                                         else gains["train_size"].min())]
+    top = at.loc[at["gain"].idxmax()]
+    display(Markdown(
+        f"**Table 2.7.** Tuned against default Kendall tau ({int(gains['seeds'].max())} seeds, "
+        f"{tcfg.tuning_max_iter} candidates per search): the mean over seeds of each group's datasets, the "
+        f"paired gain and its standard error, the share of seeds where tuning helped, the share of searches "
+        f"that kept the defaults, and the fit time with the search over the fit time without it. "
+        f"The largest gain at {int(top['train_size'])} samples: {labels[top['predictor']]} on the "
+        f"{top['group']} datasets, {top['default']:.3f} to {top['tuned']:.3f} "
+        f"({top['gain']:+.3f} +- {top['se']:.3f}), at {top['fit_factor']:.0f} times the fit time. "
+        f"Across the table, tuning helps by more than two standard errors in "
+        f"{int((gains['gain'] > 2 * gains['se']).sum())} of {len(gains)} rows and hurts by as much in "
+        f"{int((gains['gain'] < -2 * gains['se']).sum())}."))
+gains.assign(predictor=gains["predictor"].map(labels)).round(3)
+
+# %% [markdown]
+# **Figure 2.7.** Table 2.7 as curves: tuned (solid, band of one standard error of the paired
+# gain) and default (dashed) Kendall tau against training size.
+
+# %% tags=["hide-input"]
+plotting.plot_tuning(gains) if len(gains) else None;
+
+# %% tags=["hide-input"]
+if len(best_both):
+    claim = next(c for c in comparison.CLAIMS if c.paper == "after ~20 samples")
+    macro_rows = best_both[best_both["group"].str.startswith("macro")]
+    display(Markdown(
+        f"**Table 2.8.** The best predictor at each size, with every predictor at its defaults and with the "
+        f"tuned ones tuned (the competitors: every predictor of the macro space's encoding, as the paper "
+        f"compared on TransNAS). The paper's claim ({claim.where}) \"{claim.text}\" "
+        + (f"holds with tuning on the macro space at {int(macro_rows['mlp_best'].sum())} of {len(macro_rows)} "
+           f"sizes ({', '.join(str(int(n)) for n in macro_rows.loc[macro_rows['mlp_best'], 'train_size']) or 'none'}), "
+           f"against {int(macro_rows['best_default'].str.startswith('mlp').sum())} at the defaults."
+           if len(macro_rows) else "is not checked in this build (no macro-space cells).")))
+    display(best_both.assign(best_default=best_both["best_default"].map(labels),
+                             best_tuned=best_both["best_tuned"].map(labels)).round(3))
+    picks = tuning.choices(tuned)
+    display(Markdown(
+        "**Table 2.9.** What the searches chose: per predictor and parameter, the value chosen most often "
+        "among the runs whose search changed anything, and how often."))
+    display(picks.assign(predictor=picks["predictor"].map(labels)).round(3))

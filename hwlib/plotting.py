@@ -11,7 +11,7 @@ import pandas as pd
 
 from .data import load_dataset
 
-__all__ = ["PREDICTOR_STYLE", "predictor_style", "plot_figure1", "plot_per_dataset", "plot_spread", "plot_centred_pair", "plot_fit_times", "plot_distributions", "plot_kendall_matrix", "plot_difficulty", "plot_lut_comparison"]
+__all__ = ["PREDICTOR_STYLE", "predictor_style", "plot_figure1", "plot_per_dataset", "plot_spread", "plot_tuning", "plot_centred_pair", "plot_fit_times", "plot_distributions", "plot_kendall_matrix", "plot_difficulty", "plot_lut_comparison"]
 
 
 #: One colour and marker per predictor (registry name), the same in every figure of the book.
@@ -138,6 +138,27 @@ def plot_spread(spread: pd.DataFrame, budget: int | None = None, low: str = "p10
     axes[0, 0].set_ylabel(f"Kendall tau ({low}-{high} of single runs)")
     if title:
         fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_tuning(effect: pd.DataFrame) -> plt.Figure:
+    """Tuned (solid, band of one standard error of the paired gain) against default (dashed) mean
+    Kendall tau per predictor and training size, one panel per dataset group (``effect``:
+    :func:`hwlib.tuning.effect`)."""
+    groups = list(dict.fromkeys(effect["group"]))
+    fig, axes = plt.subplots(1, max(len(groups), 1), figsize=(5.5 * max(len(groups), 1), 3.8), squeeze=False)
+    for ax, group in zip(axes[0], groups):
+        part = effect[effect["group"] == group]
+        for name, rows in part.groupby("predictor", sort=False):
+            rows, style = rows.sort_values("train_size"), predictor_style(name)
+            ax.plot(rows["train_size"], rows["default"], color=style["color"], ls="--", lw=1, alpha=0.8)
+            ax.plot(rows["train_size"], rows["tuned"], **style, ms=4, lw=1.5, label=_label(name))
+            ax.fill_between(rows["train_size"], rows["tuned"] - rows["se"], rows["tuned"] + rows["se"],
+                            color=style["color"], alpha=0.2, lw=0)
+        ax.set(xscale="log", xlabel="training samples", ylabel="Kendall tau", title=group)
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=8, title="tuned (solid), default (dashed)", title_fontsize=8)
     fig.tight_layout()
     return fig
 

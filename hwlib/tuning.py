@@ -177,7 +177,8 @@ def results(profile: str = "full", store: Store | None = None, progress: bool = 
 
     groups, cfg = grid(profile, **overrides)
     store = store or study_store(profile, cfg.compute)
-    tuned = run(profile, store, compute=cfg.compute, progress=progress, **overrides)
+    rest = {k: v for k, v in overrides.items() if k != "compute"}
+    tuned = run(profile, store, compute=cfg.compute, progress=progress, **rest)
     frames = []
     for name in dict.fromkeys(g[0].name for g in groups):
         sizes = sorted({g[2] for g in groups if g[0].name == name})

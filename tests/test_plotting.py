@@ -39,3 +39,17 @@ def test_per_dataset_figure_has_a_panel_per_dataset_with_its_lookup_table():
     assert first.lines[0].get_ydata().tolist() == [0.005, 0.05, 0.5]
     assert len(drawn[1].lines) == 2                      # no lookup table for hwnas1
     assert {t.get_text() for t in fig.legends[0].get_texts()} == {"Linear Regression", "GCN", "Lookup Table"}
+
+
+def test_tuning_figure_draws_tuned_and_default_per_group():
+    import matplotlib
+    matplotlib.use("Agg")
+    import pandas as pd
+
+    effect = pd.DataFrame([{"group": g, "predictor": p, "train_size": n, "default": 0.5, "tuned": 0.5 + n / 1000,
+                            "se": 0.01} for g in ("macro", "micro") for p in ("ridge", "mlp_small") for n in (18, 65)])
+    fig = plotting.plot_tuning(effect)
+    assert [ax.get_title() for ax in fig.axes] == ["macro", "micro"]
+    lines = fig.axes[0].lines
+    assert len(lines) == 4 and [ln.get_linestyle() for ln in lines[:2]] == ["--", "-"]
+    assert lines[1].get_ydata().tolist() == [0.518, 0.565]
