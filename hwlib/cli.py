@@ -270,10 +270,15 @@ def _cmd_retest(args: argparse.Namespace) -> None:
 
 
 def _cmd_study_verify(args: argparse.Namespace) -> int:
-    from .study import verify
+    from . import study, tuning
 
-    result = verify(args.sample, args.seed, max_fit_time=args.max_fit_time, predictors=_names(args.predictors),
-                    progress=not args.json)
+    if args.tuning:
+        if args.predictors:
+            raise InputError("--predictors does not apply to --tuning (its cells are few: sample them all)")
+        result = tuning.verify(args.sample, args.seed, max_fit_time=args.max_fit_time, progress=not args.json)
+    else:
+        result = study.verify(args.sample, args.seed, max_fit_time=args.max_fit_time,
+                              predictors=_names(args.predictors), progress=not args.json)
     if args.json:
         print(json.dumps(result, indent=1))
     else:
@@ -480,6 +485,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-fit-time", type=float, metavar="SECONDS",
                    help="only cells whose recorded fit took at most this long")
     p.add_argument("--predictors", metavar="P,...", help="only cells of these predictors")
+    p.add_argument("--tuning", action="store_true", help="the cells of `hwlib study tune` instead of the grid's")
     p.add_argument("--json", action="store_true", help="print JSON (checked, differ, tolerance)")
     p.set_defaults(func=_cmd_study_verify)
 

@@ -128,8 +128,6 @@ def run(profile: str = "full", store: Store | None = None, compute: bool = True,
         ``hpo_n_tried`` and ``hpo_best_params`` (a dict; empty: the defaults won); ``fit_time``
         includes the search.
     """
-    from threadpoolctl import threadpool_limits
-
     from .study import _results_store, study_store
 
     groups, cfg = grid(profile, **overrides)
@@ -144,8 +142,7 @@ def run(profile: str = "full", store: Store | None = None, compute: bool = True,
         todo = [s for s in seeds if s not in done]
         if todo and compute and (budget is None or time.monotonic() - started < budget):
             run_id = run_id or store.register_run()
-            with threadpool_limits(1):
-                records = run_cells(ds, predictor, n, todo, hpo_budget=math.inf, hpo_max_iter=cfg.tuning_max_iter)
+            records = _compute(ds, predictor, n, todo, cfg.tuning_max_iter)
             new = [{"key": keys[r["seed"]], "run": run_id, "checksum": ds.checksum, "max_iter": cfg.tuning_max_iter,
                     **_json_safe(r)} for r in records]
             store.put(table, new, sort_by=SORT_COLUMNS)
@@ -294,37 +291,52 @@ def choices(tuned: pd.DataFrame) -> pd.DataFrame:
 
 def verify(sample: int, seed: int = 0, store: Store | None = None, max_fit_time: float | None = None,
            progress: bool = True) -> dict[str, Any]:
-    """Recompute ``sample`` random committed tuned cells and compare every metric with the record.
+    """Recompute ``sample`` random stored tuned cells (search included) and compare them with their records.
+
+    As :func:`hwlib.study.verify`: every metric must agree within
+    :data:`hwlib.study.VERIFY_TOLERANCE`; ``max_fit_time`` keeps to cells whose recorded fit (and
+    search) took at most that many seconds.
 
     Returns
     -------
     dict
-        ``checked`` (cells recomputed) and ``differ`` (one dict per cell that differs beyond
-        :data:`hwlib.study.VERIFY_TOLERANCE`, naming it and the metrics).
+        ``checked``, ``differ`` (one entry per cell that differs: dataset, predictor, train size,
+        seed and the metrics with both values, or the reason), ``tolerance``.
     """
-    from threadpoolctl import threadpool_limits
-
     from .data import load_dataset
-    from .study import _close, _results_store
+    from .metrics import METRIC_NAMES
+    from .study import VERIFY_TOLERANCE, _close, _results_store
 
     store = store or _results_store()
-    frames = [store.records(t).assign(table=t) for t in store.tables("tuning/")]
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    if max_fit_time is not None and len(frame):
-        frame = frame[frame["fit_time"] <= max_fit_time]
-    if frame.empty:
-        raise InputError("no committed tuning cells to verify" + (" within --max-fit-time" if max_fit_time else ""))
-    picked = frame.sample(min(sample, len(frame)), random_state=seed)
+    frames = [store.records(t) for t in store.tables("tuning/")]
+    pool = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if max_fit_time is not None and len(pool):
+        pool = pool[pool["fit_time"] <= max_fit_time]
+    if pool.empty:
+        raise InputError(f"no stored tuning cells to verify in {store.root}"
+                         + (f" with a fit time of at most {max_fit_time} s" if max_fit_time is not None else ""))
+    chosen = pool.sample(n=min(int(sample), len(pool)), random_state=int(seed))
     differ = []
-    for rec in _progress(picked, progress):
-        with threadpool_limits(1):
-            new = run_cells(load_dataset(rec["dataset"]), rec["predictor"], int(rec["train_size"]), [int(rec["seed"])],
-                            hpo_budget=math.inf, hpo_max_iter=int(rec["max_iter"]))[0]
-        bad = {m: (rec[m], new[m]) for m in ("kendalltau", "spearman", "mae") if not _close(rec[m], new[m])}
-        if bad:
-            differ.append({"dataset": rec["dataset"], "predictor": rec["predictor"],
-                           "train_size": int(rec["train_size"]), "seed": int(rec["seed"]), "metrics": bad})
-    return {"checked": len(picked), "differ": differ}
+    for rec in _progress(chosen, progress):
+        cell = {"dataset": rec["dataset"], "predictor": rec["predictor"], "train_size": int(rec["train_size"]),
+                "seed": int(rec["seed"])}
+        ds = load_dataset(rec["dataset"])
+        if ds.checksum != rec["checksum"]:
+            differ.append({**cell, "reason": "the data changed since the record was made"})
+            continue
+        again = _compute(ds, rec["predictor"], int(rec["train_size"]), [int(rec["seed"])], int(rec["max_iter"]))[0]
+        diffs = {m: (rec[m], again[m]) for m in METRIC_NAMES if not _close(rec[m], again[m])}
+        if diffs:
+            differ.append({**cell, "metrics": diffs})
+    return {"checked": len(chosen), "differ": differ, "tolerance": VERIFY_TOLERANCE}
+
+
+def _compute(ds, predictor: str, train_size: int, seeds: Sequence[int], max_iter: int) -> list[dict]:
+    """Tuned records of one group: the search scores ``max_iter`` candidates, one thread."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        return run_cells(ds, predictor, train_size, list(seeds), hpo_budget=math.inf, hpo_max_iter=max_iter)
 
 
 def _progress(frame: pd.DataFrame, enabled: bool):

@@ -87,7 +87,7 @@ def test_bad_settings_are_named():
 
 def test_verify_names_a_tampered_cell(store):
     tuning.run("quick", store, progress=False, **TINY)
-    assert tuning.verify(2, store=store, progress=False) == {"checked": 2, "differ": []}
+    assert tuning.verify(2, store=store, progress=False)["differ"] == []
     path = store.root / f"tuning/{MACRO}/ridge.csv"
     frame = pd.read_csv(path, float_precision="round_trip")
     frame.loc[0, "kendalltau"] += 1e-3
@@ -105,3 +105,17 @@ def test_cli(tmp_path, monkeypatch, capsys, require_data):
     assert {"default", "tuned", "gain", "se", "kept_defaults", "fit_factor"} <= set(rows[0])
     assert main(["study", "tune", "--profile", "fast"]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+    monkeypatch.setenv("HWLIB_RESULTS_DIR", str(tmp_path))       # the quick cells, verified as if committed
+    assert main(["study", "verify", "--tuning", "--sample", "2", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["checked"] == 2
+
+
+def test_committed_tuning_cells_still_come_from_the_code(require_data):
+    """CI's sample of `hwlib study verify --tuning`: cheap committed tuned cells recomputed."""
+    from hwlib.paths import results_dir
+
+    committed = Store(results_dir())
+    if not committed.tables("tuning"):
+        pytest.skip("no committed tuning cells in results/")
+    out = tuning.verify(3, seed=2, store=committed, max_fit_time=1.0, progress=False)
+    assert out["checked"] == 3 and out["differ"] == []
