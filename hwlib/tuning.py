@@ -31,7 +31,7 @@ from .profiles import settings
 from .store import Store, cell_key
 
 __all__ = ["TUNING_SIZE", "tuning_datasets", "tuning_table", "tuning_key", "grid", "run", "results",
-           "effect", "standing", "choices", "verify"]
+           "effect", "standing", "choices", "claim_note", "verify"]
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +217,7 @@ def effect(tuned: pd.DataFrame, defaults: pd.DataFrame) -> pd.DataFrame:
     """
     cols = ["group", "predictor", "train_size", "default", "tuned", "gain", "se", "tuned_better",
             "kept_defaults", "fit_factor", "seeds"]
-    if tuned.empty:
+    if tuned.empty or defaults.empty:
         return pd.DataFrame(columns=cols)
     pair = pd.DataFrame({"tuned": _per_seed(tuned), "default": _per_seed(defaults)}).dropna()
     pair["gain"] = pair["tuned"] - pair["default"]
@@ -252,7 +252,7 @@ def standing(tuned: pd.DataFrame, defaults: pd.DataFrame) -> pd.DataFrame:
         (an MLP is best with tuning).
     """
     cols = ["group", "train_size", "best_default", "tau_default", "best_tuned", "tau_tuned", "mlp_best"]
-    if tuned.empty:
+    if tuned.empty or defaults.empty:
         return pd.DataFrame(columns=cols)
     base = _per_seed(defaults).groupby(level=[0, 1, 2]).mean().unstack("predictor")
     with_tuned = base.copy()
@@ -267,6 +267,18 @@ def standing(tuned: pd.DataFrame, defaults: pd.DataFrame) -> pd.DataFrame:
                      "tau_default": row.max(), "best_tuned": after.idxmax(), "tau_tuned": after.max(),
                      "mlp_best": after.idxmax().startswith("mlp")})
     return pd.DataFrame(rows, columns=cols)
+
+
+def claim_note(best: pd.DataFrame) -> str:
+    """What :func:`standing` says of the paper's claim that the MLPs are best on TransNAS from about
+    20 samples on, per dataset group; '' when nothing is tuned."""
+    parts = []
+    for group, rows in best.groupby("group", sort=False):
+        hits = rows.loc[rows["mlp_best"], "train_size"].astype(int).tolist()
+        parts.append(f"on the {group} datasets an MLP is best at {len(hits)} of {len(rows)} sizes "
+                     f"({', '.join(map(str, hits)) or 'none'}; at the defaults: "
+                     f"{int(rows['best_default'].str.startswith('mlp').sum())})")
+    return ("with the protocol's brief tuning (chapter 2, Table 2.8), " + "; ".join(parts)) if parts else ""
 
 
 def choices(tuned: pd.DataFrame) -> pd.DataFrame:

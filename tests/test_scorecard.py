@@ -152,3 +152,18 @@ def test_formatted_rounds_numbers_and_keeps_claims():
 def test_styled_colours_the_verdicts():
     html = scorecard.styled(pd.DataFrame({"quantity": ["a", "b"], "verdict": ["reproduced", "differs"]})).to_html()
     assert "#1a7f37" in html and "#b35900" in html
+
+
+def test_the_transnas_mlp_claim_notes_what_tuning_changes(monkeypatch):
+    from hwlib import tuning
+
+    def frame(predictor, tau):
+        return pd.DataFrame({"dataset": "transnas_macro-cpu_latency", "predictor": predictor, "train_size": 65,
+                             "nominal_train_size": 65, "seed": [0, 1], "kendalltau": tau, "fit_time": 1.0,
+                             "hpo_best_params": [{}, {}]})
+    defaults = pd.concat([frame("ridge", 0.7), frame("mlp_small", 0.6)])
+    monkeypatch.setattr(tuning, "results", lambda profile: (frame("mlp_small", 0.8), defaults))
+    rows = [{"paper": "after ~20 samples", "note": "checked on 3 predictors"}, {"paper": "at most 60", "note": ""}]
+    scorecard._add_tuning_note(rows)
+    assert rows[0]["note"].startswith("checked on 3 predictors; with the protocol's brief tuning")
+    assert "an MLP is best at 1 of 1 sizes (65; at the defaults: 0)" in rows[0]["note"] and rows[1]["note"] == ""

@@ -119,3 +119,13 @@ def test_committed_tuning_cells_still_come_from_the_code(require_data):
         pytest.skip("no committed tuning cells in results/")
     out = tuning.verify(3, seed=2, store=committed, max_fit_time=1.0, progress=False)
     assert out["checked"] == 3 and out["differ"] == []
+
+
+def test_claim_note_counts_the_sizes_an_mlp_is_best():
+    best = pd.DataFrame([{"group": "macro (this CPU)", "train_size": n, "best_default": d, "tau_default": 0.5,
+                          "best_tuned": t, "tau_tuned": 0.6, "mlp_best": t.startswith("mlp")}
+                         for n, d, t in [(18, "ridge", "ridge"), (65, "ridge", "mlp_small"),
+                                         (234, "mlp_small", "mlp_small")]])
+    note = tuning.claim_note(best)
+    assert "macro (this CPU) datasets an MLP is best at 2 of 3 sizes (65, 234; at the defaults: 1)" in note
+    assert tuning.claim_note(best.iloc[:0]) == ""
