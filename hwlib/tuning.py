@@ -196,41 +196,54 @@ def _group(dataset: str) -> str:
     return "macro (this CPU)" if dataset.startswith("transnas_macro") else "micro (stand-in)"
 
 
+#: What identifies a cell across the tuned and the default records.
+CELL = ["dataset", "predictor", "nominal_train_size", "seed"]
+
+
 def _per_seed(frame: pd.DataFrame, metric: str = "kendalltau") -> pd.Series:
-    """``metric`` per (group, predictor, nominal size, seed), averaged over the group's datasets."""
+    """``metric`` per (group, predictor, nominal size, seed), averaged over the group's datasets
+    (undefined values left out, as in Figure 1)."""
     return (frame.assign(group=frame["dataset"].map(_group))
             .groupby(["group", "predictor", "nominal_train_size", "seed"])[metric].mean())
+
+
+def _paired(tuned: pd.DataFrame, defaults: pd.DataFrame) -> pd.DataFrame:
+    """Each tuned cell beside the default run of the same cell (cells without one left out)."""
+    pair = tuned[CELL + ["kendalltau", "fit_time", "hpo_best_params"]].merge(
+        defaults[CELL + ["kendalltau", "fit_time"]], on=CELL, suffixes=("_tuned", "_default"))
+    return pair.assign(group=pair["dataset"].map(_group), kept=pair["hpo_best_params"].map(_is_default))
 
 
 def effect(tuned: pd.DataFrame, defaults: pd.DataFrame) -> pd.DataFrame:
     """Tuned against default Kendall tau, paired by cell, per dataset group, predictor and size.
 
-    Each seed's tau is averaged over the group's datasets (as Figure 1 does), then paired.
+    Only cells run both ways count. Each seed's tau is averaged over the group's datasets (as
+    Figure 1 does), tuned and default alike, and the two are paired.
 
     Returns
     -------
     DataFrame
         Columns group, predictor, train_size, default, tuned, gain (mean paired difference), se
         (its standard error over seeds), tuned_better (share of seeds where tuning helped),
-        kept_defaults (share of runs whose search kept the defaults), fit_factor (mean fit time
-        tuned / default), seeds.
+        kept_defaults (share of runs whose search kept the defaults), fit_seconds (mean CPU
+        seconds of a tuned fit, search included), fit_factor (that over the study's default fit
+        time of the same cells; for the MLPs, a seed's share of a stack), seeds.
     """
     cols = ["group", "predictor", "train_size", "default", "tuned", "gain", "se", "tuned_better",
-            "kept_defaults", "fit_factor", "seeds"]
-    if tuned.empty or defaults.empty:
+            "kept_defaults", "fit_seconds", "fit_factor", "seeds"]
+    pair = _paired(tuned, defaults) if len(tuned) and len(defaults) else pd.DataFrame()
+    if pair.empty:
         return pd.DataFrame(columns=cols)
-    pair = pd.DataFrame({"tuned": _per_seed(tuned), "default": _per_seed(defaults)}).dropna()
-    pair["gain"] = pair["tuned"] - pair["default"]
-    kept = tuned.assign(group=tuned["dataset"].map(_group), kept=tuned["hpo_best_params"].map(_is_default))
-    fit = pd.DataFrame({"t": _per_seed(tuned, "fit_time"), "d": _per_seed(defaults, "fit_time")}).dropna()
     by = ["group", "predictor", "nominal_train_size"]
-    g = pair.groupby(level=by)
+    seeds = pair.groupby([*by, "seed"])[["kendalltau_tuned", "kendalltau_default"]].mean()
+    seeds["gain"] = seeds["kendalltau_tuned"] - seeds["kendalltau_default"]
+    g, cells = seeds.groupby(level=by), pair.groupby(by)
     out = pd.DataFrame({
-        "default": g["default"].mean(), "tuned": g["tuned"].mean(), "gain": g["gain"].mean(),
-        "se": g["gain"].sem(), "tuned_better": g["gain"].apply(lambda x: float((x > 0).mean())),
-        "kept_defaults": kept.groupby(by)["kept"].mean(),
-        "fit_factor": fit.groupby(level=by).apply(lambda x: x["t"].mean() / max(x["d"].mean(), 1e-9)),
-        "seeds": g["gain"].count()}).dropna(subset=["gain"])
+        "default": g["kendalltau_default"].mean(), "tuned": g["kendalltau_tuned"].mean(), "gain": g["gain"].mean(),
+        "se": g["gain"].sem(), "tuned_better": g["gain"].apply(lambda x: float((x.dropna() > 0).mean())),
+        "kept_defaults": cells["kept"].mean(), "fit_seconds": cells["fit_time_tuned"].mean(),
+        "fit_factor": cells["fit_time_tuned"].mean() / cells["fit_time_default"].mean().clip(lower=1e-9),
+        "seeds": g["gain"].count()})
     return out.reset_index().rename(columns={"nominal_train_size": "train_size"})[cols]
 
 
@@ -243,21 +256,26 @@ def standing(tuned: pd.DataFrame, defaults: pd.DataFrame) -> pd.DataFrame:
 
     The paper's claim "the MLPs are best from about 20 samples on TransNAS" was made with tuned
     MLPs (and tuned Ridge and SVR) against the other predictors at their defaults; this says which
-    predictor is best both ways.
+    predictor is best both ways, on the (dataset, size, seed) cells where every tuned predictor
+    has been run, so that all means are over the same cells.
 
     Returns
     -------
     DataFrame
         Columns group, train_size, best_default, tau_default, best_tuned, tau_tuned, mlp_best
-        (an MLP is best with tuning).
+        (an MLP is best with tuning), cells (datasets x seeds behind each mean).
     """
-    cols = ["group", "train_size", "best_default", "tau_default", "best_tuned", "tau_tuned", "mlp_best"]
+    cols = ["group", "train_size", "best_default", "tau_default", "best_tuned", "tau_tuned", "mlp_best", "cells"]
     if tuned.empty or defaults.empty:
         return pd.DataFrame(columns=cols)
-    base = _per_seed(defaults).groupby(level=[0, 1, 2]).mean().unstack("predictor")
+    where = ["dataset", "nominal_train_size", "seed"]
+    count = tuned.groupby(where)["predictor"].nunique()
+    complete = count[count == tuned["predictor"].nunique()].reset_index()[where]
+    base = _per_seed(defaults.merge(complete, on=where)).groupby(level=[0, 1, 2]).mean().unstack("predictor")
+    tuned_mean = _per_seed(tuned.merge(complete, on=where)).groupby(level=[0, 1, 2]).mean().unstack("predictor")
     with_tuned = base.copy()
-    tuned_mean = _per_seed(tuned).groupby(level=[0, 1, 2]).mean().unstack("predictor")
     with_tuned.update(tuned_mean)
+    cells = complete.assign(group=complete["dataset"].map(_group)).groupby(["group", "nominal_train_size"]).size()
     rows = []
     for (group, size), row in base.iterrows():
         if (group, size) not in tuned_mean.index:
@@ -265,7 +283,7 @@ def standing(tuned: pd.DataFrame, defaults: pd.DataFrame) -> pd.DataFrame:
         after = with_tuned.loc[(group, size)]
         rows.append({"group": group, "train_size": size, "best_default": row.idxmax(),
                      "tau_default": row.max(), "best_tuned": after.idxmax(), "tau_tuned": after.max(),
-                     "mlp_best": after.idxmax().startswith("mlp")})
+                     "mlp_best": after.idxmax().startswith("mlp"), "cells": int(cells[(group, size)])})
     return pd.DataFrame(rows, columns=cols)
 
 

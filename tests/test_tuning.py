@@ -56,9 +56,10 @@ def _frame(predictor, taus, dataset="transnas_micro-jigsaw", size=65, fit=1.0, p
                          "hpo_best_params": [params if params is not None else {}] * len(taus)})
 
 
-def test_effect_pairs_by_seed_and_averages_each_group():
+def test_effect_pairs_by_cell_and_averages_each_group():
     defaults = pd.concat([_frame("mlp_small", [0.4, 0.5, 0.6]),
                           _frame("mlp_small", [0.2, 0.3, 0.4], "transnas_micro-room_layout"),
+                          _frame("mlp_small", [0.9, 0.9, 0.9], "transnas_micro-class_scene"),   # not tuned: left out
                           _frame("mlp_small", [0.7, 0.7, 0.7], MACRO), _frame("ridge", [0.8, 0.8, 0.8], MACRO)])
     tuned = pd.concat([_frame("mlp_small", [0.5, 0.5, 0.9], fit=10.0, params={"lr": 0.01}),
                        _frame("mlp_small", [0.3, 0.3, 0.5], "transnas_micro-room_layout", fit=10.0),
@@ -70,10 +71,13 @@ def test_effect_pairs_by_seed_and_averages_each_group():
     assert micro["se"] == pytest.approx(pd.Series([0.1, 0.0, 0.2]).sem())
     assert micro["tuned_better"] == pytest.approx(2 / 3) and micro["kept_defaults"] == pytest.approx(0.5)
     assert micro["fit_factor"] == pytest.approx(10.0) and macro["fit_factor"] == pytest.approx(30.0)
+    assert micro["fit_seconds"] == pytest.approx(10.0)
     assert macro["gain"] == pytest.approx(0.4 / 3) and macro["seeds"] == 3
     best = tuning.standing(tuned, defaults).set_index("group").loc["macro (this CPU)"]
     assert (best["best_default"], best["best_tuned"]) == ("ridge", "mlp_small")
-    assert best["tau_tuned"] == pytest.approx(2.5 / 3) and best["mlp_best"]
+    assert best["tau_tuned"] == pytest.approx(2.5 / 3) and best["mlp_best"] and best["cells"] == 3
+    micro_best = tuning.standing(tuned, defaults).set_index("group").loc["micro (stand-in)"]
+    assert micro_best["tau_default"] == pytest.approx(0.4) and micro_best["cells"] == 6
     chosen = tuning.choices(tuned).set_index("parameter").loc["lr"]
     assert (chosen["value"], chosen["share"], chosen["runs_changed"], chosen["runs"]) == (0.01, 1.0, 6, 9)
 
