@@ -324,6 +324,69 @@ if len(results):
 macro_claims
 
 # %% [markdown]
+# ## A GPU, briefly
+#
+# The same NB201 networks were timed on an NVIDIA H200 for a quarter of an hour: batch 256, eager
+# PyTorch, float32, the wall clock, the GPU synchronised around every timed call (`hwlib measure
+# --device cuda --batch 256`). Two passes, each with its retest right after it, each on a machine
+# of its own: the first timed one network after the other until its time was up (the measuring
+# order is random, so what it holds is a random sample of the space); the second timed groups of
+# five in turns beside a reference network (`--reference auto --interleave 5`), as this CPU's final
+# NB201 pass. **Table 5.8** lists them as recorded. They are too few architectures to be datasets of
+# the study; what they say is how to measure a GPU, and what it ranks like.
+
+# %%
+gpu_passes = {name: devices.pass_description(devices.GPU_RETESTS[name][0])
+              for name in devices.available_retests(gpu=True)}
+pd.DataFrame(gpu_passes)
+
+# %% [markdown]
+# **Figure 5.5.** Test-retest of the GPU passes, as Figure 5.1 (wall-clock milliseconds).
+
+# %% tags=["hide-input"]
+gpu_retest = {name: devices.retest_pairs(name) for name in gpu_passes}
+plot_retest(gpu_retest) if gpu_retest else None;
+
+# %% tags=["hide-input"]
+gpu_drift = {name: devices.retest_drift(name, "min_ms", lags=(1,))[1] for name in gpu_retest}
+display(Markdown(
+    "No GPU passes are at hand." if not gpu_retest else " ".join(
+        f"**{name}** ({r['n']} architectures in both passes): test-retest Kendall tau of the fastest repeats "
+        f"{r['kendalltau_min']:.3f}, of the medians {r['kendalltau']:.3f}"
+        + (f", of the lower quartiles relative to the reference {r['kendalltau_norm']:.3f}"
+           if "kendalltau_norm" in r else "")
+        + f"; neighbouring records' errors correlate {gpu_drift[name]:.2f}."
+        for name, (_, r) in gpu_retest.items())
+    + " At batch 256 these small networks take a few milliseconds on the H200 (median "
+    + " and ".join(f"{p['median_ms']:.1f} ms" for p in gpu_passes.values())
+    + "), and their raw times drift with the machine, as this CPU's do; a network timed beside them in "
+    "the same round takes that drift out, on a GPU as on a CPU. (Why the GPU's times drift was not "
+    "measured here; a likely cause: at these sizes the host, launching one small kernel after another, "
+    "sets the pace, and the host is a virtual machine.) Measure a GPU as the CPU was measured: warmed "
+    "up, in turns, beside a reference."))
+
+# %% [markdown]
+# **Table 5.9.** The GPU's latency (the pass beside the reference, lower quartile relative to it)
+# against every NB201 latency dataset at hand, FLOPs, parameters and this CPU: Kendall tau on the
+# architectures both hold, highest first.
+
+# %% tags=["hide-input"]
+if gpu_passes:
+    gpu_name, gpu_table = devices.gpu_agreement()
+    taus = gpu_table.set_index("dataset")["kendalltau"]
+    by_batch = {b: taus[[d for d in taus.index if d.startswith("help-") and d.endswith(f"_{b}")
+                         and any(g in d for g in ("ti_", "titan"))]].mean() for b in (1, 32, 256)}
+    display(Markdown(
+        f"The H200 ranks NB201 cells most like {taus.index[0]} (tau {taus.iloc[0]:.3f}); FLOPs rank them with "
+        f"tau {taus['nb201-flops']:.3f}, this CPU with {taus[devices.OWN_MEASUREMENTS['nb201']]:.3f}. "
+        f"Against HELP's GPUs by batch size (mean tau): " + ", ".join(f"batch {b}: {t:.3f}" for b, t in by_batch.items())
+        + f". At batch 256 the H200 ranks these networks more like the older GPUs at batch "
+        f"{max(by_batch, key=by_batch.get)} than at its own batch size: a device's ranking depends on how "
+        "much work one network gives it, so a latency table measured at one batch size on one GPU does "
+        "not carry over to another GPU at the same batch size."))
+    display(gpu_table.round(3))
+
+# %% [markdown]
 # ## Measuring your own device
 #
 # Five commands give a device of your own the same treatment (here: NB201 cells on one pinned core;
@@ -342,6 +405,14 @@ macro_claims
 # hwlib measure --space transnas_macro --input-size 64 --cpus 1 --threads 1 --warmup 1 --repeats 5 \
 #     --interleave 5 --out data/devices/own_cpu/transnas_macro-s64-quiet.csv   # all 3256 backbones
 # hwlib lut --dataset own-cpu_latency                                        # then any hwlib tool
+# ```
+#
+# On a GPU (Table 5.8's second pass; warm the GPU up with a short pass first, whose records are
+# discarded):
+#
+# ```bash
+# hwlib measure --space nb201 --device cuda --batch 256 --warmup 3 --repeats 10 --interleave 5 \
+#     --reference auto --out data/devices/own_gpu/nb201-cifar10-s32-b256-ref.csv
 # ```
 #
 # A file of your own needs no code: every tool takes it as its dataset (`hwlib evaluate --dataset

@@ -18,7 +18,7 @@ from .errors import DataError, InputError
 from .measure import drift_correlation, read_measurements, retest_stats
 from .metrics import kendalltau
 
-__all__ = ["OWN_MEASUREMENTS", "RETESTS", "available_retests", "measurement_summary", "retest_pairs", "retest_drift", "paired_values", "agreement_table",
+__all__ = ["OWN_MEASUREMENTS", "RETESTS", "GPU_RETESTS", "available_retests", "pass_description", "gpu_agreement", "measurement_summary", "retest_pairs", "retest_drift", "paired_values", "agreement_table",
            "proxy_table", "nb201_latency_datasets", "edge_op_counts", "op_costs"]
 
 #: Per search space: the dataset of the full pass.
@@ -34,6 +34,18 @@ RETESTS = {
     "NB201, quiet machine, beside a reference": ("own_cpu/nb201-cifar10-s32-ref.csv",
                                                  "own_cpu/nb201-cifar10-s32-ref-retest.csv"),
 }
+
+#: The GPU passes (NB201 on an NVIDIA H200, batch 256, wall clock), each with its retest; the second
+#: pass timed beside a reference network. A pass on a GPU is no dataset of the study: too few
+#: architectures (the passes were time-limited) and, raw, too little repeatability.
+GPU_RETESTS = {
+    "H200, one after the other": ("own_gpu/nb201-cifar10-s32-b256.csv", "own_gpu/nb201-cifar10-s32-b256-retest.csv"),
+    "H200, beside a reference": ("own_gpu/nb201-cifar10-s32-b256-ref.csv",
+                                 "own_gpu/nb201-cifar10-s32-b256-ref-retest.csv"),
+}
+
+#: The name under which :func:`gpu_agreement` registers the GPU pass beside a reference.
+GPU_DATASET = "h200-b256_latency"
 
 
 def _space(search_space: str) -> str:
@@ -73,18 +85,69 @@ def measurement_summary(search_space: str) -> dict:
             "tau_wall_cpu": kendalltau(frame["median_ms"], frame["wall_median_ms"])}
 
 
-def available_retests() -> list[str]:
-    """Names of :data:`RETESTS` whose two files are at hand."""
-    return [k for k, files in RETESTS.items() if all((devices_dir() / f).is_file() for f in files)]
+def available_retests(gpu: bool = False) -> list[str]:
+    """Names of :data:`RETESTS` (with ``gpu``: :data:`GPU_RETESTS`) whose two files are at hand."""
+    table = GPU_RETESTS if gpu else RETESTS
+    return [k for k, files in table.items() if all((devices_dir() / f).is_file() for f in files)]
 
 
 def _retest_passes(name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The full pass and the retest pass of :data:`RETESTS` ``name``."""
+    """The full pass and the retest pass of :data:`RETESTS` or :data:`GPU_RETESTS` ``name``."""
+    known = {**RETESTS, **GPU_RETESTS}
     try:
-        full, retest = RETESTS[name]
+        full, retest = known[name]
     except KeyError:
-        raise InputError(f"unknown retest {name!r}; one of {', '.join(RETESTS)}") from None
+        raise InputError(f"unknown retest {name!r}; one of {', '.join(known)}") from None
     return read_measurements(devices_dir() / full), read_measurements(devices_dir() / retest)
+
+
+def pass_description(path: str) -> dict:
+    """A measurement pass as its ``.json`` describes it, with what its CSV holds.
+
+    Parameters
+    ----------
+    path : str
+        The CSV, relative to :func:`hwlib.data.devices_dir` (e.g. ``own_gpu/nb201-cifar10-s32-b256.csv``).
+
+    Returns
+    -------
+    dict
+        ``file``, the settings and machine entries, ``measured`` (architectures), ``minutes``
+        (first to last record), ``median_ms`` (over architectures).
+    """
+    full = devices_dir() / path
+    frame = read_measurements(full)
+    meta_path = full.with_name(full.name + ".json")
+    try:
+        meta = json.loads(meta_path.read_text())
+    except (OSError, ValueError):
+        raise DataError(f"{meta_path}: missing or unreadable measurement description") from None
+    return {"file": path, **meta["settings"], **meta["machine"], "measured": len(frame),
+            "minutes": round(float(frame["unix_time"].max() - frame["unix_time"].min()) / 60, 1),
+            "median_ms": float(frame["median_ms"].median())}
+
+
+def gpu_agreement(others: Sequence[str] | None = None) -> tuple[str, pd.DataFrame]:
+    """The GPU's latency (its pass beside a reference, as a dataset) against other datasets.
+
+    Parameters
+    ----------
+    others : sequence of str, optional
+        Default: every NB201 latency dataset at hand, FLOPs, parameters and this CPU.
+
+    Returns
+    -------
+    (str, DataFrame)
+        The GPU pass's dataset name (:func:`hwlib.data.register_measurements`), and
+        :func:`agreement_table` sorted by Kendall tau, highest first.
+    """
+    from .data import register_measurements
+
+    name = register_measurements(devices_dir() / GPU_RETESTS["H200, beside a reference"][0], GPU_DATASET)
+    others = list(others) if others is not None else \
+        ["nb201-flops", "nb201-params", OWN_MEASUREMENTS["nb201"], *nb201_latency_datasets()]
+    table = agreement_table(name, [o for o in others if o in list_datasets()])
+    return name, table.sort_values("kendalltau", ascending=False, ignore_index=True)
 
 
 def retest_pairs(name: str) -> tuple[pd.DataFrame, dict]:

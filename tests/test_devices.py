@@ -97,6 +97,29 @@ def test_summary_retest_agreement_and_costs(own):
     assert np.allclose(costs["cost"], 1.8 * np.array([2.0, *(cost[1:] - cost[0])]))
 
 
+def test_gpu_passes_retest_describe_and_agree(own, monkeypatch):
+    monkeypatch.setattr(data, "_REGISTRY", dict(data._REGISTRY))     # the GPU dataset is forgotten after
+    monkeypatch.setattr(data, "_REGISTERED", {})
+    A, y, cost = own
+    names = get_space("nb201").array_to_names(A)
+    gpu = [f for pair in devices.GPU_RETESTS.values() for f in pair]
+    assert devices.available_retests(gpu=True) == []                      # no GPU files yet
+    for path in gpu[:3]:
+        _write(data.devices_dir() / path, names, y)
+    _write(data.devices_dir() / gpu[3], names[:20], y[:20] * 1.1, ref=np.full(20, 1.5))
+    assert devices.available_retests(gpu=True) == list(devices.GPU_RETESTS)
+    assert devices.available_retests() == ["NB201, one after the other", "NB201, quiet machine, beside a reference"]
+    described = devices.pass_description(gpu[0])
+    assert (described["measured"], described["input_size"], described["cpu_model"]) == (60, 32, "test")
+    assert described["median_ms"] == pytest.approx(np.median(y))
+    _, result = devices.retest_pairs("H200, one after the other")
+    assert result["n"] == 60 and result["kendalltau"] == pytest.approx(1.0)
+    name, table = devices.gpu_agreement(["nb201-flops", "own-cpu_latency", "not-a-dataset"])
+    assert name == devices.GPU_DATASET and data.load_dataset(name).n_archs == 60
+    assert table["dataset"].tolist()[0] == "own-cpu_latency" and len(table) == 2   # unknown names left out
+    assert table["kendalltau"].is_monotonic_decreasing
+
+
 def test_bad_input(own, tmp_path):
     with pytest.raises(InputError, match="search space"):
         devices.measurement_summary("transnas_micro")
