@@ -18,7 +18,7 @@ from .errors import DataError, InputError
 from .measure import drift_correlation, read_measurements, retest_stats
 from .metrics import kendalltau
 
-__all__ = ["OWN_MEASUREMENTS", "RETESTS", "GPU_RETESTS", "available_retests", "pass_description", "gpu_agreement", "measurement_summary", "retest_pairs", "retest_drift", "paired_values", "agreement_table",
+__all__ = ["OWN_MEASUREMENTS", "RETESTS", "GPU_RETESTS", "available_retests", "pass_description", "gpu_dataset", "gpu_agreement", "measurement_summary", "retest_pairs", "retest_drift", "paired_values", "agreement_table",
            "proxy_table", "nb201_latency_datasets", "edge_op_counts", "op_costs"]
 
 #: Per search space: the dataset of the full pass.
@@ -127,6 +127,15 @@ def pass_description(path: str) -> dict:
             "median_ms": float(frame["median_ms"].median())}
 
 
+def gpu_dataset() -> str | None:
+    """The GPU's pass beside a reference as a dataset (:data:`GPU_DATASET`, registered by
+    :func:`hwlib.data.register_measurements`), or None where its file is not at hand."""
+    from .data import register_measurements
+
+    path = devices_dir() / GPU_RETESTS["H200, beside a reference"][0]
+    return register_measurements(path, GPU_DATASET) if path.is_file() else None
+
+
 def gpu_agreement(others: Sequence[str] | None = None) -> tuple[str, pd.DataFrame]:
     """The GPU's latency (its pass beside a reference, as a dataset) against other datasets.
 
@@ -141,9 +150,9 @@ def gpu_agreement(others: Sequence[str] | None = None) -> tuple[str, pd.DataFram
         The GPU pass's dataset name (:func:`hwlib.data.register_measurements`), and
         :func:`agreement_table` sorted by Kendall tau, highest first.
     """
-    from .data import register_measurements
-
-    name = register_measurements(devices_dir() / GPU_RETESTS["H200, beside a reference"][0], GPU_DATASET)
+    name = gpu_dataset()
+    if name is None:
+        raise DataError(f"{devices_dir() / GPU_RETESTS['H200, beside a reference'][0]}: the GPU pass is not at hand")
     others = list(others) if others is not None else \
         ["nb201-flops", "nb201-params", OWN_MEASUREMENTS["nb201"], *nb201_latency_datasets()]
     table = agreement_table(name, [o for o in others if o in list_datasets()])

@@ -12,6 +12,7 @@ from sklearn.exceptions import NotFittedError
 from hwlib import transfer
 from hwlib.cli import main
 from hwlib.errors import InputError
+from hwlib.spaces import get_space
 
 K, W = 4, 30
 
@@ -266,3 +267,26 @@ def test_profile_settings():
     assert len(report.settings("full")["seeds"]) == 50 > len(report.settings("quick")["seeds"])
     with pytest.raises(InputError, match="unknown profile"):
         report.settings("huge")
+
+
+def test_a_target_measured_on_a_sample_runs_up_to_its_pool(require_data, tmp_path, monkeypatch):
+    from hwlib import data
+    from hwlib.store import Store
+    from hwlib.transfer import report
+
+    monkeypatch.setattr(data, "_REGISTRY", dict(data._REGISTRY))
+    monkeypatch.setattr(data, "_REGISTERED", {})
+    monkeypatch.setenv("HWLIB_CACHE_DIR", str(tmp_path))
+    ds = data.load_dataset("help-gold_6226")
+    rows = np.random.default_rng(0).choice(ds.n_archs, 660, replace=False)           # 625 test, 35 to train
+    names = get_space("nb201").array_to_names(ds.A[rows])
+    pd.DataFrame({"arch": names, "latency": ds.y[rows]}).to_csv(tmp_path / "sample.csv", index=False)
+    target = data.register_measurements(tmp_path / "sample.csv")
+    monkeypatch.setattr(transfer, "resolve_sources", lambda t, s: ["help-gold_6240", "help-1080ti_1"])   # fewer
+    cfg = {"seeds": [0, 1], "baselines": ["ridge"]}
+    out = report._sample_target([target], "gpu", cfg, Store(tmp_path / "store"), progress=False)
+    assert sorted(out["gpu"]["train_size"].unique()) == [5, 10, 11, 25]
+    assert sorted(out["gpu_baselines"]["train_size"].unique()) == [5, 11, 25]
+    table = report.lodo_table(report.lodo_curves(out["gpu"], out["gpu_baselines"]), reference=25)
+    assert table.loc[report.short(target), transfer.STRONGEST] > 0.8              # gold_6240 ranks it alike
+    assert report._sample_target([], "gpu", cfg, None, False)["gpu"].empty

@@ -39,15 +39,21 @@ def run_all(profile: str, store=None, progress: bool = True) -> dict[str, pd.Dat
         ``help``, ``lodo``, ``lodo_proxies`` (leave one device out with the networks' FLOPs and
         parameter counts as two more sources), ``baselines``, ``selection``: the runs' records;
         ``own`` and ``own_baselines``: leave one device out with this project's CPU
-        (:data:`OWN_TARGET`) the target, where its measurements are at hand.
+        (:data:`OWN_TARGET`) the target, where its measurements are at hand; ``gpu`` and
+        ``gpu_baselines``: the same with the project's GPU pass (:func:`hwlib.devices.gpu_dataset`,
+        a sample of the space: sizes up to what its pool holds).
     """
     from ..data import hard_datasets, list_datasets
     from ..simulation import accuracy_matched_datasets
     from . import help_study, lodo_baselines, lodo_study, selection_study
 
+    from ..devices import gpu_dataset
+
     cfg, hard = settings(profile), hard_datasets("hwnas")
     own = [OWN_TARGET] if OWN_TARGET in list_datasets() else []
+    gpu = [name for name in [gpu_dataset()] if name is not None]
     return {
+        **_sample_target(gpu, "gpu", cfg, store, progress),
         "own": lodo_study(own, cfg["seeds"], store=store, progress=progress) if own else pd.DataFrame(),
         "own_baselines": lodo_baselines(own, cfg["baselines"], cfg["seeds"], progress=progress) if own
         else pd.DataFrame(),
@@ -59,6 +65,22 @@ def run_all(profile: str, store=None, progress: bool = True) -> dict[str, pd.Dat
                                      singles=cfg["selection_singles"],
                                      trials=cfg["selection_trials"], store=store, progress=progress),
     }
+
+
+def _sample_target(targets: list[str], key: str, cfg: dict, store, progress: bool) -> dict[str, pd.DataFrame]:
+    """Leave one device out for targets measured on a sample of the space: the study's sizes up
+    to the pool the test set leaves (``key`` and ``key_baselines``; empty without targets)."""
+    from ..data import load_dataset
+    from ..protocol import test_set_size
+    from . import BASELINE_SIZES, LODO_SIZES, lodo_baselines, lodo_study
+
+    if not targets:
+        return {key: pd.DataFrame(), f"{key}_baselines": pd.DataFrame()}
+    pool = min(load_dataset(t).n_archs - test_set_size(load_dataset(t).search_space) for t in targets)
+    return {key: lodo_study(targets, cfg["seeds"], sizes=[n for n in LODO_SIZES if n <= pool], store=store,
+                            progress=progress),
+            f"{key}_baselines": lodo_baselines(targets, cfg["baselines"], cfg["seeds"],
+                                               sizes=[n for n in BASELINE_SIZES if n <= pool], progress=progress)}
 
 
 #: This project's own CPU, the new device of the last experiment of chapter "Transfer across devices".
