@@ -379,7 +379,8 @@ if gpu_passes:
     display(Markdown(
         f"The H200 ranks NB201 cells most like {taus.index[0]} (tau {taus.iloc[0]:.3f}); FLOPs rank them with "
         f"tau {taus['nb201-flops']:.3f}, this CPU with {taus[devices.OWN_MEASUREMENTS['nb201']]:.3f}. "
-        f"Against HELP's GPUs by batch size (mean tau): " + ", ".join(f"batch {b}: {t:.3f}" for b, t in by_batch.items())
+        f"Against HELP's GPUs by batch size (mean tau): "
+        + ", ".join(f"batch {b}: {t:.3f}" for b, t in by_batch.items())
         + f". At batch 256 the H200 ranks these networks more like the older GPUs at batch "
         f"{max(by_batch, key=by_batch.get)} than at its own batch size: a device's ranking depends on how "
         "much work one network gives it, so a latency table measured at one batch size on one GPU does "

@@ -18,7 +18,9 @@ from .errors import DataError, InputError
 from .measure import drift_correlation, read_measurements, retest_stats
 from .metrics import kendalltau
 
-__all__ = ["OWN_MEASUREMENTS", "RETESTS", "GPU_RETESTS", "available_retests", "pass_description", "gpu_dataset", "gpu_agreement", "measurement_summary", "retest_pairs", "retest_drift", "paired_values", "agreement_table",
+__all__ = ["OWN_MEASUREMENTS", "RETESTS", "GPU_RETESTS", "GPU_DATASET", "available_retests", "pass_description",
+           "gpu_dataset", "gpu_agreement", "measurement_summary", "retest_pairs", "retest_drift", "paired_values",
+           "agreement_table",
            "proxy_table", "nb201_latency_datasets", "edge_op_counts", "op_costs"]
 
 #: Per search space: the dataset of the full pass.
