@@ -369,7 +369,7 @@ plotting.plot_tuning(gains) if len(gains) else None;
 # %% tags=["hide-input"]
 if len(best_both):
     claim = next(c for c in comparison.CLAIMS if c.paper == "after ~20 samples")
-    macro_rows = best_both[best_both["group"].str.startswith("macro")]
+    macro_rows = best_both[best_both["group"] == tuning.GROUPS["transnas_macro"]]
     display(Markdown(
         f"**Table 2.8.** The best predictor at each size, with every predictor at its defaults and with the "
         f"tuned ones tuned (the competitors: every predictor of the macro space's encoding, as the paper "

@@ -71,8 +71,7 @@ def grid(profile: str = "full", **overrides: Any) -> tuple[list[tuple], Any]:
     Raises
     ------
     InputError
-        A predictor that is not tuned, a dataset outside the TransNAS spaces, a size index out
-        of range.
+        A predictor that is not tuned, an unknown dataset, a size index out of range.
     """
     from .predictors import get_spec
     from .protocol import nominal_train_sizes
@@ -185,15 +184,27 @@ def results(profile: str = "full", store: Store | None = None, progress: bool = 
 
 
 def _competitors(dataset: str, predictors: Sequence[str]) -> list[str]:
-    """The predictors the paper compared on TransNAS: those of the macro space (one-hot encodings)."""
+    """The predictors the paper compared on the dataset's benchmark: on TransNAS those of the macro
+    space (one-hot encodings), on HW-NAS-Bench every one."""
+    from .data import load_dataset
     from .predictors import get_spec
 
-    return [p for p in predictors if "transnas_macro" in get_spec(p).spaces]
+    space = load_dataset(dataset).search_space
+    needed = "transnas_macro" if space.startswith("transnas") else space
+    return [p for p in predictors if needed in get_spec(p).spaces]
+
+
+#: How the datasets are grouped in the tables, by search space.
+GROUPS = {"transnas_macro": "TransNAS macro (this CPU)", "transnas_micro": "TransNAS micro (stand-in)",
+          "nb201": "HW-NAS-Bench"}
 
 
 def _group(dataset: str) -> str:
-    """Where a dataset's numbers are reported: the macro space alone, the micro stand-ins together."""
-    return "macro (this CPU)" if dataset.startswith("transnas_macro") else "micro (stand-in)"
+    """Where a dataset's numbers are reported: the macro space alone, the micro stand-ins together,
+    the HW-NAS-Bench datasets together."""
+    from .data import load_dataset
+
+    return GROUPS[load_dataset(dataset).search_space]
 
 
 #: What identifies a cell across the tuned and the default records.

@@ -154,7 +154,7 @@ def test_styled_colours_the_verdicts():
     assert "#1a7f37" in html and "#b35900" in html
 
 
-def test_the_transnas_mlp_claim_notes_what_tuning_changes(monkeypatch):
+def test_the_transnas_mlp_claim_notes_what_tuning_changes(monkeypatch, require_data):
     from hwlib import tuning
 
     def frame(predictor, tau):

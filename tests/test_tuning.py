@@ -14,6 +14,7 @@ from hwlib.errors import InputError
 from hwlib.store import Store
 
 MACRO = "transnas_macro-cpu_latency"
+MACRO_GROUP, MICRO_GROUP = tuning.GROUPS["transnas_macro"], tuning.GROUPS["transnas_micro"]
 TINY = dict(tuning_datasets=(MACRO,), tuning_predictors=("ridge",), tuning_size_indices=(2, 3),
             tuning_seeds=2, tuning_max_iter=3)
 
@@ -56,7 +57,7 @@ def _frame(predictor, taus, dataset="transnas_micro-jigsaw", size=65, fit=1.0, p
                          "hpo_best_params": [params if params is not None else {}] * len(taus)})
 
 
-def test_effect_pairs_by_cell_and_averages_each_group():
+def test_effect_pairs_by_cell_and_averages_each_group(require_data):
     defaults = pd.concat([_frame("mlp_small", [0.4, 0.5, 0.6]),
                           _frame("mlp_small", [0.2, 0.3, 0.4], "transnas_micro-room_layout"),
                           _frame("mlp_small", [0.9, 0.9, 0.9], "transnas_micro-class_scene"),   # not tuned: left out
@@ -65,7 +66,7 @@ def test_effect_pairs_by_cell_and_averages_each_group():
                        _frame("mlp_small", [0.3, 0.3, 0.5], "transnas_micro-room_layout", fit=10.0),
                        _frame("mlp_small", [0.9, 0.7, 0.9], MACRO, fit=30.0, params={"lr": 0.01})])
     table = tuning.effect(tuned, defaults).set_index("group")
-    micro, macro = table.loc["micro (stand-in)"], table.loc["macro (this CPU)"]
+    micro, macro = table.loc[MICRO_GROUP], table.loc[MACRO_GROUP]
     assert micro["default"] == pytest.approx(0.4)
     assert micro["gain"] == pytest.approx(np.mean([0.1, 0.0, 0.2]))
     assert micro["se"] == pytest.approx(pd.Series([0.1, 0.0, 0.2]).sem())
@@ -73,10 +74,10 @@ def test_effect_pairs_by_cell_and_averages_each_group():
     assert micro["fit_factor"] == pytest.approx(10.0) and macro["fit_factor"] == pytest.approx(30.0)
     assert micro["fit_seconds"] == pytest.approx(10.0)
     assert macro["gain"] == pytest.approx(0.4 / 3) and macro["seeds"] == 3
-    best = tuning.standing(tuned, defaults).set_index("group").loc["macro (this CPU)"]
+    best = tuning.standing(tuned, defaults).set_index("group").loc[MACRO_GROUP]
     assert (best["best_default"], best["best_tuned"]) == ("ridge", "mlp_small")
     assert best["tau_tuned"] == pytest.approx(2.5 / 3) and best["mlp_best"] and best["cells"] == 3
-    micro_best = tuning.standing(tuned, defaults).set_index("group").loc["micro (stand-in)"]
+    micro_best = tuning.standing(tuned, defaults).set_index("group").loc[MICRO_GROUP]
     assert micro_best["tau_default"] == pytest.approx(0.4) and micro_best["cells"] == 6
     chosen = tuning.choices(tuned).set_index("parameter").loc["lr"]
     assert (chosen["value"], chosen["share"], chosen["runs_changed"], chosen["runs"]) == (0.01, 1.0, 6, 9)
@@ -126,10 +127,16 @@ def test_committed_tuning_cells_still_come_from_the_code(require_data):
 
 
 def test_claim_note_counts_the_sizes_an_mlp_is_best():
-    best = pd.DataFrame([{"group": "macro (this CPU)", "train_size": n, "best_default": d, "tau_default": 0.5,
+    best = pd.DataFrame([{"group": MACRO_GROUP, "train_size": n, "best_default": d, "tau_default": 0.5,
                           "best_tuned": t, "tau_tuned": 0.6, "mlp_best": t.startswith("mlp")}
                          for n, d, t in [(18, "ridge", "ridge"), (65, "ridge", "mlp_small"),
                                          (234, "mlp_small", "mlp_small")]])
     note = tuning.claim_note(best)
-    assert "macro (this CPU) datasets an MLP is best at 2 of 3 sizes (65, 234; at the defaults: 1)" in note
+    assert "TransNAS macro (this CPU) datasets an MLP is best at 2 of 3 sizes (65, 234; at the defaults: 1)" in note
     assert tuning.claim_note(best.iloc[:0]) == ""
+
+
+def test_groups_and_competitors_follow_the_benchmark(require_data):
+    assert tuning._group("cifar10-pixel3_latency") == "HW-NAS-Bench" and tuning._group(MACRO) == MACRO_GROUP
+    assert "gcn" in tuning._competitors("cifar10-pixel3_latency", ["gcn", "ridge"])
+    assert tuning._competitors("transnas_micro-jigsaw", ["gcn", "ridge"]) == ["ridge"]   # one-hot, as the paper
