@@ -304,7 +304,7 @@ def claim_note(best: pd.DataFrame) -> str:
     parts = []
     for group, rows in best.groupby("group", sort=False):
         hits = rows.loc[rows["mlp_best"], "train_size"].astype(int).tolist()
-        parts.append(f"on the {group} datasets an MLP is best at {len(hits)} of {len(rows)} sizes "
+        parts.append(f"on {group} an MLP is best at {len(hits)} of {len(rows)} sizes "
                      f"({', '.join(map(str, hits)) or 'none'}; at the defaults: "
                      f"{int(rows['best_default'].str.startswith('mlp').sum())})")
     return ("with the protocol's brief tuning (chapter 2, Table 2.8), " + "; ".join(parts)) if parts else ""

@@ -132,7 +132,7 @@ def test_claim_note_counts_the_sizes_an_mlp_is_best():
                          for n, d, t in [(18, "ridge", "ridge"), (65, "ridge", "mlp_small"),
                                          (234, "mlp_small", "mlp_small")]])
     note = tuning.claim_note(best)
-    assert "TransNAS macro (this CPU) datasets an MLP is best at 2 of 3 sizes (65, 234; at the defaults: 1)" in note
+    assert "on TransNAS macro (this CPU) an MLP is best at 2 of 3 sizes (65, 234; at the defaults: 1)" in note
     assert tuning.claim_note(best.iloc[:0]) == ""
 
 
