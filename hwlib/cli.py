@@ -180,8 +180,10 @@ def _names(text: str | None) -> list[str] | None:
 
 def _cmd_study_plan(args: argparse.Namespace) -> None:
     from .study import plan
+    from .tuning import progress
 
     result = plan(args.profile, predictors=_names(args.predictors), datasets=_names(args.datasets))
+    result["tuning"] = progress(args.profile)
     if args.json:
         print(json.dumps(result, indent=1))
         return
@@ -191,6 +193,9 @@ def _cmd_study_plan(args: argparse.Namespace) -> None:
     for r in result["by_predictor"]:
         print(f"{r['predictor']:<10} {r['cells_done']:>7} {r['cells_total']:>7} {r['cpu_hours_done']:>11.2f}"
               f" {r['cpu_hours_left']:>11.2f}")
+    t = result["tuning"]
+    print(f"tuning (hwlib study tune): {t['cells_done']}/{t['cells_total']} cells done, "
+          f"{t['cpu_hours_done']:.2f} CPU-hours spent")
 
 
 def _interrupt(signum, frame):
@@ -452,7 +457,7 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--datasets", metavar="D,...", help="only these datasets (default: all of the study)")
         if name == "plan":
             p.add_argument("--json", action="store_true", help="print JSON (cells_total, cells_done, "
-                           "cpu_hours_done, cpu_hours_left, by_predictor)")
+                           "cpu_hours_done, cpu_hours_left, by_predictor, tuning)")
             p.set_defaults(func=_cmd_study_plan)
         else:
             p.add_argument("--budget", metavar="TIME", help="stop cleanly before this much time is spent "

@@ -30,7 +30,7 @@ from .experiments import _json_safe, _tidy, plan_groups, run_cells, run_study
 from .profiles import settings
 from .store import Store, cell_key
 
-__all__ = ["TUNING_SIZE", "tuning_datasets", "tuning_table", "tuning_key", "grid", "run", "results",
+__all__ = ["TUNING_SIZE", "tuning_datasets", "tuning_table", "tuning_key", "grid", "progress", "run", "results",
            "effect", "standing", "choices", "claim_note", "verify"]
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,22 @@ def grid(profile: str = "full", **overrides: Any) -> tuple[list[tuple], Any]:
     order = {p: i for i, p in enumerate(cfg.tuning_predictors)}
     groups.sort(key=lambda g: (g[3], order[g[1]]))          # smallest sizes, cheapest predictors first
     return groups, cfg
+
+
+def progress(profile: str = "full", store: Store | None = None, **overrides: Any) -> dict[str, Any]:
+    """How far the tuning grid is: ``cells_total``, ``cells_done``, ``cpu_hours_done`` (from the
+    recorded fit times, searches included)."""
+    from .study import _results_store
+
+    groups, cfg = grid(profile, **overrides)
+    store = store or _results_store()
+    total, done, seconds = 0, 0, 0.0
+    for ds, predictor, _, n, seeds in groups:
+        keys = [tuning_key(ds.name, ds.checksum, predictor, n, s, cfg.tuning_max_iter) for s in seeds]
+        stored = store.get(tuning_table(ds.name, predictor), keys)
+        total, done = total + len(keys), done + len(stored)
+        seconds += sum(float(r["fit_time"]) for r in stored.values())
+    return {"cells_total": total, "cells_done": done, "cpu_hours_done": seconds / 3600}
 
 
 def _sizes(dataset: str, indices: Sequence[int], nominal_train_sizes) -> list[int]:

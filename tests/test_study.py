@@ -132,6 +132,7 @@ def test_cli(store, monkeypatch, capsys):
     assert main(["study", "plan", "--profile", "quick", "--predictors", "lr", "--json"]) == 0
     plan = json.loads(capsys.readouterr().out)
     assert {"cells_total", "cells_done", "cpu_hours_done", "cpu_hours_left", "by_predictor"} <= set(plan)
+    assert plan["tuning"]["cells_done"] == 0 < plan["tuning"]["cells_total"]
     assert main(["study", "run", "--profile", "quick", "--predictors", "lr", "--datasets",
                  "cifar10-raspi4_latency", "--budget", "5m"]) == 0
     assert "12 cells" in capsys.readouterr().out

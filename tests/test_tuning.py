@@ -25,7 +25,10 @@ def store(tmp_path, require_data):
 
 
 def test_run_stores_tuned_cells_and_resumes(store, monkeypatch):
+    assert tuning.progress("quick", store, **TINY) == {"cells_total": 4, "cells_done": 0, "cpu_hours_done": 0.0}
     tuned = tuning.run("quick", store, progress=False, **TINY)
+    done = tuning.progress("quick", store, **TINY)
+    assert done["cells_done"] == 4 and done["cpu_hours_done"] == pytest.approx(tuned["fit_time"].sum() / 3600)
     assert len(tuned) == 2 * 2 and set(tuned["nominal_train_size"]) == {18, 34}
     assert (tuned["hpo_n_tried"] == 3).all() and (tuned["max_iter"] == 3).all()
     assert store.tables("tuning") == [f"tuning/{MACRO}/ridge"]
