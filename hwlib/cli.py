@@ -254,7 +254,8 @@ def _cmd_study_tune(args: argparse.Namespace) -> None:
     if args.json:
         print(table.to_json(orient="records", indent=1))
         return
-    print(f"tuned vs default Kendall tau ({args.profile} profile; paired by seed, mean over each group's datasets)")
+    print(f"tuned vs default Kendall tau ({args.profile} profile; paired cell by cell, mean over each group's "
+          "datasets)")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 
@@ -472,8 +473,8 @@ def _parser() -> argparse.ArgumentParser:
             p.set_defaults(func=_cmd_study_run)
     p = study.add_parser("tune", help="the protocol's brief tuning against the defaults: compute the tuned cells, "
                          "print the paired difference in Kendall tau",
-                         description="Runs the tuned predictors (tuning_* settings of the profile: by default Ridge, "
-                         "SVR and both MLPs on the TransNAS datasets, 10 seeds, 18, 65 and 234 samples) with the "
+                         description="Runs the tuned predictors (the tuning_* settings of the profile in "
+                         "hwlib.profiles; full: Ridge, SVR and both MLPs on the TransNAS datasets) with the "
                          "protocol's random search (a fixed number of candidates, 3-fold CV Kendall tau), stores each "
                          "group as it finishes under tuning/ in the results store, and prints, per predictor and "
                          "size, the default and tuned Kendall tau, their paired difference and its standard error, "
