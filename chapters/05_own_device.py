@@ -326,7 +326,7 @@ macro_claims
 # %% [markdown]
 # ## A GPU, briefly
 #
-# The same NB201 networks were timed on an NVIDIA H200 for a quarter of an hour: batch 256, eager
+# The same NB201 networks were timed briefly on an NVIDIA H200: batch 256, eager
 # PyTorch, float32, the wall clock, the GPU synchronised around every timed call (`hwlib measure
 # --device cuda --batch 256`). Two passes, each with its retest right after it, each on a machine
 # of its own: the first timed one network after the other until its time was up (the measuring
