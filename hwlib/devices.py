@@ -8,6 +8,7 @@ order (the *retest*), which says how reproducible the ranking is.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -70,13 +71,7 @@ def measurement_summary(search_space: str) -> dict:
         ``tau_wall_cpu`` (Kendall tau of the wall-clock and the recorded medians).
     """
     name = _space(search_space)
-    path = devices_dir() / OWN_DATASETS[name][1]
-    frame = read_measurements(path)
-    meta_path = path.with_name(path.name + ".json")
-    try:
-        meta = json.loads(meta_path.read_text())
-    except (OSError, ValueError):
-        raise DataError(f"{meta_path}: missing or unreadable measurement description") from None
+    frame, meta = _read_pass(devices_dir() / OWN_DATASETS[name][1])
     from .networks import all_archs
     return {"dataset": name, "file": f"{devices_dir().name}/{OWN_DATASETS[name][1]}",
             "settings": meta["settings"], "machine": meta["machine"], "measured": len(frame),
@@ -85,6 +80,17 @@ def measurement_summary(search_space: str) -> dict:
             "median_ms": float(frame["median_ms"].median()),
             "spread": float(((frame["q75_ms"] - frame["q25_ms"]) / frame["median_ms"]).median()),
             "tau_wall_cpu": kendalltau(frame["median_ms"], frame["wall_median_ms"])}
+
+
+def _read_pass(path: Path) -> tuple[pd.DataFrame, dict]:
+    """A measurement CSV's records and its ``.json`` description (settings, machine)."""
+    frame = read_measurements(path)
+    meta_path = path.with_name(path.name + ".json")
+    try:
+        meta = json.loads(meta_path.read_text())
+    except (OSError, ValueError):
+        raise DataError(f"{meta_path}: missing or unreadable measurement description") from None
+    return frame, meta
 
 
 def available_retests(gpu: bool = False) -> list[str]:
@@ -117,13 +123,7 @@ def pass_description(path: str) -> dict:
         ``file``, the settings and machine entries, ``measured`` (architectures), ``minutes``
         (first to last record), ``median_ms`` (over architectures).
     """
-    full = devices_dir() / path
-    frame = read_measurements(full)
-    meta_path = full.with_name(full.name + ".json")
-    try:
-        meta = json.loads(meta_path.read_text())
-    except (OSError, ValueError):
-        raise DataError(f"{meta_path}: missing or unreadable measurement description") from None
+    frame, meta = _read_pass(devices_dir() / path)
     return {"file": path, **meta["settings"], **meta["machine"], "measured": len(frame),
             "minutes": round(float(frame["unix_time"].max() - frame["unix_time"].min()) / 60, 1),
             "median_ms": float(frame["median_ms"].median())}
