@@ -46,9 +46,10 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any]]] = {
         "quirk_seeds": (1, 10),                  # GCN/BONAS trained as the released code did
         "quirk_sizes": ((5, 11), (5, 11, 25, 55)),
         # the brief tuning of the protocol, tuned against default (hwlib.tuning; None: its datasets)
-        "tuning_datasets": (("transnas_macro-cpu_latency",), None),
-        "tuning_predictors": (("ridge", "mlp_small"), ("ridge", "svr", "mlp_small", "mlp_large")),
+        "tuning_datasets": (("transnas_macro-cpu_latency", "cifar10-edgegpu_latency"), None),
+        "tuning_predictors": (("ridge", "mlp_small"), ("ridge", "svr", "mlp_small", "mlp_large", "bonas", "bananas")),
         "tuning_size_indices": ((3,), (2, 4, 6)),   # TransNAS: 34; 18, 65, 234 samples
+        "tuning_hwnas_size_indices": ((2,), (1, 2, 3)),   # HW-NAS-Bench: 25; 11, 25, 55 samples
         "tuning_seeds": (2, 10),
         "tuning_max_iter": (3, 20),                 # candidates per search, the defaults included
     },

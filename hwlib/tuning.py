@@ -44,11 +44,12 @@ TUNING_SIZE = 65
 def tuning_datasets() -> list[str]:
     """The default datasets: this project's CPU on the TransNAS macro space (the real macro
     backbones, where the paper's TransNAS claims about the MLPs can be checked), then the five
-    hard TransNAS-Bench-101 datasets of the study."""
+    hard TransNAS-Bench-101 datasets of the study, then its five HW-NAS-Bench datasets (where
+    the claims about beating the lookup table with few samples can be checked)."""
     from .data import hard_datasets, list_datasets
 
     own = [n for n in ("transnas_macro-cpu_latency",) if n in list_datasets()]
-    return own + hard_datasets("transnas")
+    return own + hard_datasets("transnas") + hard_datasets("hwnas")
 
 
 def tuning_table(dataset: str, predictor: str) -> str:
@@ -66,7 +67,9 @@ def grid(profile: str = "full", **overrides: Any) -> tuple[list[tuple], Any]:
     """The tuning grid of a profile: (groups as :func:`hwlib.experiments.plan_groups`, settings).
 
     ``overrides`` are settings of chapter ``predictors`` (``tuning_datasets``,
-    ``tuning_predictors``, ``tuning_size_indices``, ``tuning_seeds``, ``tuning_max_iter``).
+    ``tuning_predictors``, ``tuning_size_indices`` (TransNAS) and ``tuning_hwnas_size_indices``
+    (HW-NAS-Bench), ``tuning_seeds``, ``tuning_max_iter``). A predictor runs only where the paper
+    compared it (:func:`_competitors`: the graph and path predictors on HW-NAS-Bench alone).
 
     Raises
     ------
@@ -84,8 +87,8 @@ def grid(profile: str = "full", **overrides: Any) -> tuple[list[tuple], Any]:
                          "mlp_large, bananas, bonas, gcn)")
     groups = []
     for name in datasets:
-        sizes = _sizes(name, cfg.tuning_size_indices, nominal_train_sizes)
-        groups += plan_groups([name], list(cfg.tuning_predictors), sizes, range(cfg.tuning_seeds))
+        sizes = _sizes(name, cfg, nominal_train_sizes)
+        groups += plan_groups([name], _competitors(name, cfg.tuning_predictors), sizes, range(cfg.tuning_seeds))
     order = {p: i for i, p in enumerate(cfg.tuning_predictors)}
     groups.sort(key=lambda g: (g[3], order[g[1]]))          # smallest sizes, cheapest predictors first
     return groups, cfg
@@ -107,13 +110,16 @@ def progress(profile: str = "full", store: Store | None = None, **overrides: Any
     return {"cells_total": total, "cells_done": done, "cpu_hours_done": seconds / 3600}
 
 
-def _sizes(dataset: str, indices: Sequence[int], nominal_train_sizes) -> list[int]:
+def _sizes(dataset: str, cfg, nominal_train_sizes) -> list[int]:
+    """The tuned sizes of ``dataset``: the setting of its benchmark (HW-NAS-Bench or TransNAS)."""
     from .data import load_dataset
 
-    sizes = nominal_train_sizes(load_dataset(dataset).search_space)
+    space = load_dataset(dataset).search_space
+    setting = "tuning_size_indices" if space.startswith("transnas") else "tuning_hwnas_size_indices"
+    indices, sizes = getattr(cfg, setting), nominal_train_sizes(space)
     bad = [i for i in indices if not 0 <= int(i) < len(sizes)]
     if bad:
-        raise InputError(f"tuning_size_indices: {bad} out of range 0-{len(sizes) - 1} (sizes {sizes})")
+        raise InputError(f"{setting}: {bad} out of range 0-{len(sizes) - 1} (sizes {sizes})")
     return [sizes[int(i)] for i in indices]
 
 

@@ -91,6 +91,17 @@ def test_bad_settings_are_named():
         tuning.grid("quick", tuning_predictors=("lr",))
     with pytest.raises(InputError, match="tuning_size_indices"):
         tuning.grid("quick", tuning_size_indices=(11,))
+    with pytest.raises(InputError, match="tuning_hwnas_size_indices"):
+        tuning.grid("quick", tuning_hwnas_size_indices=(11,))
+
+
+def test_each_benchmark_tunes_its_own_sizes_and_predictors(require_data):
+    groups, _ = tuning.grid("quick", tuning_predictors=("ridge", "bonas"), tuning_size_indices=(3,),
+                            tuning_hwnas_size_indices=(1, 2))
+    got = {(ds.search_space, predictor, n) for ds, predictor, n, _, _ in groups}
+    # BONAS only where the paper compared it (HW-NAS-Bench); TransNAS 34, HW-NAS 11 and 25 samples
+    assert got == {("transnas_macro", "ridge", 34), ("nb201", "ridge", 11), ("nb201", "ridge", 25),
+                   ("nb201", "bonas", 11), ("nb201", "bonas", 25)}
 
 
 def test_verify_names_a_tampered_cell(store):
