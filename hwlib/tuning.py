@@ -30,7 +30,7 @@ from .experiments import _json_safe, _tidy, plan_groups, run_cells, run_study
 from .profiles import settings
 from .store import Store, cell_key
 
-__all__ = ["TUNING_SIZE", "tuning_datasets", "tuning_table", "tuning_key", "grid", "progress", "run", "results",
+__all__ = ["TUNING_SIZE", "FEW_SAMPLE_CLAIMS", "few_sample_claims", "tuning_datasets", "tuning_table", "tuning_key", "grid", "progress", "run", "results",
            "effect", "standing", "choices", "claim_note", "verify"]
 
 log = logging.getLogger(__name__)
@@ -330,6 +330,62 @@ def claim_note(best: pd.DataFrame) -> str:
                      f"({', '.join(map(str, hits)) or 'none'}; at the defaults: "
                      f"{int(rows['best_default'].str.startswith('mlp').sum())})")
     return ("with the protocol's brief tuning (chapter 2, Table 2.8), " + "; ".join(parts)) if parts else ""
+
+
+#: The paper's HW-NAS claims about few samples (:data:`hwlib.comparison.CLAIMS`, by their
+#: ``paper`` label), which the tuned HW-NAS sizes can check.
+FEW_SAMPLE_CLAIMS = ("after ~10", "more than half", "at most 60")
+
+
+def few_sample_claims(results: pd.DataFrame, tuned: pd.DataFrame, lut_mean: pd.Series) -> tuple[pd.DataFrame, dict]:
+    """The paper's HW-NAS claims about few samples, at the defaults and with the tuned predictors tuned.
+
+    Both ways on the same cells: at each tuned size, the (dataset, seed) cells where every tuned
+    predictor has run; below 10 samples, where the protocol does not tune, the defaults of the
+    seeds tuned. A tuned run replaces the default run of its cell; sizes above the largest
+    tuned one are left out (a claim that reads them reads what it has).
+
+    Parameters
+    ----------
+    results
+        The study's records (with ``benchmark``), as :func:`hwlib.study.results`.
+    tuned
+        Tuned records, as :func:`run`.
+    lut_mean
+        The lookup table's mean tau per benchmark (:func:`hwlib.comparison.lut_means`).
+
+    Returns
+    -------
+    (claims, cells)
+        ``claims``: columns claim, paper, default and tuned (our number each way), verdict_default
+        and verdict_tuned; ``cells``: tuned size -> (dataset, seed) cells behind it.
+    """
+    from .comparison import check_claims, curves
+
+    cols = ["claim", "paper", "default", "verdict_default", "tuned", "verdict_tuned"]
+    hw = results[results["benchmark"] == "hwnas"]
+    mine = tuned[tuned["dataset"].isin(set(hw["dataset"]))] if len(tuned) else tuned
+    if mine.empty:
+        return pd.DataFrame(columns=cols), {}
+    where = ["dataset", "nominal_train_size", "seed"]
+    count = mine.groupby(where)["predictor"].nunique()
+    complete = count[count == mine["predictor"].nunique()].reset_index()[where]
+    cells = complete.groupby("nominal_train_size").size().to_dict()
+    seeds = complete[["dataset", "seed"]].drop_duplicates()
+    small = hw[hw["nominal_train_size"] < 10].merge(seeds, on=["dataset", "seed"])
+    default = pd.concat([small, hw.merge(complete, on=where)], ignore_index=True)
+    swap = mine.merge(complete, on=where).assign(benchmark="hwnas")
+    keyed = default.set_index(CELL)
+    keyed.update(swap.set_index(CELL)[["kendalltau"]])
+    with_tuned = keyed.reset_index()
+    out, present = {}, list(dict.fromkeys(hw["predictor"]))
+    for name, frame in (("default", default), ("tuned", with_tuned)):
+        claims = check_claims(curves(frame), lut_mean, predictors=present, benchmarks=("hwnas",)).set_index("paper")
+        out[name] = claims.loc[list(FEW_SAMPLE_CLAIMS)]
+    table = pd.DataFrame({"claim": out["default"]["claim"], "default": out["default"]["ours"],
+                          "verdict_default": out["default"]["verdict"], "tuned": out["tuned"]["ours"],
+                          "verdict_tuned": out["tuned"]["verdict"]}).rename_axis("paper").reset_index()
+    return table[cols], cells
 
 
 def choices(tuned: pd.DataFrame) -> pd.DataFrame:

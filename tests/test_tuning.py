@@ -154,3 +154,24 @@ def test_groups_and_competitors_follow_the_benchmark(require_data):
     assert tuning._group("cifar10-pixel3_latency") == "HW-NAS-Bench" and tuning._group(MACRO) == MACRO_GROUP
     assert "gcn" in tuning._competitors("cifar10-pixel3_latency", ["gcn", "ridge"])
     assert tuning._competitors("transnas_micro-jigsaw", ["gcn", "ridge"]) == ["ridge"]   # one-hot, as the paper
+
+
+def test_few_sample_claims_swap_in_the_tuned_cells_and_keep_to_complete_ones():
+    """A slow predictor that tuning makes quick flips the 'at most 60' claim; an incomplete cell is left out."""
+    def rows(predictor, tau, sizes=(5, 11, 25, 55), seeds=(0, 1)):
+        return pd.DataFrame([{"benchmark": "hwnas", "dataset": "cifar10-a", "predictor": predictor, "train_size": n,
+                              "nominal_train_size": n, "seed": s, "kendalltau": tau(n), "fit_time": 1.0}
+                             for n in sizes for s in seeds])
+    quick = lambda n: 0.3 + 0.1 * np.log(n)                 # beats 0.4 from about 3 samples on
+    results = pd.concat([rows("lr", quick), rows("ridge", quick), rows("mlp_large", lambda n: 0.1)])
+    tuned = pd.concat([rows("mlp_large", quick, (11, 25, 55)), rows("ridge", quick, (11, 25, 55)),
+                       rows("mlp_large", quick, (55,), seeds=(2,))])   # no ridge beside it: not complete
+    claims, cells = tuning.few_sample_claims(results, tuned, pd.Series({"hwnas": 0.4}))
+    claims = claims.set_index("paper")
+    assert cells == {11: 2, 25: 2, 55: 2}
+    assert claims.loc["at most 60", "verdict_default"] == "differs"
+    assert claims.loc["at most 60", "verdict_tuned"] == "reproduced"
+    assert claims.loc["at most 60", "default"] == "1 never beat it within the sizes run"
+    assert list(claims.index) == list(tuning.FEW_SAMPLE_CLAIMS)
+    empty, none = tuning.few_sample_claims(results, tuned.iloc[:0], pd.Series({"hwnas": 0.4}))
+    assert empty.empty and none == {}
