@@ -474,7 +474,8 @@ def _parser() -> argparse.ArgumentParser:
     p = study.add_parser("tune", help="the protocol's brief tuning against the defaults: compute the tuned cells, "
                          "print the paired difference in Kendall tau",
                          description="Runs the tuned predictors (the tuning_* settings of the profile in "
-                         "hwlib.profiles; full: Ridge, SVR and both MLPs on the TransNAS datasets) with the "
+                         "hwlib.profiles; full: Ridge, SVR and both MLPs on the TransNAS datasets at 18, 65 and 234 samples, "
+                         "those and BONAS and BANANAS on the HW-NAS-Bench datasets at 11, 25 and 55) with the "
                          "protocol's random search (a fixed number of candidates, 3-fold CV Kendall tau), stores each "
                          "group as it finishes under tuning/ in the results store, and prints, per predictor and "
                          "size, the default and tuned Kendall tau, their paired difference and its standard error, "
