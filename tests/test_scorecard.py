@@ -164,6 +164,24 @@ def test_the_transnas_mlp_claim_notes_what_tuning_changes(monkeypatch, require_d
     defaults = pd.concat([frame("ridge", 0.7), frame("mlp_small", 0.6)])
     monkeypatch.setattr(tuning, "results", lambda profile: (frame("mlp_small", 0.8), defaults))
     rows = [{"paper": "after ~20 samples", "note": "checked on 3 predictors"}, {"paper": "at most 60", "note": ""}]
-    scorecard._add_tuning_note(rows)
+    scorecard._add_tuning_notes(rows, defaults.assign(benchmark="transnas"), pd.Series({"transnas": 0.5}))
     assert rows[0]["note"].startswith("checked on 3 predictors; with the protocol's brief tuning")
-    assert "an MLP is best at 1 of 1 sizes (65; at the defaults: 0)" in rows[0]["note"] and rows[1]["note"] == ""
+    assert "an MLP is best at 1 of 1 sizes (65; at the defaults: 0)" in rows[0]["note"]
+    assert rows[1]["note"] == ""          # no HW-NAS cells tuned: the few-sample claims get no note
+
+
+def test_the_few_sample_claims_note_what_tuning_changes(monkeypatch, require_data):
+    from hwlib import tuning
+
+    def frame(predictor, sizes, tau):
+        return pd.DataFrame([{"benchmark": "hwnas", "dataset": "cifar10-raspi4_latency", "predictor": predictor, "train_size": n,
+                              "nominal_train_size": n, "seed": s, "kendalltau": tau, "fit_time": 1.0,
+                              "hpo_best_params": {}} for n in sizes for s in (0, 1)])
+    results = pd.concat([frame("ridge", (5, 11, 25, 55), 0.6), frame("mlp_large", (5, 11, 25, 55), 0.1)])
+    tuned = frame("mlp_large", (11, 25, 55), 0.6)
+    monkeypatch.setattr(tuning, "results", lambda profile: (tuned, results))
+    rows = [{"paper": "at most 60", "note": ""}, {"paper": "KT ~ 0.8", "note": ""}]
+    scorecard._add_tuning_notes(rows, results, pd.Series({"hwnas": 0.4}))
+    assert rows[0]["note"] == ("with the brief tuning, on the cells tuned (chapter 2, Table 2.10): the last needs 8 "
+                               "(mlp_large) (reproduced; at the defaults there: 1 never beat it within the sizes run)")
+    assert rows[1]["note"] == ""
