@@ -14,7 +14,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-__all__ = ["stand_ins", "ranking_agreement", "released_code_effect", "curves", "curve_table", "lut_means", "lut_crossing", "size_reaching", "Claim", "CLAIMS",
+__all__ = ["stand_ins", "ranking_agreement", "variant_effect", "released_code_effect", "LONG_SAMPLER",
+           "sampler_effect", "curves", "curve_table", "lut_means", "lut_crossing", "size_reaching", "Claim", "CLAIMS",
            "check_claims", "fit_time_table", "cpu_hours", "best_per_dataset", "least_squares_rank",
            "least_squares_dips", "undefined_share"]
 
@@ -565,6 +566,44 @@ def ranking_agreement(curve: pd.DataFrame, other: pd.DataFrame) -> dict[str, flo
             "higher": float((merged["mean_other"] > merged["mean"]).mean()) if len(merged) else float("nan")}
 
 
+def variant_effect(datasets: list[str], predictors: list[str], variants: dict[str, dict], sizes, seeds,
+                   store=None, compute: bool = True, progress: bool = False) -> pd.DataFrame:
+    """Mean Kendall tau of ``predictors`` under two sets of parameters, on the same splits.
+
+    Parameters
+    ----------
+    datasets, predictors, sizes, seeds
+        The cells, as :func:`hwlib.experiments.run_study`.
+    variants : dict name -> parameters
+        Two variants, in the order of the table's columns; empty parameters: the defaults (the
+        study's own cells).
+    store, compute, progress
+        As :func:`hwlib.experiments.run_study`.
+
+    Returns
+    -------
+    DataFrame
+        One row per (predictor, nominal size): each variant's mean Kendall tau (over seeds, then
+        datasets), and ``difference`` (the first variant minus the second).
+    """
+    from .experiments import run_study
+
+    if len(variants) != 2:
+        raise ValueError(f"variant_effect compares two variants; got {list(variants)}")
+    frames = []
+    for name, params in variants.items():
+        runs = run_study(datasets, predictors, sizes, seeds, params={p: dict(params) for p in predictors},
+                         store=store, progress=progress, compute=compute)
+        frames.append(runs.assign(variant=name))
+    runs = pd.concat(frames)
+    table = (runs.groupby(["variant", "predictor", "nominal_train_size", "dataset"])["kendalltau"].mean()
+             .groupby(level=[0, 1, 2]).mean().unstack("variant"))
+    first, second = variants
+    table = table.reindex(columns=[first, second])
+    table["difference"] = table[first] - table[second]
+    return table.rename_axis(index=["predictor", "train_size"], columns=None)
+
+
 def released_code_effect(datasets: list[str], sizes, seeds, store=None, compute: bool = True) -> pd.DataFrame:
     """GCN and BONAS trained as the protocol says against as the released code did.
 
@@ -575,22 +614,31 @@ def released_code_effect(datasets: list[str], sizes, seeds, store=None, compute:
     Returns
     -------
     DataFrame
-        One row per (predictor, nominal size): ``protocol`` and ``released`` mean Kendall tau
-        (over seeds, then datasets), and ``difference`` (protocol - released).
+        As :func:`variant_effect`: ``protocol`` and ``released`` mean Kendall tau, and
+        ``difference`` (protocol - released).
     """
-    from .experiments import run_study
+    return variant_effect(datasets, ["gcn", "bonas"], {"protocol": {}, "released": {"released_code_quirks": True}},
+                          sizes, seeds, store, compute)
 
-    frames = []
-    for quirks in (False, True):
-        params = {p: {"released_code_quirks": True} if quirks else {} for p in ("gcn", "bonas")}
-        runs = run_study(datasets, ["gcn", "bonas"], sizes, seeds, params=params, store=store,
-                         progress=False, compute=compute)
-        frames.append(runs.assign(variant="released" if quirks else "protocol"))
-    runs = pd.concat(frames)
-    table = (runs.groupby(["variant", "predictor", "nominal_train_size", "dataset"])["kendalltau"].mean()
-             .groupby(level=[0, 1, 2]).mean().unstack("variant"))
-    table["difference"] = table["protocol"] - table["released"]
-    return table.rename_axis(index=["predictor", "train_size"])
+
+#: pybnn's own sampler length for BOHAMIANN (the defaults of its ``Bohamiann.train``); the
+#: released code, and the study, sample 100 steps (10 of burn-in, every 5th network kept).
+LONG_SAMPLER = {"num_steps": 13000, "num_burn_in_steps": 3000, "keep_every": 100}
+
+
+def sampler_effect(datasets: list[str], sizes, seeds, store=None, compute: bool = True,
+                   progress: bool = False) -> pd.DataFrame:
+    """BOHAMIANN sampled as long as pybnn's own defaults (:data:`LONG_SAMPLER`) against the
+    released code's 100 steps, on the same splits.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`variant_effect`: ``13000 steps`` and ``100 steps`` mean Kendall tau, and
+        ``difference`` (what the longer chain gains).
+    """
+    return variant_effect(datasets, ["bohamiann"], {"13000 steps": LONG_SAMPLER, "100 steps": {}}, sizes, seeds,
+                          store, compute, progress)
 
 
 def fit_time_table(results: pd.DataFrame) -> pd.DataFrame:

@@ -45,6 +45,8 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any]]] = {
         "compute": (True, False),                # compute missing cells (full: render the committed)
         "quirk_seeds": (1, 10),                  # GCN/BONAS trained as the released code did
         "quirk_sizes": ((5, 11), (5, 11, 25, 55)),
+        "sampler_seeds": (1, 5),                 # BOHAMIANN sampled as long as pybnn's defaults
+        "sampler_sizes": ((55,), (25, 124, 614, 3036, 15000)),
         # the brief tuning of the protocol, tuned against default (hwlib.tuning; None: its datasets)
         "tuning_datasets": (("transnas_macro-cpu_latency", "cifar10-edgegpu_latency"), None),
         "tuning_predictors": (("ridge", "mlp_small"), ("ridge", "svr", "mlp_small", "mlp_large", "bonas", "bananas")),

@@ -198,3 +198,21 @@ def test_undefined_share_counts_runs_without_a_tau():
     share = C.undefined_share(records, ["mlp_large", "bananas"])
     assert share.loc["mlp_large", "undefined"] == 7 and share.loc["bananas", "undefined"] == 0
     assert share.loc["mlp_large", "runs"] == (records["predictor"] == "mlp_large").sum()
+
+
+def test_variant_effect_runs_both_variants_on_the_same_splits(tmp_path, require_data):
+    from hwlib.store import Store
+
+    store = Store(tmp_path / "results")
+    datasets = ["cifar10-raspi4_latency", "cifar10-pixel3_latency"]
+    table = C.variant_effect(datasets, ["ridge"], {"strong": {"alpha": 1e6}, "default": {}}, [25], range(2),
+                             store=store)
+    assert list(table.columns) == ["strong", "default", "difference"]
+    row = table.loc[("ridge", 25)]
+    assert row["difference"] == pytest.approx(row["strong"] - row["default"]) and row["difference"] < 0
+    # both variants are stored: read back without computing anything
+    again = C.variant_effect(datasets, ["ridge"], {"strong": {"alpha": 1e6}, "default": {}}, [25], range(2),
+                             store=store, compute=False)
+    pd.testing.assert_frame_equal(again, table)
+    with pytest.raises(ValueError, match="two variants"):
+        C.variant_effect(datasets, ["ridge"], {"a": {}}, [25], range(2), store=store)
