@@ -185,3 +185,20 @@ def test_the_few_sample_claims_note_what_tuning_changes(monkeypatch, require_dat
     assert rows[0]["note"] == ("with the brief tuning, on the cells tuned (chapter 2, Table 2.10): the last needs 8 "
                                "(mlp_large) (reproduced; at the defaults there: 1 never beat it within the sizes run)")
     assert rows[1]["note"] == ""
+
+
+def test_the_bohamiann_claim_notes_the_longer_chain(monkeypatch, require_data):
+    from hwlib import comparison
+
+    table = pd.DataFrame({"13000 steps": [0.7, 0.85], "100 steps": [0.6, 0.65]},
+                         index=pd.MultiIndex.from_tuples([("bohamiann", 124), ("bohamiann", 3036)]))
+    monkeypatch.setattr(comparison, "sampler_effect", lambda *a, **k: table)
+    rows = [{"paper": "KT ~ 0.8", "note": ""}, {"paper": "at most 60", "note": ""}]
+    scorecard._add_sampler_note(rows)
+    assert rows[0]["note"] == ("sampled for 13000 steps (pybnn's defaults) instead of the released code's 100, "
+                               "it peaks at 0.850 (3036 samples; chapter 2, Table 2.11)")
+    assert rows[1]["note"] == ""
+    monkeypatch.setattr(comparison, "sampler_effect", lambda *a, **k: table.assign(**{"13000 steps": np.nan}))
+    rows = [{"paper": "KT ~ 0.8", "note": ""}]
+    scorecard._add_sampler_note(rows)
+    assert rows[0]["note"] == ""                   # not committed: no note
