@@ -595,10 +595,13 @@ def variant_effect(datasets: list[str], predictors: list[str], variants: dict[st
         runs = run_study(datasets, predictors, sizes, seeds, params={p: dict(params) for p in predictors},
                          store=store, progress=progress, compute=compute)
         frames.append(runs.assign(variant=name))
-    runs = pd.concat(frames)
-    table = (runs.groupby(["variant", "predictor", "nominal_train_size", "dataset"])["kendalltau"].mean()
-             .groupby(level=[0, 1, 2]).mean().unstack("variant"))
     first, second = variants
+    frames = [f for f in frames if len(f)]
+    if not frames:                         # nothing stored and nothing computed
+        index = pd.MultiIndex.from_arrays([[], []], names=["predictor", "train_size"])
+        return pd.DataFrame(columns=[first, second, "difference"], index=index, dtype=float)
+    table = (pd.concat(frames).groupby(["variant", "predictor", "nominal_train_size", "dataset"])["kendalltau"].mean()
+             .groupby(level=[0, 1, 2]).mean().unstack("variant"))
     table = table.reindex(columns=[first, second])
     table["difference"] = table[first] - table[second]
     return table.rename_axis(index=["predictor", "train_size"], columns=None)

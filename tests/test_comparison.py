@@ -216,3 +216,6 @@ def test_variant_effect_runs_both_variants_on_the_same_splits(tmp_path, require_
     pd.testing.assert_frame_equal(again, table)
     with pytest.raises(ValueError, match="two variants"):
         C.variant_effect(datasets, ["ridge"], {"a": {}}, [25], range(2), store=store)
+    nothing = C.variant_effect(datasets, ["ridge"], {"a": {"alpha": 2.0}, "b": {}}, [25], range(2),
+                               store=Store(tmp_path / "empty"), compute=False)
+    assert nothing.empty and list(nothing.columns) == ["a", "b", "difference"]
