@@ -28,7 +28,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["PAPER_LUT_MEANS", "TOLERANCE", "verdict", "table1_rows", "lut_mean_rows", "claim_rows",
+__all__ = ["PAPER_LUT_MEANS", "paper_lut_means", "TOLERANCE", "verdict", "table1_rows", "lut_mean_rows", "claim_rows",
            "simulation_rows", "scorecard", "formatted", "styled", "summary", "plot_scorecard", "COLUMNS"]
 
 log = logging.getLogger(__name__)
@@ -265,6 +265,8 @@ def scorecard(profile: str = "quick", trials: int | None = None, seeds: int | No
     claim_list = claim_rows(claims, results)
     _add_tuning_notes(claim_list, results, lut_mean)
     _add_sampler_note(claim_list)
+    if len(results):
+        _add_lut_notes(claim_list, comparison.curves(results))
     rows = (table1_rows(per_dataset, seeds, macro) + lut_mean_rows(lut_mean) + claim_list
             + simulation_rows(grids["sorted"], grids["architecture"], live_tables, trials))
     return pd.DataFrame(rows, columns=COLUMNS)
@@ -286,6 +288,26 @@ def _add_tuning_notes(rows: list[dict], results: pd.DataFrame, lut_mean: pd.Seri
     for row in rows:
         if notes.get(row["paper"]):
             row["note"] = "; ".join(filter(None, [row["note"], notes[row["paper"]]]))
+
+
+def paper_lut_means() -> pd.Series:
+    """The paper's lookup-table mean tau per benchmark."""
+    return pd.Series({bench: value for bench, (_, value) in PAPER_LUT_MEANS.items()})
+
+
+def _add_lut_notes(rows: list[dict], curve: pd.DataFrame) -> None:
+    """The claims about beating the lookup table get, as a note, what they say against the paper's
+    lookup-table means instead of ours (a stronger or weaker table, or other predictors?)."""
+    from .comparison import lut_claims
+
+    against = lut_claims(curve, paper_lut_means()).set_index("paper")
+    for row in rows:
+        if row["paper"] in against.index and against.loc[row["paper"], "verdict"] != "not run":
+            bench = "transnas" if "TransNAS" in row["quantity"] else "hwnas"
+            found = against.loc[row["paper"]]
+            note = (f"against the paper's lookup-table mean ({paper_lut_means()[bench]:.3f}) instead of ours: "
+                    f"{found['ours']} ({found['verdict']})")
+            row["note"] = "; ".join(filter(None, [row["note"], note]))
 
 
 def _add_sampler_note(rows: list[dict]) -> None:

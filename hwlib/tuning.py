@@ -30,8 +30,8 @@ from .experiments import _json_safe, _tidy, plan_groups, run_cells, run_study
 from .profiles import settings
 from .store import Store, cell_key
 
-__all__ = ["TUNING_SIZE", "FEW_SAMPLE_CLAIMS", "few_sample_claims", "tuning_datasets", "tuning_table", "tuning_key", "grid", "progress", "run", "results",
-           "effect", "standing", "choices", "claim_note", "verify"]
+__all__ = ["TUNING_SIZE", "FEW_SAMPLE_CLAIMS", "tuning_datasets", "tuning_table", "tuning_key", "grid", "progress",
+           "run", "results", "effect", "standing", "choices", "claim_note", "few_sample_claims", "verify"]
 
 log = logging.getLogger(__name__)
 

@@ -174,7 +174,8 @@ def test_the_few_sample_claims_note_what_tuning_changes(monkeypatch, require_dat
     from hwlib import tuning
 
     def frame(predictor, sizes, tau):
-        return pd.DataFrame([{"benchmark": "hwnas", "dataset": "cifar10-raspi4_latency", "predictor": predictor, "train_size": n,
+        return pd.DataFrame([{"benchmark": "hwnas", "dataset": "cifar10-raspi4_latency", "predictor": predictor,
+                              "train_size": n,
                               "nominal_train_size": n, "seed": s, "kendalltau": tau, "fit_time": 1.0,
                               "hpo_best_params": {}} for n in sizes for s in (0, 1)])
     results = pd.concat([frame("ridge", (5, 11, 25, 55), 0.6), frame("mlp_large", (5, 11, 25, 55), 0.1)])
@@ -202,3 +203,20 @@ def test_the_bohamiann_claim_notes_the_longer_chain(monkeypatch, require_data):
     rows = [{"paper": "KT ~ 0.8", "note": ""}]
     scorecard._add_sampler_note(rows)
     assert rows[0]["note"] == ""                   # not committed: no note
+
+
+def test_the_lookup_table_claims_note_what_they_say_against_the_papers_table():
+    from hwlib import comparison
+    from hwlib.protocol import HWNAS_TRAIN_SIZES
+    from hwlib.study import study_predictors
+
+    records = pd.DataFrame([{"benchmark": "hwnas", "dataset": "d", "predictor": p, "nominal_train_size": n,
+                             "seed": 0, "kendalltau": 0.3 + 0.05 * np.log(n)}
+                            for p in study_predictors() for n in HWNAS_TRAIN_SIZES])
+    rows = [{"paper": "at most 60", "quantity": "No predictor needs ... (HW-NAS)", "note": ""},
+            {"paper": "KT ~ 0.8", "quantity": "BOHAMIANN ... (HW-NAS)", "note": ""}]
+    scorecard._add_lut_notes(rows, comparison.curves(records))
+    # 0.3 + 0.05 ln n reaches 0.437 at n = e^2.74, about 15 samples
+    assert rows[0]["note"] == ("against the paper's lookup-table mean (0.437) instead of ours: the last needs 15 "
+                               "(lr) (reproduced)")
+    assert rows[1]["note"] == ""
