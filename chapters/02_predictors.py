@@ -203,7 +203,7 @@ plotting.plot_centred_pair(curve, without, "transnas", titles["transnas"]);
 
 # %% tags=["hide-input"]
 quirks = comparison.released_code_effect(benchmarks["hwnas"], cfg.quirk_sizes, range(cfg.quirk_seeds),
-                                         store=study.study_store(profile, cfg.compute))
+                                         store=study.study_store(profile, cfg.compute), compute=cfg.compute)
 display(quirks.rename(index=labels, level=0).round(3))
 worst = quirks["difference"].abs().idxmax()
 display(Markdown(
@@ -434,7 +434,7 @@ if len(few):
 
 # %% tags=["hide-input"]
 sampler = comparison.sampler_effect(benchmarks["hwnas"], cfg.sampler_sizes, range(cfg.sampler_seeds),
-                                    store=study.study_store(profile, cfg.compute))
+                                    store=study.study_store(profile, cfg.compute), compute=cfg.compute)
 short, long_ = sampler.columns[1], sampler.columns[0]
 done = sampler.dropna()
 display(Markdown(
