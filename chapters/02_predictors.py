@@ -342,10 +342,11 @@ plotting.plot_spread(expectations.spread(results[results["benchmark"] == "hwnas"
 # ## What the brief tuning changes
 #
 # Everything above ran each predictor at its defaults. The paper tuned seven of them briefly before
-# every fit (PROTOCOL.md: random search, the defaults first, 3-fold cross-validated Kendall tau;
-# 900 s per 1000 samples). `hwlib.tuning` runs that search on the same splits, with a fixed number
-# of candidates instead of a time budget (a record then does not depend on the machine, so it can
-# be committed and recomputed), and pairs each tuned run with the default run of the same cell. It
+# every fit on 10 samples or more (PROTOCOL.md: random search, the defaults first, 3-fold
+# cross-validated Kendall tau; 900 s per 1000 samples). `hwlib.tuning` runs that search on the
+# same splits, with a fixed number of candidates instead of a time budget (a record then does not
+# depend on the machine, so it can be committed and recomputed), and pairs each tuned run with the
+# default run of the same cell. It
 # runs where the paper's claims that tuning could touch live: on TransNAS, Ridge, SVR and both MLPs
 # (the claims about the MLPs), on the real macro space with this project's CPU latency (chapter
 # "Your own device") and on the micro stand-ins of this chapter; on HW-NAS-Bench, those four and
