@@ -39,7 +39,7 @@ tuning_max_iter = None # candidates per search there, the defaults included; Non
 import pandas as pd
 from IPython.display import Markdown, display
 
-from hwlib import comparison, data, expectations, plotting, profiles, scorecard, study, tuning
+from hwlib import claims as paper_claims, comparison, data, expectations, plotting, profiles, scorecard, study, tuning
 from hwlib.predictors import REGISTRY
 
 pd.set_option("display.max_colwidth", None)  # tables show their text whole
@@ -128,7 +128,7 @@ display(Markdown("Against Kendall tau, the order of the predictors at a training
 # this project's CPU latency (its Table 5.7).
 
 # %% tags=["hide-input"]
-claims = comparison.check_claims(curve, lut_mean, cfg.seeds, comparison.stand_ins())
+claims = paper_claims.check_claims(curve, lut_mean, cfg.seeds, comparison.stand_ins())
 display(Markdown(f"**Table 2.1.** The paper's claims about predictors: {(claims['verdict'] == 'reproduced').sum()} "
                  f"of {len(claims)} reproduced, {(claims['verdict'] == 'differs').sum()} differ, "
                  f"{(claims['verdict'] == 'provisional').sum()} provisional, "
@@ -137,7 +137,7 @@ claims
 
 # %% tags=["hide-input"]
 paper_lut = scorecard.paper_lut_means()
-against = comparison.lut_claims(curve, paper_lut)
+against = paper_claims.lut_claims(curve, paper_lut)
 display(Markdown(
     "**Against the paper's lookup table.** The claims about beating the lookup table compare two things: the "
     "predictors and the table. Ours reaches a mean tau of "
@@ -390,7 +390,7 @@ plotting.plot_tuning(gains) if len(gains) else None;
 
 # %% tags=["hide-input"]
 if len(best_both):
-    claim = next(c for c in comparison.CLAIMS if c.paper == "after ~20 samples")
+    claim = next(c for c in paper_claims.CLAIMS if c.paper == "after ~20 samples")
     macro_rows = best_both[best_both["group"] == tuning.GROUPS["transnas_macro"]]
     display(Markdown(
         f"**Table 2.8.** The best predictor at each size, with every predictor at its defaults and with the "

@@ -36,7 +36,7 @@ train_size = 124      # Linear Regression's training size in Table 1
 import pandas as pd
 from IPython.display import Markdown, display
 
-from hwlib import comparison, data, devices, experiments, networks, profiles
+from hwlib import claims as paper_claims, comparison, data, devices, experiments, networks, profiles
 from hwlib.lookup import evaluate_lut, lookup_table_comparison
 from hwlib.metrics import kendalltau
 from hwlib.plotting_device import plot_against, plot_curves, plot_proxies, plot_retest
@@ -311,9 +311,9 @@ display(Markdown(
 macro_claims = pd.DataFrame()
 if len(results):
     macro_curve = comparison.curves(results.assign(benchmark="transnas"))
-    macro_claims = comparison.check_claims(macro_curve, pd.Series({"transnas": lut_macro}), seeds=len(seeds),
-                                           predictors=predictors, benchmarks=("transnas",),
-                                           stand_in={"transnas": "this CPU's latency, not the paper's V100"})
+    macro_claims = paper_claims.check_claims(macro_curve, pd.Series({"transnas": lut_macro}), seeds=len(seeds),
+                                             predictors=predictors, benchmarks=("transnas",),
+                                             stand_in={"transnas": "this CPU's latency, not the paper's V100"})
     display(Markdown(
         f"**Table 5.7.** The paper's TransNAS claims on this CPU's macro latency ({len(seeds)} seeds): "
         f"{(macro_claims['verdict'] == 'reproduced').sum()} of {len(macro_claims)} hold, "

@@ -16,7 +16,7 @@ is not ``reproduced``, the reasons, computed from facts of this build:
 
 The paper's values are typed once in the project: Table 1 in :data:`hwlib.lookup.PAPER_TABLE1`, the
 simulation's in :data:`hwlib.simulation.PUBLISHED`, the predictor claims in
-:data:`hwlib.comparison.CLAIMS`, the lookup-table means in :data:`PAPER_LUT_MEANS` here. A number is
+:data:`hwlib.claims.CLAIMS`, the lookup-table means in :data:`PAPER_LUT_MEANS` here. A number is
 *reproduced* when it is within :data:`TOLERANCE` of the paper's.
 """
 
@@ -130,7 +130,7 @@ def _claim_benchmarks(text: str) -> list[str]:
 
 
 def claim_rows(claims: pd.DataFrame, results: pd.DataFrame) -> list[dict]:
-    """The paper's predictor claims (:func:`hwlib.comparison.check_claims`) as scorecard rows.
+    """The paper's predictor claims (:func:`hwlib.claims.check_claims`) as scorecard rows.
 
     ``results`` are the records the claims were checked on; a claim that differs names, as its
     reasons, stand-in data of its benchmark, predictors missing from the records and fewer seeds
@@ -237,7 +237,7 @@ def scorecard(profile: str = "quick", trials: int | None = None, seeds: int | No
     DataFrame
         Columns :data:`COLUMNS`, one row per number or claim.
     """
-    from . import comparison, data, profiles, simulation as sim, study
+    from . import claims as paper_claims, comparison, data, profiles, simulation as sim, study
     from .lookup import PAPER_TABLE1, lookup_table_comparison
 
     trials = profiles.settings("simulation", profile, trials=trials).trials
@@ -250,9 +250,9 @@ def scorecard(profile: str = "quick", trials: int | None = None, seeds: int | No
     benchmarks = {"hwnas": data.hard_datasets("hwnas"), "transnas": data.hard_datasets("transnas")}
     lut_mean, _ = comparison.lut_means(benchmarks)
     results = study.results("full", compute=False)
-    claims = comparison.check_claims(comparison.curves(results), lut_mean) if len(results) else \
+    claims = paper_claims.check_claims(comparison.curves(results), lut_mean) if len(results) else \
         pd.DataFrame([{"where": c.where, "claim": c.text, "paper": c.paper, "ours": "-", "verdict": "not run"}
-                      for c in comparison.CLAIMS])
+                      for c in paper_claims.CLAIMS])
     matched = sim.accuracy_matched_datasets()
     run = dict(sizes=sim.SIZES, stds=sim.STDS, trials=trials, seed=0, n_jobs=n_jobs, progress=False)
     grids = {p: sim.run_grid(matched, pairing=p, **run) for p in sim.PAIRINGS}
@@ -298,7 +298,7 @@ def paper_lut_means() -> pd.Series:
 def _add_lut_notes(rows: list[dict], curve: pd.DataFrame) -> None:
     """The claims about beating the lookup table get, as a note, what they say against the paper's
     lookup-table means instead of ours (a stronger or weaker table, or other predictors?)."""
-    from .comparison import lut_claims
+    from .claims import lut_claims
 
     against = lut_claims(curve, paper_lut_means()).set_index("paper")
     for row in rows:

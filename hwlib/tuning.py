@@ -332,7 +332,7 @@ def claim_note(best: pd.DataFrame) -> str:
     return ("with the protocol's brief tuning (chapter 2, Table 2.8), " + "; ".join(parts)) if parts else ""
 
 
-#: The paper's HW-NAS claims about few samples (:data:`hwlib.comparison.CLAIMS`, by their
+#: The paper's HW-NAS claims about few samples (:data:`hwlib.claims.CLAIMS`, by their
 #: ``paper`` label), which the tuned HW-NAS sizes can check.
 FEW_SAMPLE_CLAIMS = ("after ~10", "more than half", "at most 60")
 
@@ -360,7 +360,8 @@ def few_sample_claims(results: pd.DataFrame, tuned: pd.DataFrame, lut_mean: pd.S
         ``claims``: columns claim, paper, default and tuned (our number each way), verdict_default
         and verdict_tuned; ``cells``: tuned size -> (dataset, seed) cells behind it.
     """
-    from .comparison import check_claims, curves
+    from .claims import check_claims
+    from .comparison import curves
 
     cols = ["claim", "paper", "default", "verdict_default", "tuned", "verdict_tuned"]
     hw = results[results["benchmark"] == "hwnas"]

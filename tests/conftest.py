@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from hwlib.errors import DataError
@@ -32,3 +33,27 @@ def require_data() -> None:
 def nb201_cells() -> np.ndarray:
     """All 15625 NB201 cells as op codes, in itertools order (not the NB201 index order)."""
     return np.array(list(itertools.product(range(5), repeat=6)), dtype=np.int64)
+
+
+def _study_records(tau) -> pd.DataFrame:
+    """Records of every trained predictor on two datasets per benchmark, 3 seeds; tau(bench, p, size)."""
+    from hwlib.protocol import HWNAS_TRAIN_SIZES, TRANSNAS_TRAIN_SIZES
+    from hwlib.study import study_predictors
+
+    rows = []
+    for bench, sizes in [("hwnas", HWNAS_TRAIN_SIZES), ("transnas", TRANSNAS_TRAIN_SIZES)]:
+        for p in study_predictors():
+            for s in sizes:
+                for seed in range(3):
+                    for d in range(2):
+                        rows.append({"benchmark": bench, "dataset": f"{bench}{d}", "predictor": p,
+                                     "nominal_train_size": s, "seed": seed, "fit_time": 0.1,
+                                     "kendalltau": tau(bench, p, s) + 0.01 * (seed - 1) + 0.02 * (d - 0.5)})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def study_records():
+    """Synthetic study records: ``study_records(tau)``, every trained predictor on two datasets per
+    benchmark, 3 seeds, with Kendall tau ``tau(benchmark, predictor, size)`` plus a little noise."""
+    return _study_records

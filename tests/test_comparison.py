@@ -1,4 +1,4 @@
-"""Figure 1's curves and the paper's claims, on synthetic records."""
+"""Figure 1's curves, the lookup-table crossing and variants compared, on synthetic records."""
 
 from __future__ import annotations
 
@@ -7,51 +7,10 @@ import pandas as pd
 import pytest
 
 from hwlib import comparison as C
-from hwlib.protocol import HWNAS_TRAIN_SIZES, TRANSNAS_TRAIN_SIZES
-from hwlib.study import study_predictors
 
 
-def _records(tau) -> pd.DataFrame:
-    """Records of every trained predictor on two datasets per benchmark, 3 seeds; tau(bench, p, size)."""
-    rows = []
-    for bench, sizes in [("hwnas", HWNAS_TRAIN_SIZES), ("transnas", TRANSNAS_TRAIN_SIZES)]:
-        for p in study_predictors():
-            for s in sizes:
-                for seed in range(3):
-                    for d in range(2):
-                        rows.append({"benchmark": bench, "dataset": f"{bench}{d}", "predictor": p,
-                                     "nominal_train_size": s, "seed": seed, "fit_time": 0.1,
-                                     "kendalltau": tau(bench, p, s) + 0.01 * (seed - 1) + 0.02 * (d - 0.5)})
-    return pd.DataFrame(rows)
-
-
-#: Lookup-table means the synthetic curves are checked against.
-LUT = pd.Series({"hwnas": 0.35, "transnas": 0.52})
-
-
-def _paper_like(bench, p, s):
-    """Curves shaped as the paper describes them (every claim of :data:`CLAIMS` holds)."""
-    base = 0.3 + 0.12 * np.log10(s)
-    if p.startswith("mlp"):
-        deep = 0.01 if (p == "mlp_large") == (s >= 3036) else 0
-        if bench == "transnas":
-            return base + (0.2 if s >= 18 else 0) + deep
-        return base + (0.12 if s <= 3036 else 0.02) + deep
-    if bench == "transnas":
-        return base + {"lr": 0.1 * (s <= 50), "ridge": 0.1 * (s <= 50), "svr": 0.15}.get(p, 0)
-    if p in ("lr", "ridge"):                       # decent with few samples, flat with hundreds
-        return base + 0.1 if s <= 50 else min(base, 0.62) - 0.05
-    if p in ("gcn", "bonas"):                      # connectivity pays below 50 samples only
-        return base + (0.15 if s <= 50 else 0)
-    if p == "bananas":                             # a large MLP that needs more samples
-        return _paper_like(bench, "mlp_large", s) - 0.05
-    return base + {"gp": min(base, 0.65) - base, "bohamiann": min(base + 0.15, 0.8) - base, "nao": 0.1 * (s <= 3036),
-                   "svr": 0.05 * (s >= 3036) - 0.05, "lgb": 0.03 * (s >= 6748),
-                   "rf": 0.02 * (s >= 6748), "xgb": 0.02 * (s >= 6748), "ngb": 0.02 * (s >= 6748)}.get(p, 0)
-
-
-def test_curves_mean_and_standard_error():
-    curve = C.curves(_records(lambda b, p, s: 0.5))
+def test_curves_mean_and_standard_error(study_records):
+    curve = C.curves(study_records(lambda b, p, s: 0.5))
     row = curve.iloc[0]
     assert row["mean"] == pytest.approx(0.5) and row["seeds"] == 3
     assert row["se"] == pytest.approx(np.std([-0.01, 0, 0.01], ddof=1) / np.sqrt(3))
@@ -63,107 +22,8 @@ def test_size_reaching_interpolates_in_log_size():
     assert C.size_reaching(row, 0.5) == 10 and np.isnan(C.size_reaching(row, 0.95))
 
 
-def test_claims_hold_on_paper_like_curves_and_fail_otherwise():
-    good = C.check_claims(C.curves(_records(_paper_like)), LUT)
-    assert (good["verdict"] == "reproduced").all(), good[good["verdict"] != "reproduced"]
-    assert len(good) == len(C.CLAIMS)
-    flat = C.check_claims(C.curves(_records(lambda b, p, s: 0.4 + 0.01 * len(p))), LUT, seeds=3,
-                          stand_in={"transnas": "stand-in"})
-    assert (flat["verdict"] == "differs").sum() > (good["verdict"] == "differs").sum()
-    assert flat.loc[flat["verdict"] == "differs", "reason"].str.contains("3 seeds").all()
-    assert good.set_index("paper").loc["at most 60", "verdict"] == "reproduced"
-
-
-def _bump(names, delta, sizes=lambda s: True, bench="hwnas"):
-    """Paper-like curves with ``delta`` added to ``names`` where ``sizes`` holds (one benchmark)."""
-    return lambda b, p, s: _paper_like(b, p, s) + (delta if p in names and sizes(s) and b == bench else 0)
-
-
-@pytest.mark.parametrize("tau, claim", [
-    (_bump(["gp"], 0.2, lambda s: s >= 1000), "saturate early"),
-    (_bump(["lr"], 0.3, lambda s: s >= 1000), "fail with hundreds"),
-    (_bump(["ridge"], -0.3, lambda s: s == 11), "better than most"),
-    (_bump(["gcn"], 0.15, lambda s: s > 50), "ahead below 50, then not"),
-    (_bump(["nao"], -0.2, lambda s: s == 614), "decent at all sizes"),
-    (_bump(["lgb"], -0.05, lambda s: s == 15000), "LightGBM near best"),
-    (_bump(["svr"], -0.1, lambda s: s >= 1000), "SVM gains strongly"),
-    (_bump(["mlp_small", "mlp_large"], -0.15, lambda s: s < 1000), "MLPs near the top"),
-    (_bump(["bananas"], 0.2), "like MLP (large), later"),
-    (_bump(["nao"], -0.2, lambda s: s <= 11), "after ~10"),
-    (_bump(["mlp_large"], -0.4, lambda s: s <= 124), "at most 60"),
-    (_bump(["lr", "ridge", "svr"] + [p for p in study_predictors() if not p.startswith("mlp")], 0.1,
-           bench="transnas"), "50 to 100"),
-    (_bump(["bohamiann"], -0.2), "KT ~ 0.8"),
-])
-def test_each_claim_fails_where_its_curves_do(tau, claim):
-    claims = C.check_claims(C.curves(_records(tau)), LUT).set_index("paper")
-    assert claims.loc[claim, "verdict"] == "differs", claims.loc[claim, "ours"]
-
-
-def test_a_claim_without_the_predictor_it_names_is_not_run_and_others_are_provisional():
-    records = _records(_paper_like)
-    claims = C.check_claims(C.curves(records[records["predictor"] != "svr"]),
-                            pd.Series({"hwnas": 0.3, "transnas": 0.5})).set_index("paper")
-    assert claims.loc["~200 vs ~800 (4x)", "verdict"] == "not run"
-    assert claims.loc["more than half", "verdict"] == "provisional"
-    assert claims.loc["more than half", "reason"] == "holds on the cells so far; not yet run: svr (HW)"
-    # a claim reading both benchmarks names what each lacks
-    assert claims.loc["better than most", "reason"].endswith("svr (HW), svr (TransNAS)")
-
-
-def test_a_provisional_claim_reads_the_complete_predictors_and_names_the_partial_ones():
-    records = _records(_paper_like)
-    partial = (records["predictor"] == "mlp_small") & (records["nominal_train_size"] > 1366)
-    claims = C.check_claims(C.curves(records[~partial]), LUT
-                            ).set_index("paper")
-    overtakes = claims.loc["after ~3000"]
-    assert overtakes["verdict"] == "provisional"
-    assert overtakes["reason"].endswith("not yet run: mlp_small (HW to 1366)")
-    # the claims that do not read those cells keep their final verdicts
-    assert claims.loc["at most 60", "verdict"] == "reproduced"
-    # once the cells are in, the verdict is final
-    full = C.check_claims(C.curves(records), LUT).set_index("paper")
-    assert full.loc["after ~3000", "verdict"] == "reproduced"
-
-
-def test_deep_mlp_overtaking_is_found_where_it_happens():
-    lut = LUT
-    claims = C.check_claims(C.curves(_records(_paper_like)), lut).set_index("paper")
-    assert claims.loc["after ~3000", "ours"] == "from 3036 samples on"
-    assert claims.loc["after ~3000", "verdict"] == "reproduced"
-
-
-def test_claims_of_one_benchmark_on_the_predictors_a_comparison_ran():
-    """The macro space (chapter 'Your own device'): TransNAS claims only, graph predictors left out."""
-    graph = ["bananas", "bonas", "gcn", "nao"]
-    records = _records(_paper_like)
-    macro = records[(records["benchmark"] == "transnas") & ~records["predictor"].isin(graph)]
-    lut = LUT[["transnas"]]
-    kept = [p for p in study_predictors() if p not in graph]
-    claims = C.check_claims(C.curves(macro), lut, predictors=kept, benchmarks=("transnas",))
-    assert list(claims["paper"]) == ["after ~20 samples", "~200 vs ~800 (4x)", "only MLPs > 0.9", "50 to 100"]
-    whole = C.check_claims(C.curves(records), LUT).set_index("paper")
-    assert list(claims["verdict"]) == list(whole.loc[claims["paper"], "verdict"])  # final, as on the whole grid
-    assert claims.loc[0, "verdict"] == "reproduced"
-    # without naming the predictors, the graph predictors count as missing
-    anyway = C.check_claims(C.curves(macro), lut, benchmarks=("transnas",)).set_index("paper")
-    assert anyway.loc["after ~20 samples", "verdict"] == "provisional"
-    assert "gcn" in anyway.loc["after ~20 samples", "reason"]
-
-
-def test_claims_about_the_mlps_are_not_run_without_them():
-    records = _records(_paper_like)
-    no_mlp = records[~records["predictor"].str.startswith("mlp")]
-    kept = [p for p in study_predictors() if not p.startswith("mlp")]
-    claims = C.check_claims(C.curves(no_mlp), LUT, predictors=kept,
-                            benchmarks=("transnas",)).set_index("paper")
-    mlps = ["after ~20 samples", "~200 vs ~800 (4x)", "only MLPs > 0.9"]
-    assert (claims.loc[mlps, "verdict"] == "not run").all()
-    assert claims.loc["50 to 100", "verdict"] == "reproduced"    # a claim about every predictor
-
-
-def test_best_per_dataset_reads_the_size_nearest_below():
-    records = _records(lambda b, p, s: 0.9 if (p == "gp") == (s < 100) else 0.5)
+def test_best_per_dataset_reads_the_size_nearest_below(study_records):
+    records = study_records(lambda b, p, s: 0.9 if (p == "gp") == (s < 100) else 0.5)
     best = C.best_per_dataset(records, near=124).set_index("dataset")
     assert list(best.index) == ["hwnas0", "hwnas1", "transnas0", "transnas1"]
     assert best.loc["hwnas0", "train_size"] == 124 and best.loc["transnas0", "train_size"] == 123
@@ -182,18 +42,18 @@ def test_least_squares_rank_is_below_the_column_count(require_data, space, rank)
     assert rank < encode(space_archs(space)[:1], "onehot", space).shape[1] + 1
 
 
-def test_least_squares_dips_read_the_size_nearest_the_rank(require_data):
-    curve = C.curves(_records(lambda b, p, s: 0.1 if (p == "lr" and s in (25, 18)) else 0.5))
+def test_least_squares_dips_read_the_size_nearest_the_rank(require_data, study_records):
+    curve = C.curves(study_records(lambda b, p, s: 0.1 if (p == "lr" and s in (25, 18)) else 0.5))
     dips = C.least_squares_dips(curve).set_index("benchmark")
     assert dips.loc["hwnas", ["rank", "train_size"]].tolist() == [25, 25]
     assert dips.loc["transnas", ["rank", "train_size"]].tolist() == [19, 18]
     assert dips["lr"].round(6).tolist() == [0.1, 0.1] and dips["ridge"].round(6).tolist() == [0.5, 0.5]
-    far = C.curves(_records(lambda b, p, s: 0.5).query("nominal_train_size > 100"))
+    far = C.curves(study_records(lambda b, p, s: 0.5).query("nominal_train_size > 100"))
     assert C.least_squares_dips(far).empty            # no size near the rank
 
 
-def test_undefined_share_counts_runs_without_a_tau():
-    records = _records(lambda b, p, s: 0.5)
+def test_undefined_share_counts_runs_without_a_tau(study_records):
+    records = study_records(lambda b, p, s: 0.5)
     records.loc[records.index[records["predictor"] == "mlp_large"][:7], "kendalltau"] = np.nan
     share = C.undefined_share(records, ["mlp_large", "bananas"])
     assert share.loc["mlp_large", "undefined"] == 7 and share.loc["bananas", "undefined"] == 0
