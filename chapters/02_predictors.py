@@ -423,6 +423,12 @@ if len(few):
         + f"Tuning changes the verdict of {int((few['verdict_default'] != few['verdict_tuned']).sum())} "
           f"of {len(few)} claims."))
     display(few)
+    few_paper, _ = tuning.few_sample_claims(results, tuned, paper_lut)
+    display(Markdown(
+        f"Against the paper's lookup-table mean ({paper_lut['hwnas']:.3f}) instead of ours "
+        f"({lut_mean['hwnas']:.3f}), on the same cells: "
+        + "; ".join(f"\"{r.paper}\": {r.default} at the defaults ({r.verdict_default}), {r.tuned} tuned "
+                    f"({r.verdict_tuned})" for r in few_paper.itertuples()) + "."))
 
 # %% [markdown]
 # ## BOHAMIANN with a longer chain
