@@ -342,7 +342,7 @@ def check_claims(curve: pd.DataFrame, lut_mean: pd.Series, seeds: int | None = N
     Parameters
     ----------
     curve, lut_mean
-        As :func:`curves` and :func:`lut_means`.
+        As :func:`hwlib.comparison.curves` and :func:`hwlib.comparison.lut_means`.
     seeds : int, optional
         Seeds behind the curves (fewer than the protocol's 50 is named as a reason).
     stand_in : dict benchmark -> text, optional
