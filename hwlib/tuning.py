@@ -284,13 +284,23 @@ def _is_default(params: Any) -> bool:
     return not params or params in ("{}", "nan") or (isinstance(params, float) and np.isnan(params))
 
 
+def _complete_cells(tuned: pd.DataFrame) -> pd.DataFrame:
+    """The (dataset, nominal size, seed) cells where every predictor tuned on that dataset has run
+    (each benchmark tunes its own predictors: BONAS and BANANAS on HW-NAS-Bench alone)."""
+    where = ["dataset", "nominal_train_size", "seed"]
+    count = tuned.groupby(where)["predictor"].nunique()
+    expected = tuned.groupby("dataset")["predictor"].nunique()
+    full = count.to_numpy() == expected.reindex(count.index.get_level_values("dataset")).to_numpy()
+    return count[full].reset_index()[where]
+
+
 def standing(tuned: pd.DataFrame, defaults: pd.DataFrame) -> pd.DataFrame:
     """Per dataset group and size: the best predictor at defaults, and with the tuned ones tuned.
 
     The paper's claim "the MLPs are best from about 20 samples on TransNAS" was made with tuned
     MLPs (and tuned Ridge and SVR) against the other predictors at their defaults; this says which
-    predictor is best both ways, on the (dataset, size, seed) cells where every tuned predictor
-    has been run, so that all means are over the same cells.
+    predictor is best both ways, on the (dataset, size, seed) cells where every predictor tuned on
+    that dataset has run, so that all means are over the same cells.
 
     Returns
     -------
@@ -302,8 +312,7 @@ def standing(tuned: pd.DataFrame, defaults: pd.DataFrame) -> pd.DataFrame:
     if tuned.empty or defaults.empty:
         return pd.DataFrame(columns=cols)
     where = ["dataset", "nominal_train_size", "seed"]
-    count = tuned.groupby(where)["predictor"].nunique()
-    complete = count[count == tuned["predictor"].nunique()].reset_index()[where]
+    complete = _complete_cells(tuned)
     base = _per_seed(defaults.merge(complete, on=where)).groupby(level=[0, 1, 2]).mean().unstack("predictor")
     tuned_mean = _per_seed(tuned.merge(complete, on=where)).groupby(level=[0, 1, 2]).mean().unstack("predictor")
     with_tuned = base.copy()
@@ -369,8 +378,7 @@ def few_sample_claims(results: pd.DataFrame, tuned: pd.DataFrame, lut_mean: pd.S
     if mine.empty:
         return pd.DataFrame(columns=cols), {}
     where = ["dataset", "nominal_train_size", "seed"]
-    count = mine.groupby(where)["predictor"].nunique()
-    complete = count[count == mine["predictor"].nunique()].reset_index()[where]
+    complete = _complete_cells(mine)
     cells = complete.groupby("nominal_train_size").size().to_dict()
     seeds = complete[["dataset", "seed"]].drop_duplicates()
     small = hw[hw["nominal_train_size"] < 10].merge(seeds, on=["dataset", "seed"])

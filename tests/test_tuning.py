@@ -175,3 +175,16 @@ def test_few_sample_claims_swap_in_the_tuned_cells_and_keep_to_complete_ones():
     assert list(claims.index) == list(tuning.FEW_SAMPLE_CLAIMS)
     empty, none = tuning.few_sample_claims(results, tuned.iloc[:0], pd.Series({"hwnas": 0.4}))
     assert empty.empty and none == {}
+
+
+def test_standing_reads_each_benchmarks_own_tuned_predictors(require_data):
+    """BONAS is tuned on HW-NAS-Bench alone: the macro cells are complete without it."""
+    hw = "cifar10-raspi4_latency"
+    defaults = pd.concat([_frame("ridge", [0.7, 0.7], MACRO), _frame("mlp_small", [0.6, 0.6], MACRO),
+                          _frame("gcn", [0.8, 0.8], hw, size=25), _frame("bonas", [0.5, 0.5], hw, size=25)])
+    tuned = pd.concat([_frame("mlp_small", [0.9, 0.9], MACRO), _frame("bonas", [0.85, 0.9], hw, size=25),
+                       _frame("mlp_small", [0.1], hw, size=25)])   # one seed only: that cell is incomplete
+    best = tuning.standing(tuned, defaults).set_index("group")
+    assert best.loc[MACRO_GROUP, "best_tuned"] == "mlp_small" and best.loc[MACRO_GROUP, "cells"] == 2
+    hw_row = best.loc[tuning.GROUPS["nb201"]]
+    assert (hw_row["best_default"], hw_row["best_tuned"], hw_row["cells"]) == ("gcn", "bonas", 1)
