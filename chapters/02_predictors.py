@@ -396,7 +396,7 @@ if len(best_both):
         f"**Table 2.8.** The best predictor at each size, with every predictor at its defaults and with the "
         f"tuned ones tuned (the competitors: on TransNAS every predictor of the macro space's encoding, as the "
         f"paper compared there; on HW-NAS-Bench every predictor), on the cells (datasets x seeds) where every "
-        f"tuned predictor has run. "
+        f"predictor tuned on that benchmark has run. "
         f"The paper's claim ({claim.where}) \"{claim.text}\" "
         + (f"holds with tuning on the macro space at {int(macro_rows['mlp_best'].sum())} of {len(macro_rows)} "
            f"sizes ({', '.join(str(int(n)) for n in macro_rows.loc[macro_rows['mlp_best'], 'train_size']) or 'none'}), "
