@@ -407,7 +407,8 @@ if len(best_both):
     picks = tuning.choices(tuned)
     display(Markdown(
         "**Table 2.9.** What the searches chose: per predictor and parameter, the value chosen most often "
-        "among the runs whose search changed anything, and how often."))
+        "among the runs whose search changed anything, and how often; for a numeric parameter set to more than "
+        f"{tuning.MANY_VALUES} distinct values (a learning rate drawn log-uniformly), the median choice."))
     display(picks.assign(predictor=picks["predictor"].map(labels)).round(3))
 
 # %% tags=["hide-input"]

@@ -31,7 +31,8 @@ from .profiles import settings
 from .store import Store, cell_key
 
 __all__ = ["TUNING_SIZE", "FEW_SAMPLE_CLAIMS", "tuning_datasets", "tuning_table", "tuning_key", "grid", "progress",
-           "run", "results", "effect", "standing", "choices", "claim_note", "few_sample_claims", "verify"]
+           "run", "results", "effect", "standing", "MANY_VALUES", "choices", "claim_note", "few_sample_claims",
+           "verify"]
 
 log = logging.getLogger(__name__)
 
@@ -397,24 +398,37 @@ def few_sample_claims(results: pd.DataFrame, tuned: pd.DataFrame, lut_mean: pd.S
     return table[cols], cells
 
 
+#: A numeric parameter the searches set to more distinct values than this is summarised by its
+#: median choice (the most frequent of many values says little).
+MANY_VALUES = 10
+
+
 def choices(tuned: pd.DataFrame) -> pd.DataFrame:
-    """What the searches chose: per predictor and parameter, the most frequent value and its share.
+    """What the searches chose: per predictor and parameter, the most frequent value and its share,
+    or, for a numeric parameter chosen at more than :data:`MANY_VALUES` distinct values (a
+    learning rate drawn log-uniformly), the median choice.
 
     Returns
     -------
     DataFrame
-        Columns predictor, parameter, value, share (of the runs whose search changed anything),
-        runs_changed, runs.
+        Columns predictor, parameter, statistic ('most often' or 'median'), value, share (of the
+        runs whose search changed anything; NaN for a median), runs_changed, runs.
     """
     rows = []
     for predictor, part in tuned.groupby("predictor"):
         picks = [p for p in part["hpo_best_params"] if not _is_default(p)]
         for name in sorted({k for p in picks for k in p}):
             values = pd.Series([p.get(name) for p in picks if name in p])
-            top = values.value_counts().index[0]
-            rows.append({"predictor": predictor, "parameter": name, "value": top,
-                         "share": float((values == top).mean()), "runs_changed": len(picks), "runs": len(part)})
-    return pd.DataFrame(rows, columns=["predictor", "parameter", "value", "share", "runs_changed", "runs"])
+            numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+            if numeric and values.nunique() > MANY_VALUES:
+                statistic, value, share = "median", float(values.median()), float("nan")
+            else:
+                statistic, value = "most often", values.value_counts().index[0]
+                share = float((values == value).mean())
+            rows.append({"predictor": predictor, "parameter": name, "statistic": statistic, "value": value,
+                         "share": share, "runs_changed": len(picks), "runs": len(part)})
+    return pd.DataFrame(rows, columns=["predictor", "parameter", "statistic", "value", "share", "runs_changed",
+                                       "runs"])
 
 
 def verify(sample: int, seed: int = 0, store: Store | None = None, max_fit_time: float | None = None,

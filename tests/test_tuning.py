@@ -83,7 +83,18 @@ def test_effect_pairs_by_cell_and_averages_each_group(require_data):
     micro_best = tuning.standing(tuned, defaults).set_index("group").loc[MICRO_GROUP]
     assert micro_best["tau_default"] == pytest.approx(0.4) and micro_best["cells"] == 6
     chosen = tuning.choices(tuned).set_index("parameter").loc["lr"]
-    assert (chosen["value"], chosen["share"], chosen["runs_changed"], chosen["runs"]) == (0.01, 1.0, 6, 9)
+    assert (chosen["statistic"], chosen["value"], chosen["share"], chosen["runs_changed"], chosen["runs"]) == (
+        "most often", 0.01, 1.0, 6, 9)
+
+
+def test_choices_summarise_a_parameter_of_many_values_by_its_median():
+    rates = np.geomspace(1e-4, 1e-1, tuning.MANY_VALUES + 1)          # every search picked another rate
+    tuned = pd.concat([_frame("bonas", [0.5], size=25, params={"lr": float(r), "hidden": 64}) for r in rates])
+    chosen = tuning.choices(tuned).set_index("parameter")
+    assert chosen.loc["lr", "statistic"] == "median" and chosen.loc["lr", "value"] == pytest.approx(np.median(rates))
+    assert np.isnan(chosen.loc["lr", "share"])
+    assert (chosen.loc["hidden", "statistic"], chosen.loc["hidden", "value"], chosen.loc["hidden", "share"]) == (
+        "most often", 64, 1.0)
 
 
 def test_bad_settings_are_named():
