@@ -159,6 +159,8 @@ def test_claim_note_counts_the_sizes_an_mlp_is_best():
     note = tuning.claim_note(best)
     assert "on TransNAS macro (this CPU) an MLP is best at 2 of 3 sizes (65, 234; at the defaults: 1)" in note
     assert tuning.claim_note(best.iloc[:0]) == ""
+    hwnas = best.assign(group=tuning.GROUPS["nb201"])           # a TransNAS claim: HW-NAS rows say nothing
+    assert tuning.claim_note(pd.concat([best, hwnas])) == note and tuning.claim_note(hwnas) == ""
 
 
 def test_groups_and_competitors_follow_the_benchmark(require_data):
