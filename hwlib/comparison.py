@@ -217,11 +217,12 @@ def variant_effect(datasets: list[str], predictors: list[str], variants: dict[st
                          store=store, progress=progress, compute=compute)
         frames.append(runs.assign(variant=name))
     first, second = variants
-    frames = [f for f in frames if len(f)]
+    keys = ["variant", "predictor", "nominal_train_size", "dataset"]
+    frames = [f[keys + ["kendalltau"]] for f in frames if len(f)]
     if not frames:                         # nothing stored and nothing computed
         index = pd.MultiIndex.from_arrays([[], []], names=["predictor", "train_size"])
         return pd.DataFrame(columns=[first, second, "difference"], index=index, dtype=float)
-    table = (pd.concat(frames).groupby(["variant", "predictor", "nominal_train_size", "dataset"])["kendalltau"].mean()
+    table = (pd.concat(frames).groupby(keys)["kendalltau"].mean()
              .groupby(level=[0, 1, 2]).mean().unstack("variant"))
     table = table.reindex(columns=[first, second])
     table["difference"] = table[first] - table[second]
