@@ -346,14 +346,13 @@ plotting.plot_spread(expectations.spread(results[results["benchmark"] == "hwnas"
 # cross-validated Kendall tau; 900 s per 1000 samples). `hwlib.tuning` runs that search on the
 # same splits, with a fixed number of candidates instead of a time budget (a record then does not
 # depend on the machine, so it can be committed and recomputed), and pairs each tuned run with the
-# default run of the same cell. It
-# runs where the paper's claims that tuning could touch live: on TransNAS, Ridge, SVR and both MLPs
-# (the claims about the MLPs), on the real macro space with this project's CPU latency (chapter
-# "Your own device") and on the micro stand-ins of this chapter; on HW-NAS-Bench, those four and
-# BONAS and BANANAS at 11, 25 and 55 samples (the claims about beating the lookup table with few
-# samples). GCN stays at its defaults: 20 candidates of its 300-epoch training, 3 folds each, would
-# cost more than the rest of the tuning grid together, and GCN leads at these sizes untuned. On a
-# command line: `hwlib study tune`.
+# default run of the same cell. It runs where the paper's claims that tuning could touch live: on
+# TransNAS, Ridge, SVR and both MLPs (the claims about the MLPs), on the real macro space with this
+# project's CPU latency (chapter "Your own device") and on the micro stand-ins of this chapter; on
+# HW-NAS-Bench, those four and BONAS and BANANAS at 11, 25 and 55 samples (the claims about beating
+# the lookup table with few samples). GCN stays at its defaults: 20 candidates of its 300-epoch
+# training, 3 folds each, would cost more than the rest of the tuning grid together, and GCN leads
+# at these sizes untuned (Table 2.8). On a command line: `hwlib study tune`.
 
 # %% tags=["hide-input"]
 tuned, tuned_defaults = tuning.results(profile, **overrides)

@@ -301,11 +301,11 @@ display(Markdown(
 # %% [markdown]
 # ## The paper's TransNAS claims, on the macro space
 #
-# The paper made four claims about TransNAS-Bench-101 (macro space, latency on a V100), which
-# chapter "Predictor comparison" can only check on the micro-space stand-in. The macro latency of
-# this CPU is the closest data at hand: the same backbones, another device. **Table 5.7** checks the
-# four claims on it, on the predictors above (the paper, too, left the graph predictors out there),
-# against this CPU's macro lookup table.
+# The paper's claims about TransNAS-Bench-101 (macro space, latency on a V100) can only be checked
+# on the micro-space stand-in in chapter "Predictor comparison". The macro latency of this CPU is
+# the closest data at hand: the same backbones, another device. **Table 5.7** checks those claims on
+# it, on the predictors above (the paper, too, left the graph predictors out there), against this
+# CPU's macro lookup table.
 
 # %% tags=["hide-input"]
 macro_claims = pd.DataFrame()
