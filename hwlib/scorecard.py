@@ -28,8 +28,8 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["PAPER_LUT_MEANS", "paper_lut_means", "TOLERANCE", "verdict", "table1_rows", "lut_mean_rows", "claim_rows",
-           "simulation_rows", "scorecard", "formatted", "styled", "summary", "plot_scorecard", "COLUMNS"]
+__all__ = ["PAPER_LUT_MEANS", "paper_lut_means", "TOLERANCE", "verdict", "table1_rows", "lut_mean_rows",
+           "claim_rows", "simulation_rows", "scorecard", "formatted", "styled", "summary", "plot_scorecard", "COLUMNS"]
 
 log = logging.getLogger(__name__)
 
