@@ -250,7 +250,8 @@ def scorecard(profile: str = "quick", trials: int | None = None, seeds: int | No
     benchmarks = {"hwnas": data.hard_datasets("hwnas"), "transnas": data.hard_datasets("transnas")}
     lut_mean, _ = comparison.lut_means(benchmarks)
     results = study.results("full", compute=False)
-    claims = paper_claims.check_claims(comparison.curves(results), lut_mean) if len(results) else \
+    curve = comparison.curves(results) if len(results) else None
+    claims = paper_claims.check_claims(curve, lut_mean) if curve is not None else \
         pd.DataFrame([{"where": c.where, "claim": c.text, "paper": c.paper, "ours": "-", "verdict": "not run"}
                       for c in paper_claims.CLAIMS])
     matched = sim.accuracy_matched_datasets()
@@ -265,8 +266,8 @@ def scorecard(profile: str = "quick", trials: int | None = None, seeds: int | No
     claim_list = claim_rows(claims, results)
     _add_tuning_notes(claim_list, results, lut_mean)
     _add_sampler_note(claim_list)
-    if len(results):
-        _add_lut_notes(claim_list, comparison.curves(results))
+    if curve is not None:
+        _add_lut_notes(claim_list, curve)
     rows = (table1_rows(per_dataset, seeds, macro) + lut_mean_rows(lut_mean) + claim_list
             + simulation_rows(grids["sorted"], grids["architecture"], live_tables, trials))
     return pd.DataFrame(rows, columns=COLUMNS)
