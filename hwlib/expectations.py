@@ -197,6 +197,8 @@ def expect(samples: int, space: str = "nb201", datasets: Sequence[str] | None = 
             or not grid[0] <= samples <= grid[-1]:
         raise InputError(f"samples must be an integer within the study's training sizes of {space}, "
                          f"{grid[0]}-{grid[-1]}; got {samples!r}")
+    if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or trials < 1:
+        raise InputError(f"trials must be an integer >= 1, got {trials!r}")
     if select_from is not None and space != "nb201":
         raise InputError("select_from: the selection simulation runs on NB201 (HW-NAS-Bench) datasets only; "
                          f"got search space {space!r}")

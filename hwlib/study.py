@@ -513,6 +513,7 @@ def verify(sample: int, seed: int = 0, store: Store | None = None, max_fit_time:
     """
     from .data import load_dataset
 
+    _check_sample(sample)
     store = store or _results_store()
     pool = _verifiable(store, max_fit_time, predictors)
     if pool.empty:
@@ -530,6 +531,11 @@ def verify(sample: int, seed: int = 0, store: Store | None = None, max_fit_time:
         if diffs:
             differ.append({**_cell_id(rec), "metrics": diffs})
     return {"checked": len(chosen), "differ": differ, "tolerance": VERIFY_TOLERANCE}
+
+
+def _check_sample(sample) -> None:
+    if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or sample < 1:
+        raise InputError(f"sample must be an integer >= 1 (cells to recompute), got {sample!r}")
 
 
 def _verifiable(store: Store, max_fit_time, predictors) -> pd.DataFrame:

@@ -448,8 +448,9 @@ def verify(sample: int, seed: int = 0, store: Store | None = None, max_fit_time:
     """
     from .data import load_dataset
     from .metrics import METRIC_NAMES
-    from .study import VERIFY_TOLERANCE, _close, _results_store
+    from .study import VERIFY_TOLERANCE, _check_sample, _close, _results_store
 
+    _check_sample(sample)
     store = store or _results_store()
     frames = [store.records(t) for t in store.tables("tuning/")]
     pool = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -83,6 +83,12 @@ def test_a_budget_outside_the_study_is_refused(study, samples):
         expectations.expect(samples, results=study)
 
 
+@pytest.mark.parametrize("trials", [0, -5, 2.5])
+def test_a_bad_number_of_trials_is_refused(study, trials):
+    with pytest.raises(InputError, match="trials must be an integer >= 1"):
+        expectations.expect(100, results=study, trials=trials)
+
+
 def test_bad_spaces_and_datasets_are_refused(require_data, study):
     with pytest.raises(InputError, match="search space"):
         expectations.expect(100, "nb301", results=study)

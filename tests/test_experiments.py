@@ -51,6 +51,9 @@ def test_bad_requests():
         E.run_cells(ds, "ridge", 276, [0])              # pool = 900 - 625 = 275
     with pytest.raises(InputError, match="does not support"):
         E.run_cells(_dataset("transnas_macro", 600, "synthetic-macro"), "gcn", 10, [0])
+    for budget in (0, -5, float("nan"), float("inf"), "30"):
+        with pytest.raises(InputError, match="hpo_budget must be a positive number"):
+            E.run_cells(ds, "ridge", 55, [0], hpo_budget=budget)
 
 
 def test_stacked_seeds_are_used(monkeypatch):

@@ -127,6 +127,12 @@ def test_bad_names_and_durations():
         study.parse_duration("soon")
 
 
+@pytest.mark.parametrize("sample", [0, -1, 2.5, True])
+def test_verify_refuses_a_bad_sample(store, sample):
+    with pytest.raises(InputError, match="sample must be an integer >= 1"):
+        study.verify(sample, store=store)
+
+
 def test_cli(store, monkeypatch, capsys):
     monkeypatch.setenv("HWLIB_RESULTS_DIR", str(store.root))
     assert main(["study", "plan", "--profile", "quick", "--predictors", "lr", "--json"]) == 0

@@ -97,6 +97,11 @@ def test_choices_summarise_a_parameter_of_many_values_by_its_median():
         "most often", 64, 1.0)
 
 
+def test_verify_refuses_a_bad_sample(store):
+    with pytest.raises(InputError, match="sample must be an integer >= 1"):
+        tuning.verify(-1, store=store)
+
+
 def test_bad_settings_are_named():
     with pytest.raises(InputError, match="not tuned by the protocol: lr"):
         tuning.grid("quick", tuning_predictors=("lr",))
