@@ -447,8 +447,9 @@ done = sampler.dropna()
 display(Markdown(
     f"**Table 2.11.** BOHAMIANN sampled for 13000 and for 100 steps ({cfg.sampler_seeds} seed(s)). With the "
     f"longer chain its best is {done[long_].max():.3f} (at {done[long_].idxmax()[1]} samples), against "
-    f"{done[short].max():.3f} with the released code's; the difference (13000 minus 100 steps) runs from "
-    f"{done['difference'].iloc[0]:+.3f} at {done.index[0][1]} to {done['difference'].iloc[-1]:+.3f} at "
-    f"{done.index[-1][1]} samples. A fit takes {comparison.LONG_SAMPLER['num_steps'] // 100} times the steps."
+    f"{done[short].max():.3f} with the released code's; the difference (13000 minus 100 steps) "
+    + (f"runs from {done['difference'].iloc[0]:+.3f} at {done.index[0][1]} to " if len(done) > 1 else "is ")
+    + f"{done['difference'].iloc[-1]:+.3f} at {done.index[-1][1]} samples. A fit takes "
+    f"{comparison.LONG_SAMPLER['num_steps'] // 100} times the steps."
     if len(done) else "**Table 2.11.** No cells of the longer chain are in the results yet."))
 display(sampler.rename(index=labels, level=0).round(3))

@@ -413,6 +413,8 @@ def test_equal_tau_interpolates_the_simulation():
     row = sim.equal_tau(real, grid).iloc[0]
     assert row["kendalltau"] == pytest.approx(0.9) and row["mra_all"] == pytest.approx(0.3)
     assert row["sim_mra_all"] == pytest.approx(0.5) and row["sim_std"] == pytest.approx(0.25)
+    with pytest.raises(InputError, match="no cells at the size the trained predictors select from: d at n = 500"):
+        sim.equal_tau(real.assign(n=500), grid)
 
 
 def test_chapter_figures_and_tables_build():
@@ -505,11 +507,20 @@ def test_mra_by_dataset_orders_image_datasets():
     assert not harder
 
 
+def test_hv_span_names_sizes_other_than_the_published_ends():
+    table = pd.DataFrame({"ours": [2.9, 3.5, np.nan]}, index=pd.Index([100, 300, 15625], name="n"))
+    assert findings.hv_span(table, "ours") == "2.90 to 3.50 (n = 100 to 300)"
+    assert findings.hv_span(table.assign(ours=[2.9, 3.5, 4.3]), "ours") == "2.90 to 4.30"
+    assert findings.hv_span(table.assign(ours=np.nan), "ours") == "not simulated"
+
+
 def test_pessimism_and_error_smoothness():
     cmp = pd.DataFrame({"mra_all": [1.0, 2.0, 0.0], "sim_mra_all": [2.0, 3.0, 1.0],
                         "mra_pareto": [1.0, 1.0, 1.0], "sim_mra_pareto": [0.5, 0.5, np.nan]})
     out = findings.simulation_pessimism(cmp)
     assert out["ratio_all"] == pytest.approx(1.75) and out["pessimistic"] and out["ratio_pareto"] == 0.5
+    outside = findings.simulation_pessimism(cmp.assign(sim_mra_all=np.nan))   # every tau outside the simulated range
+    assert outside["pessimistic"] is None and np.isnan(outside["ratio_all"])
     real = pd.DataFrame({"predictor": ["a", "a", "b"], "neighbour_corr": [0.4, 0.6, 0.3]})
     smooth = findings.error_smoothness(real, {"d1": 0.01, "d2": 0.05})
     assert smooth["smoother"] and smooth["real_min"] == 0.3 and smooth["simulated_max"] == 0.05

@@ -16,7 +16,7 @@ from .problem import PAIRING_LABELS, accuracy_dataset
 from .published import PUBLISHED
 
 __all__ = ["mean_over_datasets", "published_table", "compare_published", "accuracy_scale_effect", "pairing_effect",
-           "verification_gap", "verification_helps", "mra_by_dataset", "hv_table", "hv_by_size", "hv_trends",
+           "verification_gap", "verification_helps", "mra_by_dataset", "hv_table", "hv_span", "hv_by_size", "hv_trends",
            "reference_share", "conclusions", "conclusions_in_words",
            "simulation_pessimism", "error_smoothness", "equal_tau_summary"]
 
@@ -137,6 +137,17 @@ def hv_table(grids: Grids) -> pd.DataFrame:
     return out
 
 
+def hv_span(table: pd.DataFrame, column: str) -> str:
+    """``column`` of :func:`hv_table` from its smallest to its largest simulated size, in words
+    ("2.93 to 4.32"), with the sizes named where they are not the published ends (100, 15625)."""
+    ours = table[column].dropna()
+    if ours.empty:
+        return "not simulated"
+    text = f"{ours.iloc[0]:.2f} to {ours.iloc[-1]:.2f}"
+    ends, published = (int(ours.index[0]), int(ours.index[-1])), (min(PUBLISHED["hv_true"]), max(PUBLISHED["hv_true"]))
+    return text if ends == published else f"{text} (n = {ends[0]} to {ends[1]})"
+
+
 def hv_by_size(grid: pd.DataFrame) -> pd.DataFrame:
     """Mean hypervolume of the selection over datasets: rows std, columns the requested sizes
     (what Figure 4, right, draws)."""
@@ -224,12 +235,13 @@ def simulation_pessimism(cmp: pd.DataFrame) -> dict:
     -------
     dict
         ``ratio_all``, ``ratio_pareto`` (medians over the compared cells; a cell whose real MRA is
-        0 is left out) and ``pessimistic`` (``ratio_all > 1``).
+        0, or whose Kendall tau lies outside the simulated range, is left out) and ``pessimistic``
+        (``ratio_all > 1``; None when no cell could be compared).
     """
     ratio_all = (cmp["sim_mra_all"] / cmp["mra_all"]).replace(np.inf, np.nan).median()
     ratio_pareto = (cmp["sim_mra_pareto"] / cmp["mra_pareto"]).replace(np.inf, np.nan).median()
     return {"ratio_all": float(ratio_all), "ratio_pareto": float(ratio_pareto),
-            "pessimistic": bool(ratio_all > 1)}
+            "pessimistic": None if np.isnan(ratio_all) else bool(ratio_all > 1)}
 
 
 def error_smoothness(real: pd.DataFrame, simulated: Mapping[str, float]) -> dict:

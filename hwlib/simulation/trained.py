@@ -215,11 +215,17 @@ def equal_tau(real: pd.DataFrame, grid: pd.DataFrame) -> pd.DataFrame:
     """
     means = real.groupby(["dataset", "predictor", "n_train", "n"], as_index=False)[
         ["kendalltau", "mra_all", "mra_pareto", "hv_selected", "hv_true"]].mean()
+    simulated = set(zip(grid["dataset"], grid["n_used"]))
+    lacking = sorted({(d, int(n)) for d, n in zip(means["dataset"], means["n"])} - simulated)
+    if lacking:
+        raise InputError("the simulation grid has no cells at the size the trained predictors select from: "
+                         + ", ".join(f"{d} at n = {n}" for d, n in lacking)
+                         + "; simulate that size too (chapter 'Simulation': add predictor_n to sizes)")
     out = []
     for row in means.itertuples(index=False):
         curve = grid[(grid["dataset"] == row.dataset) & (grid["n_used"] == row.n)].sort_values("kendalltau")
         sim_vals = {f"sim_{k}": float(np.interp(row.kendalltau, curve["kendalltau"], curve[k],
-                                                left=np.nan, right=np.nan)) if len(curve) else np.nan
+                                                left=np.nan, right=np.nan))
                     for k in ("mra_all", "mra_pareto", "std")}
         out.append({**row._asdict(), **sim_vals})
     return pd.DataFrame(out)
