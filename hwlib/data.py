@@ -397,10 +397,13 @@ def _read_own(path: Path, label: str, space_name: str, column: str, what: str, s
     if column not in frame:
         raise DataError(f"{path}: no column {column!r} (columns: {', '.join(map(str, frame.columns))})")
     space = get_space(space_name)
+    names = frame["arch"].astype(str).tolist()
     try:
-        A = space.names_to_array(frame["arch"].astype(str).tolist())
+        A = space.names_to_array(names)
     except InputError as exc:
-        raise DataError(f"{path}: {exc}") from None
+        row = next((i for i, name in enumerate(names) if not _parses(space_name, name)), None)
+        raise DataError(f"{path}: " + (f"row {row + 1} of the arch column: " if row is not None else "") + str(exc)
+                        ) from None
     y = _as_values(frame[column].to_numpy(), str(path), len(frame)) * scale
     bad = ~np.isfinite(y)
     if bad.any():
@@ -410,8 +413,13 @@ def _read_own(path: Path, label: str, space_name: str, column: str, what: str, s
     ref = nb201_archs() if space_name == "nb201" else _transnas_archs(space_name)
     lookup = {a: i for i, a in enumerate(map(tuple, ref.tolist()))}
     index = np.array([lookup.get(a, -1) for a in map(tuple, A.tolist())], dtype=np.int64)
-    if (index < 0).any() or len(np.unique(index)) != len(index):
-        raise DataError(f"{path}: architectures outside the space or repeated")
+    if (index < 0).any():
+        raise DataError(f"{path}: {frame['arch'].iloc[int(np.argmax(index < 0))]!r} is not among the "
+                        f"{len(ref)} architectures of {space_name}")
+    repeated = pd.Series(index).duplicated()
+    if repeated.any():
+        raise DataError(f"{path}: {repeated.sum()} architecture(s) appear more than once (first: "
+                        f"{frame['arch'].iloc[int(np.argmax(repeated))]!r}); keep one row per architecture")
     order = np.argsort(index)
     desc = f"{what}; {len(index)} of {len(ref)} architectures"
     # the column is part of the identity: the same file read by another column is other data
@@ -512,14 +520,24 @@ def _value_column(frame: pd.DataFrame, path: Path) -> str:
 def _names_space(names: pd.Series, path: Path) -> str:
     """The search space whose names ``names`` are."""
     sample = names.astype(str).head(50).tolist()
-    for space_name in _FILE_SPACES:
-        try:
-            get_space(space_name).names_to_array(sample)
-            return space_name
-        except InputError:
-            continue
+    parsed = {space_name: [_parses(space_name, name) for name in sample] for space_name in _FILE_SPACES}
+    best = max(_FILE_SPACES, key=lambda space_name: sum(parsed[space_name]))
+    if sample and all(parsed[best]):
+        return best
+    if any(parsed[best]):
+        row = parsed[best].index(False)
+        raise DataError(f"{path}: row {row + 1} of the arch column, {sample[row]!r}, is not an architecture name of "
+                        f"{best} (other rows are)")
     raise DataError(f"{path}: the arch column holds no architecture names of {', '.join(_FILE_SPACES)} "
                     f"(first: {sample[0] if sample else 'none'!r})")
+
+
+def _parses(space_name: str, name: str) -> bool:
+    try:
+        get_space(space_name).names_to_array([name])
+        return True
+    except InputError:
+        return False
 
 
 def _own_entries() -> list[_Entry]:

@@ -26,7 +26,7 @@ import pandas as pd
 
 from .errors import InputError
 from .metrics import METRIC_NAMES, evaluate_predictions
-from .protocol import nominal_train_sizes, split, test_set_size
+from .protocol import nominal_train_sizes, split, test_set_key, test_set_size
 from .store import Store, cell_key
 
 __all__ = ["train_sizes_for", "evaluate", "run_cells", "run_study", "predictor_key",
@@ -47,10 +47,13 @@ def _check_request(ds, predictor: str, train_size: int) -> Any:
     if ds.search_space not in spec.spaces:
         raise UnsupportedSpace(f"predictor {predictor!r} does not support {ds.name} (search space "
                                f"{ds.search_space}; it supports {', '.join(spec.spaces)})")
-    pool = ds.n_archs - test_set_size(ds.search_space)
+    n_test = test_set_size(ds.search_space, ds.n_archs)
+    pool = ds.n_archs - n_test
+    if min(n_test, pool) < 1:
+        raise InputError(f"{ds.name} has {ds.n_archs} architecture(s): too few to train and test on")
     if not 1 <= int(train_size) <= pool:
         raise InputError(f"train size {train_size} out of range for {ds.name}: 1 to {pool} "
-                         f"({ds.n_archs} architectures minus {test_set_size(ds.search_space)} for testing)")
+                         f"({ds.n_archs} architectures minus {n_test} for testing)")
     return spec
 
 
@@ -121,7 +124,7 @@ def run_cells(ds, predictor: str, train_size: int, seeds: Sequence[int], params:
         raise InputError(f"hpo_budget must be a positive number of seconds (or None: defaults), got {hpo_budget!r}")
     params = dict(params or {})
     X = encode(ds.A, spec.encoding, ds.search_space) if X is None else X
-    y, n_test = ds.y_z, test_set_size(ds.search_space)
+    y, n_test = ds.y_z, test_set_size(ds.search_space, ds.n_archs)
     splits = [split(ds.n_archs, int(s), n_test) for s in seeds]
     base = {"dataset": ds.name, "predictor": predictor, "train_size": int(train_size)}
     if _batched(spec, hpo_budget, len(seeds)):
@@ -204,11 +207,12 @@ def predictor_table(dataset: str, predictor: str) -> str:
 
 
 def predictor_key(dataset: str, checksum: str, predictor: str, params: dict, train_size: int, seed: int,
-                  hpo_budget: float | None) -> str:
-    """The store key of one predictor cell (see :func:`hwlib.store.cell_key`)."""
+                  hpo_budget: float | None, split: dict | None = None) -> str:
+    """The store key of one predictor cell (see :func:`hwlib.store.cell_key`); ``split``: what
+    :func:`hwlib.protocol.test_set_key` adds for the dataset."""
     return cell_key("predictor", {"dataset": dataset, "checksum": checksum, "predictor": predictor,
                                   "params": params, "train_size": int(train_size), "seed": int(seed),
-                                  "hpo_budget": hpo_budget})
+                                  "hpo_budget": hpo_budget, **(split or {})})
 
 
 #: Columns a predictor table is sorted by (then by key).
@@ -281,7 +285,7 @@ def plan_groups(datasets, predictors, train_sizes=None, seeds: Iterable[int] = r
     groups = []
     for name in datasets:
         ds = load_dataset(name)
-        pool = ds.n_archs - test_set_size(ds.search_space)
+        pool = ds.n_archs - test_set_size(ds.search_space, ds.n_archs)
         nominal = train_sizes if train_sizes is not None else nominal_train_sizes(ds.search_space)
         for predictor in predictors:
             if ds.search_space not in get_spec(predictor).spaces:
@@ -300,7 +304,8 @@ def run_group(store: Store, ds, predictor: str, n: int, seeds: list[int], params
 
     ``run`` is the provenance id written with new records (default: registered in the store now).
     """
-    keys = {s: predictor_key(ds.name, ds.checksum, predictor, params, n, s, hpo_budget) for s in seeds}
+    split_key = test_set_key(ds.search_space, ds.n_archs)
+    keys = {s: predictor_key(ds.name, ds.checksum, predictor, params, n, s, hpo_budget, split_key) for s in seeds}
     table = predictor_table(ds.name, predictor)
     stored = store.get(table, keys.values())
     done = {s: stored[k] for s, k in keys.items() if k in stored}

@@ -13,7 +13,7 @@ import numpy as np
 from .errors import InputError
 
 __all__ = ["HWNAS_TRAIN_SIZES", "TRANSNAS_TRAIN_SIZES", "TEST_SIZES", "N_SEEDS", "benchmark_of",
-           "test_set_size", "nominal_train_sizes", "train_sizes", "split"]
+           "test_set_size", "test_set_key", "nominal_train_sizes", "train_sizes", "split"]
 
 #: The protocol's 11 log-spaced training sizes.
 HWNAS_TRAIN_SIZES = (5, 11, 25, 55, 124, 276, 614, 1366, 3036, 6748, 15000)
@@ -29,9 +29,22 @@ def benchmark_of(search_space: str) -> str:
     return "hwnas" if search_space == "nb201" else "transnas"
 
 
-def test_set_size(search_space: str) -> int:
-    """The protocol's test-set size for a search space (625 or 256)."""
-    return TEST_SIZES[benchmark_of(search_space)]
+def test_set_size(search_space: str, n_archs: int | None = None) -> int:
+    """The protocol's test-set size for a search space (625 or 256).
+
+    With ``n_archs``, the test-set size of a dataset of that many architectures: the protocol's,
+    or half of them on a dataset of fewer than twice as many (a partial measurement of one's own
+    device; every benchmark dataset is larger).
+    """
+    size = TEST_SIZES[benchmark_of(search_space)]
+    return size if n_archs is None else min(size, int(n_archs) // 2)
+
+
+def test_set_key(search_space: str, n_archs: int) -> dict:
+    """What a store key adds for a dataset's test-set size: nothing at the protocol's (every
+    benchmark dataset), else ``{'n_test': size}``, so that no cell split otherwise is read for it."""
+    size = test_set_size(search_space, n_archs)
+    return {} if size == test_set_size(search_space) else {"n_test": size}
 
 
 def nominal_train_sizes(search_space: str) -> tuple[int, ...]:
@@ -45,7 +58,7 @@ def train_sizes(search_space: str, n_archs: int, nominal=None) -> list[int]:
     ``nominal`` defaults to the protocol's sizes of the benchmark; the largest HW-NAS size,
     15000, becomes 11929 on a dataset of 12554 architectures.
     """
-    pool = n_archs - test_set_size(search_space)
+    pool = n_archs - test_set_size(search_space, n_archs)
     sizes = nominal_train_sizes(search_space) if nominal is None else nominal
     return sorted({min(int(s), pool) for s in sizes})
 

@@ -32,6 +32,7 @@ from .experiments import (SORT_COLUMNS, _json_safe, plan_groups, predictor_key, 
                           run_cells)
 from .metrics import METRIC_NAMES
 from .profiles import check_profile, settings
+from .protocol import test_set_key
 from .store import Store
 
 __all__ = ["Group", "results", "study_store", "agreement", "study_datasets", "study_predictors", "grid", "plan", "run", "verify",
@@ -103,7 +104,8 @@ def grid(profile: str = "full", predictors: Sequence[str] | None = None,
     for ds, predictor, nominal, n, seeds in plan_groups(datasets, predictors, None, range(cfg.seeds), limits):
         if _size_index(ds.search_space, nominal) not in cfg.size_indices:
             continue
-        keys = tuple(predictor_key(ds.name, ds.checksum, predictor, {}, n, s, cfg.hpo_budget) for s in seeds)
+        split_key = test_set_key(ds.search_space, ds.n_archs)
+        keys = tuple(predictor_key(ds.name, ds.checksum, predictor, {}, n, s, cfg.hpo_budget, split_key) for s in seeds)
         groups.append(Group(ds.name, predictor, nominal, n, tuple(seeds), keys))
     return groups
 

@@ -269,13 +269,20 @@ def test_bad_own_files_are_refused_with_their_name(require_data, registry, tmp_p
         data.register_measurements(taken)
     twice = tmp_path / "twice.csv"
     twice.write_text(path.read_text() + path.read_text().splitlines(keepends=True)[1])
-    with pytest.raises(DataError, match="twice.csv: architectures outside the space or repeated"):
+    with pytest.raises(DataError, match="twice.csv: 1 architecture.s. appear more than once .first: '.*'.; keep one"):
         data.register_measurements(twice, column="latency")
     assert "twice" not in data.list_datasets(available=False)  # a failed registration leaves nothing
     holey = tmp_path / "holey.csv"
     holey.write_text(path.read_text().replace(path.read_text().splitlines()[3].split(",")[1], "nan", 1))
     with pytest.raises(DataError, match="holey.csv: 1 value.*not finite.*remove those rows"):
         data.register_measurements(holey, column="latency")
+    lines = path.read_text().splitlines(keepends=True)
+    for row, where in ((3, "row 3 of the arch column, '.bogus~0.', is not an architecture name of nb201"),
+                      (60, "row 60 of the arch column: malformed NAS-Bench-201 arch string: '.bogus~0.'")):
+        typo = tmp_path / f"typo{row}.csv"
+        typo.write_text("".join(lines[:row] + ["|bogus~0|," + lines[row].split(",", 1)[1]] + lines[row + 1:]))
+        with pytest.raises(DataError, match=f"typo{row}.csv: {where}"):
+            data.register_measurements(typo, column="latency")
     (tmp_path / "header.csv").write_text("arch,latency\n")
     with pytest.raises(InputError, match="header.csv: which column"):
         data.register_measurements(tmp_path / "header.csv")

@@ -47,8 +47,11 @@ def test_bad_requests():
     ds = _dataset()
     with pytest.raises(InputError, match="unknown predictor"):
         E.run_cells(ds, "nope", 10, [0])
-    with pytest.raises(InputError, match="train size 276 out of range"):
-        E.run_cells(ds, "ridge", 276, [0])              # pool = 900 - 625 = 275
+    with pytest.raises(InputError, match="train size 451 out of range for synthetic-nb201: 1 to 450 .900 "
+                                         "architectures minus 450 for testing"):
+        E.run_cells(ds, "ridge", 451, [0])              # under 2 x 625 architectures: half are for testing
+    with pytest.raises(InputError, match="1 architecture.s.: too few to train and test on"):
+        E.run_cells(_dataset(n=1), "ridge", 1, [0])
     with pytest.raises(InputError, match="does not support"):
         E.run_cells(_dataset("transnas_macro", 600, "synthetic-macro"), "gcn", 10, [0])
     for budget in (0, -5, float("nan"), float("inf"), "30"):
@@ -69,7 +72,7 @@ def test_stacked_seeds_are_used(monkeypatch):
     monkeypatch.setattr(RidgeRegressor, "fit_predict_seeds", classmethod(fit_predict_seeds), raising=False)
     ds = _dataset()
     runs = E.run_cells(ds, "ridge", 20, [3, 4, 5])
-    assert calls == [((3, 20, 30), (3, 625, 30), [3, 4, 5])]
+    assert calls == [((3, 20, 30), (3, 450, 30), [3, 4, 5])]   # 900 architectures: half for testing
     assert all(r["batched_seeds"] == 3 and r["query_time"] is None for r in runs)
     monkeypatch.delattr(RidgeRegressor, "fit_predict_seeds")
     single = E.run_cells(ds, "ridge", 20, [3, 4, 5])
@@ -84,7 +87,7 @@ def test_run_study_stores_cells(tmp_path, monkeypatch):
                   seeds=[0, 1], store=store, progress=False)
     first = E.run_study(**kwargs)
     assert len(first) == 2 * 3 * 2
-    assert sorted(first["train_size"].unique()) == [10, 25, 275]          # 5000 clipped to the pool
+    assert sorted(first["train_size"].unique()) == [10, 25, 450]          # 5000 clipped to the pool
     assert sorted(first["nominal_train_size"].unique()) == [10, 25, 5000]
     files = sorted(tmp_path.rglob("*.csv"))
     assert [f.stem for f in files] == ["lr", "ridge"]

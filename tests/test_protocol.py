@@ -36,5 +36,11 @@ def test_sizes_and_test_sets():
     assert P.test_set_size("nb201") == 625 and P.test_set_size("transnas_micro") == 256
     assert P.train_sizes("nb201", 15625) == list(P.HWNAS_TRAIN_SIZES)
     assert P.train_sizes("nb201", 12554)[-1] == 12554 - 625       # clipped at the pool
+    # a partial measurement of one's own (under twice the test size) keeps half of it for testing
+    assert P.test_set_size("nb201", 12554) == 625 and P.test_set_size("transnas_macro", 3256) == 256
+    assert P.test_set_size("nb201", 900) == 450 and P.test_set_size("transnas_micro", 301) == 150
+    assert P.train_sizes("nb201", 300) == [5, 11, 25, 55, 124, 150]
+    # ... and its store keys say so; a benchmark dataset's keys are as before the rule
+    assert P.test_set_key("nb201", 12554) == {} and P.test_set_key("nb201", 900) == {"n_test": 450}
     assert P.train_sizes("transnas_micro", 4096) == list(P.TRANSNAS_TRAIN_SIZES)
     assert len(P.HWNAS_TRAIN_SIZES) == len(P.TRANSNAS_TRAIN_SIZES) == 11

@@ -278,7 +278,7 @@ def test_a_target_measured_on_a_sample_runs_up_to_its_pool(require_data, tmp_pat
     monkeypatch.setattr(data, "_REGISTERED", {})
     monkeypatch.setenv("HWLIB_CACHE_DIR", str(tmp_path))
     ds = data.load_dataset("help-gold_6226")
-    rows = np.random.default_rng(0).choice(ds.n_archs, 660, replace=False)           # 625 test, 35 to train
+    rows = np.random.default_rng(0).choice(ds.n_archs, 80, replace=False)            # 40 test, 40 to train
     names = get_space("nb201").array_to_names(ds.A[rows])
     pd.DataFrame({"arch": names, "latency": ds.y[rows]}).to_csv(tmp_path / "sample.csv", index=False)
     target = data.register_measurements(tmp_path / "sample.csv")

@@ -280,7 +280,7 @@ def compare_deviations(dataset: str | None = None, n_train: int = 1000, seed: in
         at_hand = data.list_datasets()
         dataset = next((name for name in FIGURE2_DATASETS if name in at_hand), FIGURE2_DATASETS[-1])
     ds = data.load_dataset(dataset)
-    test, pool = protocol.split(ds.n_archs, seed, protocol.test_set_size(ds.search_space))
+    test, pool = protocol.split(ds.n_archs, seed, protocol.test_set_size(ds.search_space, ds.n_archs))
     if isinstance(n_train, bool) or not isinstance(n_train, (int, np.integer)) or not 1 <= n_train <= len(pool):
         raise InputError(f"n_train must be an integer in 1..{len(pool)} (the training pool), got {n_train!r}")
     model = make_predictor(predictor, ds.search_space, random_state=seed)

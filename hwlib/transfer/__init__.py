@@ -524,7 +524,7 @@ def transfer_split(n_archs: int, seed: int, train_size: int, protocol: str = "he
     ``'help'``: the first ``train_size`` of a seeded permutation, scored on every architecture.
     ``'paper'``: the study's split (:func:`hwlib.experiments.split`), training a prefix of the pool.
     """
-    from ..protocol import TEST_SIZES, split
+    from ..protocol import split, test_set_size
 
     if protocol not in PROTOCOLS:
         raise InputError(f"unknown protocol {protocol!r}; one of {', '.join(PROTOCOLS)}")
@@ -532,7 +532,7 @@ def transfer_split(n_archs: int, seed: int, train_size: int, protocol: str = "he
         if not 1 <= train_size < n_archs:
             raise InputError(f"train size {train_size} out of range 1..{n_archs - 1}")
         return np.random.default_rng(seed).permutation(n_archs)[:train_size], np.arange(n_archs)
-    test, pool = split(n_archs, seed, TEST_SIZES["hwnas"])
+    test, pool = split(n_archs, seed, test_set_size("nb201", n_archs))
     if not 1 <= train_size <= len(pool):
         raise InputError(f"train size {train_size} out of range 1..{len(pool)}")
     return pool[:train_size], test
@@ -644,6 +644,13 @@ def _checksum(name: str) -> str:
     return load_dataset(name).checksum
 
 
+def _split_key(name: str) -> dict:
+    from ..data import load_dataset
+    from ..protocol import test_set_key
+
+    return test_set_key("nb201", load_dataset(name).n_archs)
+
+
 def _bar(items: list, desc: str, progress: bool):
     from tqdm.auto import tqdm
 
@@ -691,7 +698,8 @@ def lodo_study(datasets: Sequence[str], seeds: Iterable[int] = range(50), sizes:
     frames = []
     for target in _bar(list(datasets), "leave-one-device-out", progress):
         names = resolve_sources(target, sources)
-        params = {"target": target, "checksum": _checksum(target), "sources": list(names), "protocol": "paper"}
+        params = {"target": target, "checksum": _checksum(target), "sources": list(names), "protocol": "paper",
+                  **_split_key(target)}
         rows = [{"method": m, "train_size": int(n), "seed": s} for s in seeds for n in sizes for m in methods]
         frames.append(_stored(store, "lodo", params, rows, lambda t=target, s=names: transfer_runs(
             t, s, methods, sizes, seeds, "paper")))

@@ -76,7 +76,7 @@ def _sample_target(targets: list[str], key: str, cfg: dict, store, progress: boo
 
     if not targets:
         return {key: pd.DataFrame(), f"{key}_baselines": pd.DataFrame()}
-    pool = min(load_dataset(t).n_archs - test_set_size(load_dataset(t).search_space) for t in targets)
+    pool = min(ds.n_archs - test_set_size(ds.search_space, ds.n_archs) for ds in map(load_dataset, targets))
     return {key: lodo_study(targets, cfg["seeds"], sizes=[n for n in LODO_SIZES if n <= pool], store=store,
                             progress=progress),
             f"{key}_baselines": lodo_baselines(targets, cfg["baselines"], cfg["seeds"],
