@@ -31,6 +31,7 @@ __all__ = ["SPACES", "Expectations", "study_records", "expect", "spread", "selec
 
 #: Search spaces of the study, with their benchmark.
 SPACES = {"nb201": "hwnas", "transnas_micro": "transnas", "transnas_macro": "transnas"}
+_NB201_CELLS = 5 ** 6  # every NAS-Bench-201 cell: the most a selection can choose among
 
 #: Percentiles of single runs reported beside the mean.
 LOW, HIGH = 10, 90
@@ -246,8 +247,10 @@ def selection_cost(kendalltau: pd.Series, select_from: int, trials: int = 1000, 
     from . import simulation as sim
     from .data import hard_datasets
 
-    if isinstance(select_from, bool) or not isinstance(select_from, (int, np.integer)) or select_from < 10:
-        raise InputError(f"select_from must be an integer >= 10 architectures; got {select_from!r}")
+    if isinstance(select_from, bool) or not isinstance(select_from, (int, np.integer)) \
+            or not 10 <= select_from <= _NB201_CELLS:
+        raise InputError(f"select_from must be an integer in 10..{_NB201_CELLS} (NB201 architectures); "
+                         f"got {select_from!r}")
     grid = sim.run_grid(hard_datasets("hwnas"), sizes=[int(select_from)], trials=trials, seed=seed,
                         progress=False)
     curve = grid.groupby("std")[["kendalltau", "mra_all", "mra_pareto"]].mean().sort_values("kendalltau")

@@ -439,7 +439,10 @@ def _run_pool(todo: list[Group], done, hpo_budget, jobs: int, scheduler: str | N
     if scheduler is not None:
         from distributed import Client
 
-        client = Client(scheduler, timeout="30s")
+        try:
+            client = Client(scheduler, timeout="30s")
+        except (OSError, ValueError) as exc:
+            raise InputError(f"--scheduler {scheduler}: no Dask scheduler answers there ({exc})") from None
         executor = client.get_executor(pure=False)
         jobs = max(jobs, sum(w["nthreads"] for w in client.scheduler_info()["workers"].values()))
     else:
@@ -516,10 +519,14 @@ def verify(sample: int, seed: int = 0, store: Store | None = None, max_fit_time:
     from .data import load_dataset
 
     _check_sample(sample)
+    if predictors is not None:
+        predictors = _subset(predictors, study_predictors(), "predictor")
     store = store or _results_store()
     pool = _verifiable(store, max_fit_time, predictors)
     if pool.empty:
-        raise InputError(f"no stored cells to verify in {store.root}")
+        raise InputError(f"no stored cells to verify in {store.root}"
+                         + (f" of {', '.join(predictors)}" if predictors else "")
+                         + (f" with a fit time of at most {max_fit_time} s" if max_fit_time is not None else ""))
     chosen = pool.sample(n=min(int(sample), len(pool)), random_state=int(seed))
     differ = []
     for rec in _progress_rows(chosen, progress):

@@ -94,6 +94,9 @@ def test_bad_spaces_and_datasets_are_refused(require_data, study):
         expectations.expect(100, "nb301", results=study)
     with pytest.raises(InputError, match="NB201"):
         expectations.expect(100, "transnas_micro", select_from=1000)
+    for select_from in (5, 15626):
+        with pytest.raises(InputError, match="select_from must be an integer in 10..15625"):
+            expectations.selection_cost(pd.Series([0.5]), select_from)
     with pytest.raises(InputError, match="not one of the study's datasets"):
         expectations.study_records("nb201", ["transnas_micro-jigsaw"])
     with pytest.raises(InputError, match="no committed study records"):

@@ -133,6 +133,16 @@ def test_verify_refuses_a_bad_sample(store, sample):
         study.verify(sample, store=store)
 
 
+def test_bad_verify_filters_and_scheduler_are_named(store):
+    with pytest.raises(InputError, match="unknown predictor.s. for the study: foo"):
+        study.verify(2, store=store, predictors=["foo"])
+    with pytest.raises(InputError, match="no stored cells to verify in .* of lr with a fit time of at most -1 s"):
+        study.verify(2, store=store, predictors=["lr"], max_fit_time=-1)
+    pytest.importorskip("distributed")
+    with pytest.raises(InputError, match="--scheduler nonsense://x: no Dask scheduler answers there"):
+        study.run(**TINY, store=store, scheduler="nonsense://x", progress=False)
+
+
 def test_cli(store, monkeypatch, capsys):
     monkeypatch.setenv("HWLIB_RESULTS_DIR", str(store.root))
     assert main(["study", "plan", "--profile", "quick", "--predictors", "lr", "--json"]) == 0
