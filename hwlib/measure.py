@@ -436,7 +436,7 @@ def test_retest(first: pd.DataFrame, second: pd.DataFrame, column: str = "median
     -------
     dict
         ``n`` (architectures in both), ``kendalltau`` and ``spearman`` of ``column``, and
-        ``median_abs_rel_diff`` (median of |a - b| / mean(a, b)).
+        ``median_abs_rel_diff`` (median of ``|a - b| / mean(a, b)``).
     """
     from scipy.stats import spearmanr
 

@@ -237,6 +237,11 @@ def test_fresh_clone_builds_every_page_with_plain_jupyter_book(fresh_clone_book)
         assert not cut, f"{name} shows table cells cut short: {cut[:3]}"
     intro = (html / "intro.html").read_text()
     assert re.search(r"\d+</span>\s+are\s+reproduced", intro), "the introduction lacks the scorecard's summary"
+    api = (html / "api.html").read_text()
+    for name in ("hwlib.data.register_measurements", "hwlib.predictors.make_predictor", "hwlib.experiments.evaluate",
+                 "hwlib.predictors.neural.SmallMLPRegressor", "hwlib.transfer.make_transfer_predictor",
+                 "hwlib.simulation.simulate_selection", "hwlib.errors.InputError"):
+        assert f'id="{name}"' in api, f"the library reference lacks {name}"
     assert re.search(r'<img [^>]*src="[^"]+\.png"', intro), "the introduction lacks the headline figure"
 
 
