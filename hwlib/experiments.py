@@ -15,7 +15,6 @@ at a time. The protocol's splits and sizes are in :mod:`hwlib.protocol`.
 from __future__ import annotations
 
 import logging
-import math
 import numbers
 import time
 from pathlib import Path
@@ -120,8 +119,9 @@ def run_cells(ds, predictor: str, train_size: int, seeds: Sequence[int], params:
     from .encodings import encode
 
     spec = _check_request(ds, predictor, train_size)
-    if hpo_budget is not None and not (isinstance(hpo_budget, numbers.Real) and 0 < hpo_budget < math.inf):
-        raise InputError(f"hpo_budget must be a positive number of seconds (or None: defaults), got {hpo_budget!r}")
+    if hpo_budget is not None and not (isinstance(hpo_budget, numbers.Real) and hpo_budget > 0):
+        raise InputError("hpo_budget must be a positive number of seconds (inf: no time limit; None: defaults), "
+                         f"got {hpo_budget!r}")
     params = dict(params or {})
     X = encode(ds.A, spec.encoding, ds.search_space) if X is None else X
     y, n_test = ds.y_z, test_set_size(ds.search_space, ds.n_archs)
