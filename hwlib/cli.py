@@ -146,6 +146,44 @@ def _cmd_expect(args: argparse.Namespace) -> None:
         print(f"{predictor}: {why}")
 
 
+def _cmd_compare(args: argparse.Namespace) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from .expectations import compare
+
+    sizes = None if args.sizes is None else [_int(t, "--sizes") for t in _names(args.sizes)]
+    found = compare(_dataset(args.dataset), sizes, _names(args.predictors), parse_seeds(args.seeds),
+                    progress=not args.json)
+    if args.json:
+        print(json.dumps(found.to_dict(), indent=1))
+        return
+    table = found.table
+    cells = (table["kendalltau"].map(lambda v: "undef." if np.isnan(v) else f"{v:.3f}")   # one value for all
+             + table["close_to_best"].map({True: "*", False: " "}))
+    grid = cells.set_axis(pd.MultiIndex.from_frame(table[["predictor", "train_size"]])).unstack("train_size")
+    print(f"{found.dataset}: mean Kendall tau over seeds on the test set, by training size (* within two standard "
+          "errors of the best)")
+    print(grid.reindex(list(dict.fromkeys(table["predictor"]))).to_string())
+    print("lookup table: " + (f"Kendall tau {found.lut:.3f} ({found.lut_note})" if found.lut is not None
+                              else f"none ({found.lut_note})"))
+    for size in sorted(table["train_size"].unique()):
+        close = found.best(size)
+        line = f"{size} samples: best {close['predictor'].iloc[0]} ({close['kendalltau'].iloc[0]:.3f})"
+        if len(close) > 1:
+            fastest = close.sort_values("fit_seconds").iloc[0]
+            line += (f"; within two standard errors: {', '.join(close['predictor'][1:])}; the fastest to fit of "
+                     f"these: {fastest['predictor']} ({fastest['fit_seconds']:.3g} CPU s)")
+        print(line)
+
+
+def _int(text: str, option: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise InputError(f"{option}: cannot read {text!r} as a whole number") from None
+
+
 def _cmd_predict(args: argparse.Namespace) -> None:
     from .deployment import predict_space
     from .paths import atomic_write
@@ -355,8 +393,9 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_arch)
 
     p = sub.add_parser("evaluate", help="fit a predictor on protocol splits and report Kendall tau, MAE, ...",
-                       description="Test set first (625 HW-NAS / 256 TransNAS architectures), training set a "
-                       "prefix of a permutation of the rest; the seed fixes split and model.")
+                       description="Test set first (625 HW-NAS / 256 TransNAS architectures; half of a dataset "
+                       "of fewer than twice that many), training set a prefix of a permutation of the rest; the "
+                       "seed fixes split and model.")
     p.add_argument("--dataset", required=True, help=_DATASET_HELP)
     p.add_argument("--predictor", required=True, help="predictor name (see `hwlib predictors`)")
     p.add_argument("--train-size", type=int, required=True, help="number of training architectures")
@@ -390,6 +429,22 @@ def _parser() -> argparse.ArgumentParser:
                    help="simulation trials per deviation level (default 1000, the paper's)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_expect)
+
+    p = sub.add_parser("compare", help="train every predictor on a dataset of yours at a few training sizes: "
+                       "which to use there",
+                       description="Trains the predictors on --dataset (your own measurements, say) on the study's "
+                       "splits and reports, per training size, each one's mean Kendall tau over seeds on the test "
+                       "set, marking those within two standard errors of the best, and the lookup table where the "
+                       "data can build one. Cells are cached: a rerun trains only what is new. For what the "
+                       "study's devices say without training anything: `hwlib expect`.")
+    p.add_argument("--dataset", required=True, help=_DATASET_HELP)
+    p.add_argument("--predictors", help="comma-separated predictors (default: all of the search space but the slow "
+                   "graph models gcn, bonas, nao)")
+    p.add_argument("--sizes", help="comma-separated training sizes (default: the protocol's sizes up to 1000 that "
+                   "the training pool holds)")
+    p.add_argument("--seeds", default="0-4", help="seeds, e.g. 0-4 or 0,3,7 (default 0-4)")
+    p.add_argument("--json", action="store_true", help="print JSON (every predictor and size)")
+    p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("predict", help="fit a predictor on every measured architecture of a dataset and write its "
                        "prediction of the whole search space",

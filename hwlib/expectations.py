@@ -15,6 +15,10 @@ of the size (fit times: in log-log); at a study size it is that size's value. A 
 committed records do not bracket ``n`` is left out and listed with the reason. Runs whose Kendall
 tau is undefined (a model that predicts one value for all: chapter "Predictor comparison") are
 left out, as in the chapter's means; ``runs`` counts the others.
+
+One's own measurements answer the same question more closely: :func:`compare` trains the
+predictors on them at a few training sizes (on the study's splits; cached) and reports the same
+statistics.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ import pandas as pd
 
 from .errors import InputError
 
-__all__ = ["SPACES", "Expectations", "study_records", "expect", "spread", "selection_cost"]
+__all__ = ["SPACES", "Expectations", "study_records", "expect", "spread", "selection_cost", "SLOW",
+           "Comparison", "compare"]
 
 #: Search spaces of the study, with their benchmark.
 SPACES = {"nb201": "hwnas", "transnas_micro": "transnas", "transnas_macro": "transnas"}
@@ -260,3 +265,112 @@ def selection_cost(kendalltau: pd.Series, select_from: int, trials: int = 1000, 
                         for m in ("mra_all", "mra_pareto")}, index=kendalltau.index)
     out.attrs["lowest_kendalltau"] = float(curve["kendalltau"].iloc[0])
     return out
+
+
+#: Predictors :func:`compare` leaves out unless asked for: a fit of each takes minutes on one core.
+SLOW = ("gcn", "bonas", "nao")
+#: :func:`compare`'s default training sizes: the protocol's, up to this many and the pool.
+_COMPARE_MAX_SIZE = 1000
+
+
+@dataclass
+class Comparison:
+    """What :func:`compare` found.
+
+    Attributes
+    ----------
+    dataset : str
+    table : DataFrame
+        One row per (predictor, train size): :func:`spread`'s columns and ``close_to_best``
+        (within two standard errors, the best's, of the best Kendall tau at that size).
+    lut : float or None
+        The lookup table's Kendall tau over all architectures; None where the data cannot build
+        one (``lut_note`` says why).
+    lut_note : str
+    """
+
+    dataset: str
+    table: pd.DataFrame
+    lut: float | None
+    lut_note: str = ""
+
+    def best(self, size: int) -> pd.DataFrame:
+        """The rows close to the best at ``size``, best first."""
+        rows = self.table[(self.table["train_size"] == size) & self.table["close_to_best"]]
+        return rows.sort_values("kendalltau", ascending=False, ignore_index=True)
+
+    def to_dict(self) -> dict:
+        """Plain data (for JSON)."""
+        return {"dataset": self.dataset, "lut_kendalltau": self.lut, "lut_note": self.lut_note,
+                "runs": self.table.replace({np.nan: None}).to_dict(orient="records")}
+
+
+def compare(dataset: str, sizes: Sequence[int] | None = None, predictors: Sequence[str] | None = None,
+            seeds: Sequence[int] = range(5), store=None, progress: bool = False) -> Comparison:
+    """Each predictor trained now on one dataset (one's own measurements, say) at a few training sizes.
+
+    Parameters
+    ----------
+    dataset : str
+        A dataset name (:func:`hwlib.data.register_measurements` makes one of a CSV file).
+    sizes : sequence of int, optional
+        Training sizes, each within the dataset's training pool; default: the protocol's sizes
+        up to 1000 that the pool holds.
+    predictors : sequence of str, optional
+        Default: every trained predictor of the dataset's search space but :data:`SLOW`.
+    seeds : sequence of int
+        The study's splits and model seeds (default 0-4).
+    store : hwlib.store.Store, optional
+        Where the cells are read and kept (default: the project's cache); a rerun trains nothing.
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    InputError
+        An unknown dataset or predictor, a predictor that does not support the dataset's search
+        space, a size outside the pool, no seeds.
+    """
+    from .data import load_dataset
+    from .experiments import run_study
+    from .predictors import get_spec, list_predictors
+    from .protocol import nominal_train_sizes, test_set_size
+    from .store import default_store
+
+    ds = load_dataset(dataset)
+    pool = ds.n_archs - test_set_size(ds.search_space, ds.n_archs)
+    if sizes is None:
+        sizes = [n for n in nominal_train_sizes(ds.search_space) if n <= min(pool, _COMPARE_MAX_SIZE)]
+    sizes = sorted({int(n) for n in sizes})
+    if not sizes or sizes[0] < 1 or sizes[-1] > pool:
+        raise InputError(f"sizes must lie in 1..{pool} (the training pool of {ds.name}: {ds.n_archs} "
+                         f"architectures minus {ds.n_archs - pool} for testing); got {sizes or 'none'}")
+    if predictors is None:
+        predictors = [p for p in list_predictors() if p != "lut" and p not in SLOW
+                      and ds.search_space in get_spec(p).spaces]
+    for name in predictors:
+        if ds.search_space not in get_spec(name).spaces:   # an unknown name raises here too
+            raise InputError(f"predictor {name!r} does not support {ds.name} (search space {ds.search_space})")
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise InputError("seeds: give at least one")
+    results = run_study([ds.name], list(predictors), sizes, seeds, store=store or default_store(), progress=progress)
+    table = spread(results, predictors)
+    top = table.loc[table.groupby("train_size")["kendalltau"].idxmax(), ["train_size", "kendalltau", "se"]]
+    floor = table["train_size"].map((top["kendalltau"] - 2 * top["se"].fillna(0)).set_axis(top["train_size"]))
+    table["close_to_best"] = table["kendalltau"] >= floor
+    lut, note = _lut_or_why(ds.name)
+    return Comparison(ds.name, table, lut, note)
+
+
+def _lut_or_why(name: str) -> tuple[float | None, str]:
+    from .errors import HwlibError
+    from .lookup import evaluate_lut
+
+    try:
+        found = evaluate_lut(name)
+    except HwlibError as exc:
+        return None, str(exc)
+    return float(found["kendalltau"]), f"from {found['n_measured']} measurements"

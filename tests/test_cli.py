@@ -73,7 +73,8 @@ def test_parse_seeds():
 
 def test_console_script_help_explains_itself():
     out = subprocess.run([sys.executable, "-m", "hwlib", "--help"], capture_output=True, text=True, check=True)
-    for command in ("data", "datasets", "evaluate", "lut", "simulate"):
+    for command in ("data", "datasets", "evaluate", "lut", "expect", "compare", "predict", "simulate", "transfer",
+                    "study", "measure"):
         assert command in out.stdout
     bad = subprocess.run([sys.executable, "-m", "hwlib", "evaluate"], capture_output=True, text=True)
     assert bad.returncode == 2 and "--dataset" in bad.stderr

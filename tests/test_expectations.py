@@ -1,6 +1,8 @@
 """What to expect with a budget: reading the study's records at a number of samples."""
 
 import json
+import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -161,3 +163,72 @@ def test_spread_figure_draws_a_band_per_predictor(study):
     fig = plotting.plot_spread(expectations.spread(study, ["good", "flat"]), budget=100)
     assert len(fig.axes) == 2 and [ax.get_title() for ax in fig.axes] == ["good", "flat"]
     assert len(fig.axes[0].collections) == 1 and len(fig.axes[0].lines) == 2  # band; curve and budget
+
+
+# ----------------------------------------------------------------------------- compare: trained on one's own data
+
+
+@pytest.fixture
+def own(require_data, tmp_path, monkeypatch):
+    """A CSV of 300 NB201 cells with pixel3's latency, registered; the store in ``tmp_path``."""
+    from hwlib import data
+    from hwlib.spaces import get_space
+
+    monkeypatch.setattr(data, "_REGISTRY", dict(data._REGISTRY))
+    monkeypatch.setattr(data, "_REGISTERED", {})
+    monkeypatch.setenv("HWLIB_CACHE_DIR", str(tmp_path / "cache"))
+    ds = data.load_dataset("cifar10-pixel3_latency")
+    pick = np.random.default_rng(0).choice(ds.n_archs, 300, replace=False)
+    path = tmp_path / "phone.csv"
+    pd.DataFrame({"arch": get_space("nb201").array_to_names(ds.A[pick]), "latency": ds.y[pick]}).to_csv(path,
+                                                                                                    index=False)
+    yield path, data.register_measurements(path)
+    data.load_dataset.cache_clear()
+
+
+def test_compare_trains_on_ones_own_data_and_marks_the_best(own):
+    from hwlib.store import Store
+
+    _, name = own
+    found = expectations.compare(name, [11, 124], ["ridge", "lgb", "mlp_small"], seeds=range(3))
+    table = found.table
+    assert list(zip(table["predictor"], table["train_size"])) == [
+        (p, n) for p in ("ridge", "lgb", "mlp_small") for n in (11, 124)]
+    assert (table["runs"] <= 3).all() and table.loc[table["train_size"] == 124, "runs"].eq(3).all()
+    for size, rows in table.groupby("train_size"):
+        top = rows.loc[rows["kendalltau"].idxmax()]
+        assert rows["close_to_best"].tolist() == (rows["kendalltau"] >= top["kendalltau"] - 2 * top["se"]).tolist()
+        assert found.best(size)["predictor"].iloc[0] == top["predictor"]
+    assert table.loc[table["train_size"] == 124, "kendalltau"].min() > 0.5
+    assert found.lut is None and "cannot build a lookup table" in found.lut_note   # 300 random cells
+    again = expectations.compare(name, [11, 124], ["ridge", "lgb", "mlp_small"], seeds=range(3),
+                                 store=Store(Path(os.environ["HWLIB_CACHE_DIR"])))
+    pd.testing.assert_frame_equal(again.table, table)                             # read back, not retrained
+    assert json.loads(json.dumps(found.to_dict()))["runs"][0]["predictor"] == "ridge"
+
+
+def test_compare_defaults_and_bad_requests(own):
+    _, name = own
+    with pytest.raises(InputError, match=r"sizes must lie in 1..150 \(the training pool of phone: 300"):
+        expectations.compare(name, [25, 151], ["ridge"])
+    with pytest.raises(InputError, match="unknown predictor 'nope'"):
+        expectations.compare(name, [25], ["nope"])
+    with pytest.raises(InputError, match="'gcn' does not support transnas_macro-cpu_latency"):
+        expectations.compare("transnas_macro-cpu_latency", [25], ["gcn"])
+    with pytest.raises(InputError, match="seeds: give at least one"):
+        expectations.compare(name, [25], ["ridge"], seeds=[])
+
+
+def test_compare_on_the_command_line(own, capsys):
+    path, _ = own
+    assert main(["compare", "--dataset", str(path), "--predictors", "ridge,lr", "--sizes", "25,55",
+                 "--seeds", "0-1"]) == 0
+    out = capsys.readouterr().out
+    assert "phone: mean Kendall tau" in out and "25 samples: best" in out and "55 samples: best" in out
+    assert "lookup table: none (" in out
+    assert main(["compare", "--dataset", str(path), "--predictors", "ridge", "--sizes", "25", "--seeds", "0",
+                 "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["dataset"] == "phone" and found["runs"][0]["train_size"] == 25
+    assert main(["compare", "--dataset", str(path), "--sizes", "2x"]) == 2
+    assert "--sizes: cannot read '2x'" in capsys.readouterr().err
