@@ -304,6 +304,8 @@ display(Markdown(
 # cost is the simulation of chapter "Selection simulation" at the same Kendall tau: the mean
 # reduction in accuracy (percentage points) of the selection as predicted, and after measuring the
 # selected architectures. On a command line: `hwlib expect --samples 124 --select-from 1000`.
+# Once the device's measurements are at hand, they answer more closely: `hwlib compare --dataset
+# my-device.csv` trains every predictor on them at a few training sizes, on the study's splits.
 
 # %% tags=["hide-input"]
 sim_trials = profiles.settings("simulation", profile).trials
