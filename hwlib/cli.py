@@ -169,6 +169,9 @@ def _cmd_compare(args: argparse.Namespace) -> None:
                               else f"none ({found.lut_note})"))
     for size in sorted(table["train_size"].unique()):
         close = found.best(size)
+        if close.empty:
+            print(f"{size} samples: no Kendall tau defined (each predicts one value for every architecture)")
+            continue
         line = f"{size} samples: best {close['predictor'].iloc[0]} ({close['kendalltau'].iloc[0]:.3f})"
         if len(close) > 1:
             fastest = close.sort_values("fit_seconds").iloc[0]

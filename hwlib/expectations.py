@@ -120,6 +120,7 @@ def study_records(space: str = "nb201", datasets: Sequence[str] | None = None, s
 def _per_size(runs: pd.DataFrame) -> pd.DataFrame:
     """One predictor's statistics per nominal training size (index)."""
     size = "nominal_train_size" if "nominal_train_size" in runs else "train_size"
+    runs = runs.astype({"kendalltau": float, "spearman": float})   # undefined: None in fresh records
     per_seed = runs.groupby([size, "seed"])[["kendalltau", "spearman"]].mean()
     by = per_seed.groupby(level=0)
     tau = runs.groupby(size)["kendalltau"]
@@ -358,7 +359,7 @@ def compare(dataset: str, sizes: Sequence[int] | None = None, predictors: Sequen
         raise InputError("seeds: give at least one")
     results = run_study([ds.name], list(predictors), sizes, seeds, store=store or default_store(), progress=progress)
     table = spread(results, predictors)
-    top = table.loc[table.groupby("train_size")["kendalltau"].idxmax(), ["train_size", "kendalltau", "se"]]
+    top = table.sort_values("kendalltau", ascending=False).groupby("train_size").head(1)   # NaN last
     floor = table["train_size"].map((top["kendalltau"] - 2 * top["se"].fillna(0)).set_axis(top["train_size"]))
     table["close_to_best"] = table["kendalltau"] >= floor
     lut, note = _lut_or_why(ds.name)

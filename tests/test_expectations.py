@@ -207,6 +207,17 @@ def test_compare_trains_on_ones_own_data_and_marks_the_best(own):
     assert json.loads(json.dumps(found.to_dict()))["runs"][0]["predictor"] == "ridge"
 
 
+def test_compare_where_no_tau_is_defined(own, capsys):
+    """LightGBM cannot split 5 samples: one value for all, Kendall tau undefined in every run."""
+    path, name = own
+    found = expectations.compare(name, [5], ["lgb"], seeds=range(2))
+    assert found.table["kendalltau"].isna().all() and not found.table["close_to_best"].any()
+    assert found.best(5).empty
+    assert main(["compare", "--dataset", str(path), "--predictors", "lgb", "--sizes", "5", "--seeds", "0-1"]) == 0
+    out = capsys.readouterr().out
+    assert "undef." in out and "5 samples: no Kendall tau defined" in out
+
+
 def test_compare_defaults_and_bad_requests(own):
     _, name = own
     with pytest.raises(InputError, match=r"sizes must lie in 1..150 \(the training pool of phone: 300"):
