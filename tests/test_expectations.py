@@ -218,8 +218,22 @@ def test_compare_where_no_tau_is_defined(own, capsys):
     assert "undef." in out and "5 samples: no Kendall tau defined" in out
 
 
-def test_compare_defaults_and_bad_requests(own):
+def test_compare_defaults_and_bad_requests(own, monkeypatch):
+    from hwlib import experiments
+
     _, name = own
+    asked = {}
+
+    def run_study(datasets, predictors, sizes, seeds, **kwargs):
+        asked.update(predictors=predictors, sizes=sizes, seeds=seeds)
+        return records("ridge", sizes, lambda n: 0.5).assign(dataset=name)
+    with monkeypatch.context() as patch:
+        patch.setattr(experiments, "run_study", run_study)
+        expectations.compare(name)
+    assert asked["sizes"] == [5, 11, 25, 55, 124]                 # the protocol's, within the pool of 150
+    assert asked["seeds"] == [0, 1, 2, 3, 4] and "lut" not in asked["predictors"]
+    assert set(expectations.SLOW).isdisjoint(asked["predictors"]) and {"ridge", "lgb", "mlp_small"} <= set(
+        asked["predictors"])
     with pytest.raises(InputError, match=r"sizes must lie in 1..150 \(the training pool of phone: 300"):
         expectations.compare(name, [25, 151], ["ridge"])
     with pytest.raises(InputError, match="unknown predictor 'nope'"):
