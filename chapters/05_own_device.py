@@ -417,14 +417,16 @@ if gpu_passes:
 #     --reference auto --out data/devices/own_gpu/nb201-cifar10-s32-b256-ref.csv
 # ```
 #
-# A file of your own needs no code: every tool takes it as its dataset (`hwlib evaluate --dataset
-# my-cpu.csv --predictor lgb --train-size 124`, `hwlib lut --dataset my-cpu.csv`, `hwlib transfer
+# A file of your own needs no code: every tool takes it as its dataset (`hwlib compare --dataset
+# my-cpu.csv`, every predictor trained on it at a few sizes with the best marked; `hwlib evaluate
+# --dataset my-cpu.csv --predictor lgb --train-size 124`, `hwlib lut --dataset my-cpu.csv`, `hwlib transfer
 # --target my-cpu.csv --sources others --train-size 10`, and `hwlib simulate --dataset
 # my-cpu.csv@cifar10 --n 1000 --std 0.4`, which pairs it with NB201's cifar10 accuracy); `hwlib predict
 # --dataset my-cpu.csv --predictor lgb --out my-cpu-all.csv` fits a predictor on all of it and writes
 # its prediction of every architecture of the space, for a search to read. In Python
 # `hwlib.data.register_measurements("my-cpu.csv")` returns the name that `load_dataset` and the
 # rest of hwlib take. Any CSV with an `arch` column of architecture names and a column of values
-# will do, for any subset of the space. This project's own files are registered in
+# will do, for any subset of the space (one of fewer than 1250 NB201 cells keeps half of them for
+# testing instead of the protocol's 625). This project's own files are registered in
 # `hwlib.data.OWN_DATASETS` (file, column, unit); `hwlib measure --counts` writes the exact FLOPs
 # and parameters of every architecture.
