@@ -418,7 +418,8 @@ if gpu_passes:
 # ```
 #
 # A file of your own needs no code: every tool takes it as its dataset (`hwlib compare --dataset
-# my-cpu.csv`, every predictor trained on it at a few sizes with the best marked; `hwlib evaluate
+# my-cpu.csv --transfer`, every predictor trained on it at a few sizes and the transfer methods of
+# chapter "Transfer across devices" beside them, the best marked; `hwlib evaluate
 # --dataset my-cpu.csv --predictor lgb --train-size 124`, `hwlib lut --dataset my-cpu.csv`, `hwlib transfer
 # --target my-cpu.csv --sources others --train-size 10`, and `hwlib simulate --dataset
 # my-cpu.csv@cifar10 --n 1000 --std 0.4`, which pairs it with NB201's cifar10 accuracy); `hwlib predict

@@ -154,17 +154,17 @@ def _cmd_compare(args: argparse.Namespace) -> None:
 
     sizes = None if args.sizes is None else [_int(t, "--sizes") for t in _names(args.sizes)]
     found = compare(_dataset(args.dataset), sizes, _names(args.predictors), parse_seeds(args.seeds),
-                    progress=not args.json)
+                    transfer=args.transfer, progress=not args.json)
     if args.json:
         print(json.dumps(found.to_dict(), indent=1))
         return
     table = found.table
     cells = (table["kendalltau"].map(lambda v: "undef." if np.isnan(v) else f"{v:.3f}")   # one value for all
              + table["close_to_best"].map({True: "*", False: " "}))
-    grid = cells.set_axis(pd.MultiIndex.from_frame(table[["predictor", "train_size"]])).unstack("train_size")
+    grid = cells.set_axis(pd.MultiIndex.from_arrays([table["label"], table["train_size"]])).unstack("train_size")
     print(f"{found.dataset}: mean Kendall tau over seeds on the test set, by training size (* within two standard "
           "errors of the best)")
-    print(grid.reindex(list(dict.fromkeys(table["predictor"]))).to_string())
+    print(grid.reindex(list(dict.fromkeys(table["label"]))).rename_axis("predictor").to_string())
     print("lookup table: " + (f"Kendall tau {found.lut:.3f} ({found.lut_note})" if found.lut is not None
                               else f"none ({found.lut_note})"))
     for size in sorted(table["train_size"].unique()):
@@ -172,11 +172,11 @@ def _cmd_compare(args: argparse.Namespace) -> None:
         if close.empty:
             print(f"{size} samples: no Kendall tau defined (each predicts one value for every architecture)")
             continue
-        line = f"{size} samples: best {close['predictor'].iloc[0]} ({close['kendalltau'].iloc[0]:.3f})"
+        line = f"{size} samples: best {close['label'].iloc[0]} ({close['kendalltau'].iloc[0]:.3f})"
         if len(close) > 1:
             fastest = close.sort_values("fit_seconds").iloc[0]
-            line += (f"; within two standard errors: {', '.join(close['predictor'][1:])}; the fastest to fit of "
-                     f"these: {fastest['predictor']} ({fastest['fit_seconds']:.3g} CPU s)")
+            line += (f"; within two standard errors: {', '.join(close['label'][1:])}; the fastest to fit of "
+                     f"these: {fastest['label']} ({fastest['fit_seconds']:.3g} s)")
         print(line)
 
 
@@ -446,6 +446,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sizes", help="comma-separated training sizes (default: the protocol's sizes up to 1000 that "
                    "the training pool holds)")
     p.add_argument("--seeds", default="0-4", help="seeds, e.g. 0-4 or 0,3,7 (default 0-4)")
+    p.add_argument("--transfer", nargs="?", const="others", choices=["others", "others+proxies"],
+                   help="also the transfer methods (NB201), with every other device's measurements as sources "
+                   "(others+proxies: and the networks' FLOPs and parameters); listed as 'METHOD (transfer)'")
     p.add_argument("--json", action="store_true", help="print JSON (every predictor and size)")
     p.set_defaults(func=_cmd_compare)
 

@@ -282,8 +282,11 @@ class Comparison:
     ----------
     dataset : str
     table : DataFrame
-        One row per (predictor, train size): :func:`spread`'s columns and ``close_to_best``
-        (within two standard errors, the best's, of the best Kendall tau at that size).
+        One row per (predictor, train size): :func:`spread`'s columns, ``kind`` (``'single'``:
+        trained on the dataset alone; ``'transfer'``: a method of :mod:`hwlib.transfer`, the other
+        devices' measurements beside; ``label`` says so), and ``close_to_best`` (within two
+        standard errors, the best's, of the best Kendall tau at that size). ``fit_seconds``: CPU
+        seconds of a single-device fit, wall seconds of a transfer fit.
     lut : float or None
         The lookup table's Kendall tau over all architectures; None where the data cannot build
         one (``lut_note`` says why).
@@ -307,7 +310,8 @@ class Comparison:
 
 
 def compare(dataset: str, sizes: Sequence[int] | None = None, predictors: Sequence[str] | None = None,
-            seeds: Sequence[int] = range(5), store=None, progress: bool = False) -> Comparison:
+            seeds: Sequence[int] = range(5), transfer: str | None = None, store=None,
+            progress: bool = False) -> Comparison:
     """Each predictor trained now on one dataset (one's own measurements, say) at a few training sizes.
 
     Parameters
@@ -321,6 +325,10 @@ def compare(dataset: str, sizes: Sequence[int] | None = None, predictors: Sequen
         Default: every trained predictor of the dataset's search space but :data:`SLOW`.
     seeds : sequence of int
         The study's splits and model seeds (default 0-4).
+    transfer : {'others', 'others+proxies'}, optional
+        Also every transfer method of :mod:`hwlib.transfer` on the same splits, with the other
+        devices' measurements of the same NB201 cells as sources (and with ``'others+proxies'``
+        the networks' FLOPs and parameter counts); None: the single-device predictors only.
     store : hwlib.store.Store, optional
         Where the cells are read and kept (default: the project's cache); a rerun trains nothing.
 
@@ -332,7 +340,7 @@ def compare(dataset: str, sizes: Sequence[int] | None = None, predictors: Sequen
     ------
     InputError
         An unknown dataset or predictor, a predictor that does not support the dataset's search
-        space, a size outside the pool, no seeds.
+        space, a size outside the pool, no seeds, transfer off NB201 or from an unknown source set.
     """
     from .data import load_dataset
     from .experiments import run_study
@@ -357,8 +365,19 @@ def compare(dataset: str, sizes: Sequence[int] | None = None, predictors: Sequen
     seeds = [int(s) for s in seeds]
     if not seeds:
         raise InputError("seeds: give at least one")
-    results = run_study([ds.name], list(predictors), sizes, seeds, store=store or default_store(), progress=progress)
-    table = spread(results, predictors)
+    if transfer is not None and ds.search_space != "nb201":
+        raise InputError(f"transfer: the other devices' measurements are of NB201 cells; {ds.name} holds "
+                         f"{ds.search_space} architectures")
+    store = store or default_store()
+    results = run_study([ds.name], list(predictors), sizes, seeds, store=store, progress=progress)
+    table = spread(results, predictors).assign(kind="single")
+    if transfer is not None:
+        from .transfer import list_methods, lodo_study
+
+        runs = lodo_study([ds.name], seeds, sizes, store=store, progress=progress, sources=transfer)
+        runs = runs.rename(columns={"method": "predictor", "target": "dataset"})
+        table = pd.concat([table, spread(runs, list_methods()).assign(kind="transfer")], ignore_index=True)
+    table["label"] = table["predictor"].where(table["kind"] == "single", table["predictor"] + " (transfer)")
     top = table.sort_values("kendalltau", ascending=False).groupby("train_size").head(1)   # NaN last
     floor = table["train_size"].map((top["kendalltau"] - 2 * top["se"].fillna(0)).set_axis(top["train_size"]))
     table["close_to_best"] = table["kendalltau"] >= floor

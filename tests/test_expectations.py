@@ -207,6 +207,24 @@ def test_compare_trains_on_ones_own_data_and_marks_the_best(own):
     assert json.loads(json.dumps(found.to_dict()))["runs"][0]["predictor"] == "ridge"
 
 
+def test_compare_with_the_transfer_methods_beside(own, monkeypatch, capsys):
+    from hwlib import transfer
+
+    path, name = own
+    monkeypatch.setattr(transfer, "resolve_sources", lambda t, s: ("help-pixel2", "help-samsung_a50"))   # phones
+    found = expectations.compare(name, [11, 55], ["ridge"], seeds=range(2), transfer="others")
+    table = found.table.set_index(["label", "train_size"])
+    assert set(found.table["kind"]) == {"single", "transfer"}
+    assert {f"{m} (transfer)" for m in transfer.list_methods()} | {"ridge"} == set(found.table["label"])
+    strongest = table.loc[(f"{transfer.STRONGEST} (transfer)", 11), "kendalltau"]
+    assert strongest > table.loc[("ridge", 11), "kendalltau"] + 0.1      # other phones teach a phone
+    assert main(["compare", "--dataset", str(path), "--predictors", "ridge", "--sizes", "11,55", "--seeds", "0-1",
+                 "--transfer"]) == 0
+    assert f"{transfer.STRONGEST} (transfer)" in capsys.readouterr().out
+    with pytest.raises(InputError, match="transfer: the other devices' measurements are of NB201 cells"):
+        expectations.compare("transnas_macro-cpu_latency", [25], ["ridge"], transfer="others")
+
+
 def test_compare_where_no_tau_is_defined(own, capsys):
     """LightGBM cannot split 5 samples: one value for all, Kendall tau undefined in every run."""
     path, name = own
