@@ -372,7 +372,14 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Data directory: $HWLIB_DATA_DIR (default ./data); mirror: $HWLIB_DATA_MIRROR.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_add_data_commands, _add_prediction_commands, _add_selection_commands, _add_study_commands,
+                _add_device_commands):
+        add(sub)
+    return parser
 
+
+def _add_data_commands(sub) -> None:
+    """``data``, ``datasets``, ``predictors``, ``arch``: the benchmark files and what they hold."""
     data = sub.add_parser("data", help="get the benchmark files").add_subparsers(dest="action", required=True)
     p = data.add_parser("fetch", help="make the data directory complete: keep files whose sha256 matches, "
                         "else copy from the mirror ($HWLIB_DATA_MIRROR), else download; verify; write atomically")
@@ -395,6 +402,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=_cmd_arch)
 
+
+def _add_prediction_commands(sub) -> None:
+    """``evaluate``, ``lut``, ``expect``, ``compare``, ``predict``: one predictor, the lookup table, what
+    to expect, which to use, a prediction of the whole space."""
     p = sub.add_parser("evaluate", help="fit a predictor on protocol splits and report Kendall tau, MAE, ...",
                        description="Test set first (625 HW-NAS / 256 TransNAS architectures; half of a dataset "
                        "of fewer than twice that many), training set a prefix of a permutation of the rest; the "
@@ -468,6 +479,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="CSV file to write")
     p.set_defaults(func=_cmd_predict)
 
+
+def _add_selection_commands(sub) -> None:
+    """``simulate``, ``transfer``: the selection simulation, and transfer from other devices."""
     p = sub.add_parser("simulate", help="simulate predictor-guided Pareto selection (MRA, hypervolume)",
                        description="Noisy hardware values = truth + the protocol's deviation mixture scaled "
                        "to --std; reports means over trials (MRA in percentage points).")
@@ -506,6 +520,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object (means + per-seed runs)")
     p.set_defaults(func=_cmd_transfer)
 
+
+def _add_study_commands(sub) -> None:
+    """``study plan|run|tune|verify``: the full study."""
     study = sub.add_parser("study", help="the predictor study at full scale: plan, run, verify its committed results",
                            description="The grid: every trained predictor on the study's datasets, 11 training "
                            "sizes, 50 seeds (GCN, BONAS, NAO: 10 seeds up to 3036). Its records live in results/ "
@@ -557,6 +574,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON (checked, differ, tolerance)")
     p.set_defaults(func=_cmd_study_verify)
 
+
+def _add_device_commands(sub) -> None:
+    """``retest``, ``measure``: measuring one's own device."""
     p = sub.add_parser("retest", help="how repeatable a measurement is: two passes over the same architectures",
                        description="Compares two measurement files of `hwlib measure` (a full pass and a second, "
                        "independent pass, e.g. --archs 500 into another file): Kendall tau, Spearman and the median "
@@ -609,7 +629,6 @@ def _parser() -> argparse.ArgumentParser:
                    help="instead of timing, write the exact MACs and parameters of every architecture to --out")
     p.add_argument("--json", action="store_true", help="no progress bar; print a JSON summary")
     p.set_defaults(func=_cmd_measure)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
