@@ -31,12 +31,16 @@ predictors = None     # predictors on the macro space; None: the profile's (a fa
 size_indices = None   # which of the 11 TransNAS training sizes; None: the profile's ([1, 3, 5, 7]; all)
 compute = None        # compute missing predictor cells; None: the profile's (quick yes, full: the committed)
 train_size = 124      # Linear Regression's training size in Table 1
+sample_size = 300     # cells of this CPU a user would have measured, for "Choosing a predictor from a sample"
+choice_sizes = [25, 124]  # training sizes compared there
+choice_predictors = None  # predictors compared there; None: the profile's (a fast subset; compare's default)
+choice_seeds = None   # seeds there; None: the profile's (2 quick, 5 full)
 
 # %%
 import pandas as pd
 from IPython.display import Markdown, display
 
-from hwlib import claims as paper_claims, comparison, data, devices, experiments, networks, profiles
+from hwlib import claims as paper_claims, comparison, data, devices, expectations, experiments, networks, profiles
 from hwlib.lookup import evaluate_lut, lookup_table_comparison
 from hwlib.metrics import kendalltau
 from hwlib.plotting_device import plot_against, plot_curves, plot_proxies, plot_retest
@@ -46,7 +50,7 @@ from hwlib.protocol import TRANSNAS_TRAIN_SIZES
 pd.set_option("display.max_colwidth", None)  # tables show their text whole
 
 cfg = profiles.settings("own_device", profile, seeds=seeds, predictors=predictors, size_indices=size_indices,
-                        compute=compute)
+                        compute=compute, choice_predictors=choice_predictors, choice_seeds=choice_seeds)
 seeds = range(cfg.seeds)
 onehot = [p for p in list_predictors() if p != "lut" and "transnas_macro" in REGISTRY[p].spaces]
 predictors = list(cfg.predictors or onehot)
@@ -387,6 +391,45 @@ if gpu_passes:
         "much work one network gives it, so a latency table measured at one batch size on one GPU does "
         "not carry over to another GPU at the same batch size."))
     display(gpu_table.round(3))
+
+# %% [markdown]
+# ## Choosing a predictor from a sample
+#
+# A user who measured `sample_size` cells of a device (here a random sample of this CPU's) asks
+# `hwlib compare` which predictor to use: it trains them on the sample on the study's splits (half
+# of the sample for testing, as for any dataset of fewer than 1250 cells) and, with `--transfer`,
+# sets the transfer methods of chapter "Transfer across devices" beside them. This CPU is measured
+# in full, so the choice can be checked: **Table 5.10** puts each predictor's Kendall tau on the
+# sample's test half beside its tau on the whole dataset's 625 test cells (the study's records) at
+# the same training sizes.
+
+# %%
+sample = data.register_sample("own-cpu_latency", sample_size, seed=0)
+picked = expectations.compare(sample, choice_sizes, cfg.choice_predictors, range(cfg.choice_seeds),
+                              transfer="others")
+reference = expectations.spread(expectations.study_records("nb201", ["own-cpu_latency"]))
+checks = {n: expectations.choice_check(picked, reference, n) for n in choice_sizes}
+pd.concat({f"{n} samples": table[["sample", "whole"]] for n, (table, _) in checks.items()}, axis=1).round(3)
+
+# %% tags=["hide-input"]
+transfer_best = picked.table[picked.table["kind"] == "transfer"].sort_values("kendalltau").groupby(
+    "train_size").tail(1).set_index("train_size")
+first = choice_sizes[0]
+ahead = transfer_best.at[first, "kendalltau"] > checks[first][0]["sample"].iloc[0]
+display(Markdown(
+    f"**Table 5.10.** Kendall tau of each predictor trained on {sample_size} cells of this CPU (mean over "
+    f"{cfg.choice_seeds} seeds; tested on the sample's other half) and on the whole dataset (the study's records, "
+    "625 test cells), at the same training sizes; ordered by the sample at the first size. "
+    + " ".join(f"At {n} samples the sample chooses {s['chosen']}; on the whole dataset it reaches "
+               f"{s['chosen_whole']:.3f}, " + ("the best of them there. " if s["loss"] == 0 else
+                                                f"against {s['best']}'s {s['best_whole']:.3f} (a loss of "
+                                                f"{s['loss']:.3f}). ")
+               + f"The two orders of the predictors agree at Kendall tau {s['agreement']:.2f}."
+               for n, (_, s) in checks.items())
+    + " Beside them on the same sample, the best transfer method reaches "
+    + ", ".join(f"{row['kendalltau']:.3f} ({row['predictor']}) at {n}" for n, row in transfer_best.iterrows())
+    + (f": at {first} samples the other devices' tables rank this CPU better than any predictor trained on it "
+       "alone." if ahead else f": at {first} samples they do not beat the best predictor trained on it alone.")))
 
 # %% [markdown]
 # ## Measuring your own device

@@ -50,7 +50,7 @@ from .spaces import NB201_OPS, get_space, micro_all, nb201_str_to_ops
 
 __all__ = ["Dataset", "load_dataset", "list_datasets", "dataset_table", "load_accuracy",
            "hard_datasets", "nb201_archs", "clear_caches", "arch_record", "IMAGE_DATASETS", "HWNAS_METRICS", "TRANSNAS_TASKS",
-           "OWN_DATASETS", "devices_dir", "register_measurements", "space_archs"]
+           "OWN_DATASETS", "devices_dir", "register_measurements", "register_sample", "space_archs"]
 
 log = logging.getLogger(__name__)
 
@@ -503,6 +503,28 @@ def register_measurements(path: str | os.PathLike, name: str | None = None, colu
                 table[name] = old
         raise
     return name
+
+
+def register_sample(dataset: str, n: int, seed: int = 0) -> str:
+    """A random sample of ``n`` architectures of ``dataset`` as a dataset of its own: what a user
+    who measured only those would hold (a CSV in the cache, registered as
+    :func:`register_measurements` registers one's own file); its name, ``<dataset>-sample<n>-<seed>``.
+
+    Raises
+    ------
+    InputError
+        ``n`` outside 2..(the dataset's architectures).
+    """
+    from .paths import atomic_write, cache_dir
+
+    ds = load_dataset(dataset)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 2 <= n <= ds.n_archs:
+        raise InputError(f"a sample of {dataset} must hold 2..{ds.n_archs} architectures, got {n!r}")
+    pick = np.sort(np.random.default_rng(seed).choice(ds.n_archs, int(n), replace=False))
+    name = f"{ds.name}-sample{n}-{seed}"
+    frame = pd.DataFrame({"arch": get_space(ds.search_space).array_to_names(ds.A[pick]), "value": ds.y[pick]})
+    path = atomic_write(cache_dir() / "samples" / f"{name}.csv", frame.to_csv(index=False, float_format="%.17g"))
+    return register_measurements(path, name, "value", ds.search_space)
 
 
 def _value_column(frame: pd.DataFrame, path: Path) -> str:

@@ -32,7 +32,7 @@ import pandas as pd
 from .errors import InputError
 
 __all__ = ["SPACES", "Expectations", "study_records", "expect", "spread", "selection_cost", "SLOW",
-           "Comparison", "compare"]
+           "Comparison", "compare", "choice_check"]
 
 #: Search spaces of the study, with their benchmark.
 SPACES = {"nb201": "hwnas", "transnas_micro": "transnas", "transnas_macro": "transnas"}
@@ -394,3 +394,47 @@ def _lut_or_why(name: str) -> tuple[float | None, str]:
     except HwlibError as exc:
         return None, str(exc)
     return float(found["kendalltau"]), f"from {found['n_measured']} measurements"
+
+
+def choice_check(found: Comparison, reference: pd.DataFrame, size: int) -> tuple[pd.DataFrame, dict]:
+    """How well a comparison on a sample chooses: its single-device predictors at ``size`` beside
+    the same predictors on the whole dataset.
+
+    Parameters
+    ----------
+    found : Comparison
+        :func:`compare` on a sample of a dataset (:func:`hwlib.data.register_sample`).
+    reference : DataFrame
+        :func:`spread` rows of the same predictors on the whole dataset (the study's records).
+    size : int
+        A training size of both.
+
+    Returns
+    -------
+    (DataFrame, dict)
+        Per predictor: ``sample`` and ``sample_se`` (its Kendall tau on the sample's test half),
+        ``whole`` and ``whole_se`` (on the whole dataset's test set), best on the sample first;
+        and ``chosen`` (best on the sample), ``chosen_whole`` (its tau on the whole dataset),
+        ``best`` and ``best_whole`` (the whole dataset's best), ``loss`` (``best_whole -
+        chosen_whole``), ``agreement`` (Kendall tau between the two orders of the predictors).
+
+    Raises
+    ------
+    InputError
+        ``size`` not run in both.
+    """
+    from .metrics import kendalltau
+
+    mine = found.table[(found.table["kind"] == "single") & (found.table["train_size"] == size)]
+    whole = reference[reference["train_size"] == size].set_index("predictor")
+    if mine.empty or whole.empty:
+        raise InputError(f"size {size} is not run in both the comparison and the reference")
+    table = pd.DataFrame({"sample": mine.set_index("predictor")["kendalltau"],
+                          "sample_se": mine.set_index("predictor")["se"],
+                          "whole": whole["kendalltau"], "whole_se": whole["se"]}).dropna()
+    table = table.sort_values("sample", ascending=False)
+    chosen, best = table.index[0], table["whole"].idxmax()
+    return table, {"chosen": chosen, "chosen_whole": float(table.at[chosen, "whole"]), "best": best,
+                   "best_whole": float(table.at[best, "whole"]),
+                   "loss": float(table.at[best, "whole"] - table.at[chosen, "whole"]),
+                   "agreement": float(kendalltau(table["sample"].to_numpy(), table["whole"].to_numpy()))}

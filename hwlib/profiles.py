@@ -63,6 +63,8 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any]]] = {
         "predictors": (("lr", "ridge", "blr", "rf", "xgb", "lgb"), None),   # None: every one-hot predictor
         "size_indices": ((1, 3, 5, 7), tuple(range(11))),
         "compute": (True, False),                # compute missing cells (full: render the committed)
+        "choice_predictors": (("ridge", "blr", "lgb", "mlp_small"), None),   # None: compare's default
+        "choice_seeds": (2, 5),                  # seeds of the comparison on a sample of this CPU
     },
     "transfer": {
         "seeds": (3, 50),

@@ -288,6 +288,19 @@ def test_bad_own_files_are_refused_with_their_name(require_data, registry, tmp_p
         data.register_measurements(tmp_path / "header.csv")
 
 
+def test_a_sample_of_a_dataset_is_a_dataset(require_data, registry, tmp_path, monkeypatch):
+    monkeypatch.setenv("HWLIB_CACHE_DIR", str(tmp_path))
+    name = data.register_sample("cifar10-pixel3_latency", 300, seed=4)
+    sample, whole = data.load_dataset(name), data.load_dataset("cifar10-pixel3_latency")
+    assert name == "cifar10-pixel3_latency-sample300-4" and sample.n_archs == 300
+    rows = {tuple(a): v for a, v in zip(whole.A.tolist(), whole.y)}
+    np.testing.assert_allclose([rows[tuple(a)] for a in sample.A.tolist()], sample.y, rtol=1e-12)  # the same values
+    assert data.register_sample("cifar10-pixel3_latency", 300, seed=4) == name     # again: the same sample
+    for n in (1, 15626, 2.5):
+        with pytest.raises(InputError, match="must hold 2..15625 architectures"):
+            data.register_sample("cifar10-pixel3_latency", n)
+
+
 def test_the_command_line_takes_a_csv_as_its_dataset(require_data, registry, tmp_path, capsys):
     import json
 

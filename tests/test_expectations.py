@@ -275,3 +275,17 @@ def test_compare_on_the_command_line(own, capsys):
     assert found["dataset"] == "phone" and found["runs"][0]["train_size"] == 25
     assert main(["compare", "--dataset", str(path), "--sizes", "2x"]) == 2
     assert "--sizes: cannot read '2x'" in capsys.readouterr().err
+
+
+def test_choice_check_sets_a_samples_choice_beside_the_whole_dataset():
+    table = pd.DataFrame({"predictor": ["a", "b", "c", "t"], "train_size": 25, "kendalltau": [0.9, 0.8, 0.7, 0.99],
+                          "se": 0.01, "kind": ["single"] * 3 + ["transfer"]})
+    found = expectations.Comparison("sample", table, None)
+    whole = pd.DataFrame({"predictor": ["a", "b", "c"], "train_size": 25, "kendalltau": [0.7, 0.85, 0.6], "se": 0.02})
+    rows, summary = expectations.choice_check(found, whole, 25)
+    assert list(rows.index) == ["a", "b", "c"] and "t" not in rows.index          # transfer methods left out
+    assert rows.loc["b", "whole"] == 0.85 and rows.loc["a", "sample"] == 0.9
+    assert (summary["chosen"], summary["best"]) == ("a", "b")
+    assert summary["loss"] == pytest.approx(0.15) and summary["agreement"] == pytest.approx(1 / 3)
+    with pytest.raises(InputError, match="size 124 is not run in both"):
+        expectations.choice_check(found, whole, 124)
