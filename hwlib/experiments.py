@@ -28,7 +28,7 @@ from .metrics import METRIC_NAMES, evaluate_predictions
 from .protocol import nominal_train_sizes, split, test_set_key, test_set_size
 from .store import Store, cell_key
 
-__all__ = ["train_sizes_for", "evaluate", "run_cells", "run_study", "predictor_key",
+__all__ = ["train_sizes_for", "evaluate", "run_cells", "run_study", "predictor_key", "group_keys",
            "predictor_table", "summarize_tau", "load_results", "TIMING_NAMES"]
 
 log = logging.getLogger(__name__)
@@ -215,6 +215,14 @@ def predictor_key(dataset: str, checksum: str, predictor: str, params: dict, tra
                                   "hpo_budget": hpo_budget, **(split or {})})
 
 
+def group_keys(ds, predictor: str, params: dict, train_size: int, seeds: Iterable[int],
+               hpo_budget: float | None) -> dict[int, str]:
+    """The store key of each seed's cell of one (dataset, predictor, size): :func:`predictor_key`."""
+    split_key = test_set_key(ds.search_space, ds.n_archs)
+    return {int(s): predictor_key(ds.name, ds.checksum, predictor, params, train_size, s, hpo_budget, split_key)
+            for s in seeds}
+
+
 #: Columns a predictor table is sorted by (then by key).
 SORT_COLUMNS = ("train_size", "seed", "hpo_budget", "params")
 
@@ -304,8 +312,7 @@ def run_group(store: Store, ds, predictor: str, n: int, seeds: list[int], params
 
     ``run`` is the provenance id written with new records (default: registered in the store now).
     """
-    split_key = test_set_key(ds.search_space, ds.n_archs)
-    keys = {s: predictor_key(ds.name, ds.checksum, predictor, params, n, s, hpo_budget, split_key) for s in seeds}
+    keys = group_keys(ds, predictor, params, n, seeds, hpo_budget)
     table = predictor_table(ds.name, predictor)
     stored = store.get(table, keys.values())
     done = {s: stored[k] for s, k in keys.items() if k in stored}

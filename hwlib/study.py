@@ -28,11 +28,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .experiments import (SORT_COLUMNS, _json_safe, plan_groups, predictor_key, predictor_table,
-                          run_cells)
+from .experiments import SORT_COLUMNS, _json_safe, group_keys, plan_groups, predictor_table, run_cells
 from .metrics import METRIC_NAMES
 from .profiles import check_profile, settings
-from .protocol import test_set_key
 from .store import Store
 
 __all__ = ["Group", "results", "study_store", "agreement", "study_datasets", "study_predictors", "grid", "plan", "run", "verify",
@@ -104,8 +102,7 @@ def grid(profile: str = "full", predictors: Sequence[str] | None = None,
     for ds, predictor, nominal, n, seeds in plan_groups(datasets, predictors, None, range(cfg.seeds), limits):
         if _size_index(ds.search_space, nominal) not in cfg.size_indices:
             continue
-        split_key = test_set_key(ds.search_space, ds.n_archs)
-        keys = tuple(predictor_key(ds.name, ds.checksum, predictor, {}, n, s, cfg.hpo_budget, split_key) for s in seeds)
+        keys = tuple(group_keys(ds, predictor, {}, n, seeds, cfg.hpo_budget).values())
         groups.append(Group(ds.name, predictor, nominal, n, tuple(seeds), keys))
     return groups
 

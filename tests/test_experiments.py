@@ -136,9 +136,18 @@ def test_predictor_key_changes_with_every_part():
     base = dict(dataset="d", checksum="c", predictor="p", params={}, train_size=5, seed=0, hpo_budget=None)
     keys = {E.predictor_key(**base)}
     for field, value in [("dataset", "e"), ("checksum", "x"), ("predictor", "q"), ("params", {"a": 1}),
-                         ("train_size", 6), ("seed", 1), ("hpo_budget", 10.0)]:
+                         ("train_size", 6), ("seed", 1), ("hpo_budget", 10.0), ("split", {"n_test": 450})]:
         keys.add(E.predictor_key(**{**base, field: value}))
-    assert len(keys) == 8
+    assert len(keys) == 9
+    assert E.predictor_key(**{**base, "split": {}}) == E.predictor_key(**base)   # the protocol's split: as before
+
+
+def test_group_keys_say_a_small_datasets_split():
+    big, small = _dataset(n=1300), _dataset(n=900)
+    assert E.group_keys(big, "ridge", {}, 25, [0, 1], None) == {
+        s: E.predictor_key(big.name, big.checksum, "ridge", {}, 25, s, None) for s in (0, 1)}
+    assert E.group_keys(small, "ridge", {}, 25, [0], None)[0] == E.predictor_key(
+        small.name, small.checksum, "ridge", {}, 25, 0, None, {"n_test": 450})
 
 
 def test_summarize_tau_centres_columns():

@@ -220,7 +220,7 @@ def equal_tau(real: pd.DataFrame, grid: pd.DataFrame) -> pd.DataFrame:
     if lacking:
         raise InputError("the simulation grid has no cells at the size the trained predictors select from: "
                          + ", ".join(f"{d} at n = {n}" for d, n in lacking)
-                         + "; simulate that size too (chapter 'Simulation': add predictor_n to sizes)")
+                         + "; simulate that size too (chapter 'Selection simulation': add predictor_n to sizes)")
     out = []
     for row in means.itertuples(index=False):
         curve = grid[(grid["dataset"] == row.dataset) & (grid["n_used"] == row.n)].sort_values("kendalltau")
