@@ -419,7 +419,8 @@ ahead = transfer_best.at[first, "kendalltau"] > checks[first][0]["sample"].iloc[
 display(Markdown(
     f"**Table 5.10.** Kendall tau of each predictor trained on {sample_size} cells of this CPU (mean over "
     f"{cfg.choice_seeds} seeds; tested on the sample's other half) and on the whole dataset (the study's records, "
-    "625 test cells), at the same training sizes; ordered by the sample at the first size. "
+    "625 test cells), at the same training sizes; ordered by the sample at the first size. The seeds share one "
+    "sample, so how far the sample's numbers stand from the whole dataset's includes the luck of that draw. "
     + " ".join(f"At {n} samples the sample chooses {s['chosen']}; on the whole dataset it reaches "
                f"{s['chosen_whole']:.3f}, " + ("the best of them there. " if s["loss"] == 0 else
                                                 f"against {s['best']}'s {s['best_whole']:.3f} (a loss of "
