@@ -154,7 +154,7 @@ def _cmd_compare(args: argparse.Namespace) -> None:
 
     sizes = None if args.sizes is None else [_int(t, "--sizes") for t in _names(args.sizes)]
     found = compare(_dataset(args.dataset), sizes, _names(args.predictors), parse_seeds(args.seeds),
-                    transfer=args.transfer, progress=not args.json)
+                    transfer=args.transfer, select_from=args.select_from, trials=args.trials, progress=not args.json)
     if args.json:
         print(json.dumps(found.to_dict(), indent=1))
         return
@@ -172,7 +172,12 @@ def _cmd_compare(args: argparse.Namespace) -> None:
         if close.empty:
             print(f"{size} samples: no Kendall tau defined (each predicts one value for every architecture)")
             continue
-        line = f"{size} samples: best {close['label'].iloc[0]} ({close['kendalltau'].iloc[0]:.3f})"
+        line = f"{size} samples: best {close['label'].iloc[0]} ({close['kendalltau'].iloc[0]:.3f}"
+        if "mra_all" in close:
+            line += (f"; selecting among {args.select_from}: MRA {close['mra_all'].iloc[0]:.2f} pp, "
+                     f"{close['mra_pareto'].iloc[0]:.2f} after measuring the selection"
+                     if np.isfinite(close["mra_all"].iloc[0]) else "; below the simulated range of Kendall tau")
+        line += ")"
         if len(close) > 1:
             fastest = close.sort_values("fit_seconds").iloc[0]
             line += (f"; within two standard errors: {', '.join(close['label'][1:])}; the fastest to fit of "
@@ -460,6 +465,11 @@ def _add_prediction_commands(sub) -> None:
     p.add_argument("--transfer", nargs="?", const="others", choices=["others", "others+proxies"],
                    help="also the transfer methods (NB201), with every other device's measurements as sources "
                    "(others+proxies: and the networks' FLOPs and parameters); listed as 'METHOD (transfer)'")
+    p.add_argument("--select-from", type=int, metavar="N",
+                   help="also what the best's Kendall tau costs a selection among N architectures (NB201): the "
+                   "selection simulation's mean reduction in accuracy")
+    p.add_argument("--trials", type=int, default=1000,
+                   help="simulation trials per deviation level (default 1000, the paper's)")
     p.add_argument("--json", action="store_true", help="print JSON (every predictor and size)")
     p.set_defaults(func=_cmd_compare)
 

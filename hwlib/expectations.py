@@ -286,7 +286,8 @@ class Comparison:
         trained on the dataset alone; ``'transfer'``: a method of :mod:`hwlib.transfer`, the other
         devices' measurements beside; ``label`` says so), and ``close_to_best`` (within two
         standard errors, the best's, of the best Kendall tau at that size). ``fit_seconds``: CPU
-        seconds of a single-device fit, wall seconds of a transfer fit.
+        seconds of a single-device fit, wall seconds of a transfer fit. With ``select_from``, also
+        ``mra_all`` and ``mra_pareto`` (:func:`selection_cost`).
     lut : float or None
         The lookup table's Kendall tau over all architectures; None where the data cannot build
         one (``lut_note`` says why).
@@ -310,8 +311,8 @@ class Comparison:
 
 
 def compare(dataset: str, sizes: Sequence[int] | None = None, predictors: Sequence[str] | None = None,
-            seeds: Sequence[int] = range(5), transfer: str | None = None, store=None,
-            progress: bool = False) -> Comparison:
+            seeds: Sequence[int] = range(5), transfer: str | None = None, select_from: int | None = None,
+            trials: int = 1000, store=None, progress: bool = False) -> Comparison:
     """Each predictor trained now on one dataset (one's own measurements, say) at a few training sizes.
 
     Parameters
@@ -329,6 +330,9 @@ def compare(dataset: str, sizes: Sequence[int] | None = None, predictors: Sequen
         Also every transfer method of :mod:`hwlib.transfer` on the same splits, with the other
         devices' measurements of the same NB201 cells as sources (and with ``'others+proxies'``
         the networks' FLOPs and parameter counts); None: the single-device predictors only.
+    select_from, trials : int, optional
+        Also the selection simulation's mean reduction in accuracy at each Kendall tau when
+        selecting among ``select_from`` architectures (NB201; :func:`selection_cost`).
     store : hwlib.store.Store, optional
         Where the cells are read and kept (default: the project's cache); a rerun trains nothing.
 
@@ -365,9 +369,10 @@ def compare(dataset: str, sizes: Sequence[int] | None = None, predictors: Sequen
     seeds = [int(s) for s in seeds]
     if not seeds:
         raise InputError("seeds: give at least one")
-    if transfer is not None and ds.search_space != "nb201":
-        raise InputError(f"transfer: the other devices' measurements are of NB201 cells; {ds.name} holds "
-                         f"{ds.search_space} architectures")
+    for option, given in (("transfer", transfer), ("select_from", select_from)):
+        if given is not None and ds.search_space != "nb201":
+            raise InputError(f"{option}: it needs NB201 cells (the other devices' measurements, the selection "
+                             f"simulation); {ds.name} holds {ds.search_space} architectures")
     store = store or default_store()
     results = run_study([ds.name], list(predictors), sizes, seeds, store=store, progress=progress)
     table = spread(results, predictors).assign(kind="single")
@@ -378,6 +383,8 @@ def compare(dataset: str, sizes: Sequence[int] | None = None, predictors: Sequen
         runs = runs.rename(columns={"method": "predictor", "target": "dataset"})
         table = pd.concat([table, spread(runs, list_methods()).assign(kind="transfer")], ignore_index=True)
     table["label"] = table["predictor"].where(table["kind"] == "single", table["predictor"] + " (transfer)")
+    if select_from is not None:
+        table = pd.concat([table, selection_cost(table["kendalltau"], select_from, trials)], axis=1)
     top = table.sort_values("kendalltau", ascending=False).groupby("train_size").head(1)   # NaN last
     floor = table["train_size"].map((top["kendalltau"] - 2 * top["se"].fillna(0)).set_axis(top["train_size"]))
     table["close_to_best"] = table["kendalltau"] >= floor

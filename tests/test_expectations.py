@@ -221,8 +221,21 @@ def test_compare_with_the_transfer_methods_beside(own, monkeypatch, capsys):
     assert main(["compare", "--dataset", str(path), "--predictors", "ridge", "--sizes", "11,55", "--seeds", "0-1",
                  "--transfer"]) == 0
     assert f"{transfer.STRONGEST} (transfer)" in capsys.readouterr().out
-    with pytest.raises(InputError, match="transfer: the other devices' measurements are of NB201 cells"):
+    with pytest.raises(InputError, match="transfer: it needs NB201 cells"):
         expectations.compare("transnas_macro-cpu_latency", [25], ["ridge"], transfer="others")
+
+
+def test_compare_with_what_it_costs_a_selection(own, capsys):
+    path, name = own
+    found = expectations.compare(name, [25, 124], ["ridge"], seeds=range(2), select_from=200, trials=3)
+    table = found.table.set_index("train_size")
+    assert {"mra_all", "mra_pareto"} <= set(table)
+    assert table.loc[124, "mra_all"] < table.loc[25, "mra_all"] or np.isnan(table.loc[25, "mra_all"])
+    assert main(["compare", "--dataset", str(path), "--predictors", "ridge", "--sizes", "124", "--seeds", "0-1",
+                 "--select-from", "200", "--trials", "3"]) == 0
+    assert "selecting among 200: MRA" in capsys.readouterr().out
+    with pytest.raises(InputError, match="select_from: it needs NB201 cells"):
+        expectations.compare("transnas_macro-cpu_latency", [25], ["ridge"], select_from=200)
 
 
 def test_compare_where_no_tau_is_defined(own, capsys):
