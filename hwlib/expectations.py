@@ -29,7 +29,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from .errors import HwlibError, InputError
 
 __all__ = ["SPACES", "Expectations", "study_records", "expect", "spread", "selection_cost", "SLOW",
            "Comparison", "compare", "choice_check"]
@@ -393,7 +393,6 @@ def compare(dataset: str, sizes: Sequence[int] | None = None, predictors: Sequen
 
 
 def _lut_or_why(name: str) -> tuple[float | None, str]:
-    from .errors import HwlibError
     from .lookup import evaluate_lut
 
     try:
