@@ -211,7 +211,7 @@ def test_compare_with_the_transfer_methods_beside(own, monkeypatch, capsys):
     from hwlib import transfer
 
     path, name = own
-    monkeypatch.setattr(transfer, "resolve_sources", lambda t, s: ("help-pixel2", "help-samsung_a50"))   # phones
+    monkeypatch.setattr(transfer.studies, "resolve_sources", lambda t, s: ("help-pixel2", "help-samsung_a50"))   # phones
     found = expectations.compare(name, [11, 55], ["ridge"], seeds=range(2), transfer="others")
     table = found.table.set_index(["label", "train_size"])
     assert set(found.table["kind"]) == {"single", "transfer"}

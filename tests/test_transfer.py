@@ -91,9 +91,9 @@ def test_selected_ensemble_is_one_of_the_two_chosen_on_held_out_samples():
     np.testing.assert_array_equal(sel.predict(X), kind(random_state=0).fit(X[:10], y[:10]).predict(X))
     errors = {}
     for anchor in ("consensus", "proxy"):         # the jackknife's own held-out error decides
-        held_out = [transfer._consensus_predict(transfer._consensus_fit(np.delete(X[:10], i, 0)[:, K:2 * K],
-                                                                        np.delete(y[:10], i), anchor),
-                                                X[i:i + 1, K:2 * K])[0] for i in range(10)]
+        fits = [transfer.methods._consensus_fit(np.delete(X[:10], i, 0)[:, K:2 * K], np.delete(y[:10], i), anchor)
+                for i in range(10)]
+        held_out = [transfer.methods._consensus_predict(f, X[i:i + 1, K:2 * K])[0] for i, f in enumerate(fits)]
         errors[anchor] = np.mean((np.array(held_out) - y[:10]) ** 2)
     assert sel.anchor_ == min(errors, key=errors.get)
     with pytest.raises(InputError, match="anchor"):
@@ -135,15 +135,15 @@ def test_studies_store_their_records_and_compute_only_what_is_missing(tmp_path):
     store = Store(tmp_path)
     rows = [{"method": m, "seed": s} for s in (0, 1) for m in ("a", "b")]
     frame = pd.DataFrame([{**r, "spearman": 0.5 + r["seed"]} for r in rows])
-    first = transfer._stored(store, "demo", {"target": "t"}, rows, lambda: frame)
+    first = transfer.studies._stored(store, "demo", {"target": "t"}, rows, lambda: frame)
     assert (tmp_path / "transfer" / "demo.csv").is_file() and (tmp_path / "provenance.json").is_file()
 
     def fail():
         raise AssertionError("computed again")
-    again = transfer._stored(store, "demo", {"target": "t"}, rows, fail)
+    again = transfer.studies._stored(store, "demo", {"target": "t"}, rows, fail)
     assert again["spearman"].tolist() == first["spearman"].tolist() == [0.5, 0.5, 1.5, 1.5]
     with pytest.raises(AssertionError, match="computed again"):
-        transfer._stored(store, "demo", {"target": "u"}, rows, fail)
+        transfer.studies._stored(store, "demo", {"target": "u"}, rows, fail)
 
 
 # ----------------------------------------------------------------------------- with the benchmark files
@@ -282,7 +282,7 @@ def test_a_target_measured_on_a_sample_runs_up_to_its_pool(require_data, tmp_pat
     names = get_space("nb201").array_to_names(ds.A[rows])
     pd.DataFrame({"arch": names, "latency": ds.y[rows]}).to_csv(tmp_path / "sample.csv", index=False)
     target = data.register_measurements(tmp_path / "sample.csv")
-    monkeypatch.setattr(transfer, "resolve_sources", lambda t, s: ["help-gold_6240", "help-1080ti_1"])   # fewer
+    monkeypatch.setattr(transfer.studies, "resolve_sources", lambda t, s: ["help-gold_6240", "help-1080ti_1"])   # fewer
     cfg = {"seeds": [0, 1], "baselines": ["ridge"]}
     out = report._sample_target([target], "gpu", cfg, Store(tmp_path / "store"), progress=False)
     assert sorted(out["gpu"]["train_size"].unique()) == [5, 10, 11, 25]

@@ -1,0 +1,302 @@
+"""Transfer runs and the chapter's studies: one target scored over seeds and sizes, HELP's
+protocol, leave one device out on the study's splits, and the selection simulation driven by
+transfer predictors; each study's records kept in the results store."""
+
+from __future__ import annotations
+
+import time
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from .methods import STRONGEST, get_method, list_methods
+from .sources import (_N_CELLS, HELP_SOURCES, HELP_TARGETS, VERSION, SourceFeatures, nb201_positions,
+                      resolve_sources, target_values)
+
+__all__ = ["HELP_PUBLISHED", "PROTOCOLS", "LODO_SIZES", "BASELINE_SIZES", "transfer_split",
+           "transfer_runs", "evaluate_transfer", "help_study", "lodo_study", "lodo_baselines", "selection_study"]
+
+#: HELP's published Spearman correlation with 10 target samples on NAS-Bench-201 (Lee, Lee, Chong &
+#: Hwang, "HELP: Hardware-Adaptive Efficient Latency Prediction for NAS via Meta-Learning",
+#: NeurIPS 2021, arXiv:2106.08630, the NAS-Bench-201 latency-estimation results on unseen devices).
+HELP_PUBLISHED = {"help-titan_rtx_256": 0.987, "help-gold_6226": 0.989, "help-pixel2": 0.802,
+                  "cifar10-raspi4_latency": 0.890, "cifar10-eyeriss_latency": 0.940,
+                  "cifar10-fpga_latency": 0.985}
+PROTOCOLS = ("help", "paper")
+#: Training sizes of the leave-one-device-out protocol: the study's sizes up to 124, and HELP's 10.
+LODO_SIZES = (5, 10, 11, 25, 55, 124)
+#: The study's training sizes up to 124, where the single-device predictors are compared.
+BASELINE_SIZES = (5, 11, 25, 55, 124)
+
+
+def transfer_split(n_archs: int, seed: int, train_size: int, protocol: str = "help"
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """(train, test) positions of one run.
+
+    ``'help'``: the first ``train_size`` of a seeded permutation, scored on every architecture.
+    ``'paper'``: the study's split (:func:`hwlib.experiments.split`), training a prefix of the pool.
+    """
+    from ..protocol import split, test_set_size
+
+    if protocol not in PROTOCOLS:
+        raise InputError(f"unknown protocol {protocol!r}; one of {', '.join(PROTOCOLS)}")
+    if protocol == "help":
+        if not 1 <= train_size < n_archs:
+            raise InputError(f"train size {train_size} out of range 1..{n_archs - 1}")
+        return np.random.default_rng(seed).permutation(n_archs)[:train_size], np.arange(n_archs)
+    test, pool = split(n_archs, seed, test_set_size("nb201", n_archs))
+    if not 1 <= train_size <= len(pool):
+        raise InputError(f"train size {train_size} out of range 1..{len(pool)}")
+    return pool[:train_size], test
+
+
+def _score(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+    from ..metrics import kendalltau, spearman
+
+    return {"kendalltau": kendalltau(y_true, y_pred), "spearman": spearman(y_true, y_pred)}
+
+
+def transfer_runs(target: str, sources: str | Sequence[str], methods: Sequence[str], train_sizes: Sequence[int],
+                  seeds: Iterable[int], protocol: str = "help") -> pd.DataFrame:
+    """Fit and score each method on ``target`` for every training size and seed.
+
+    Returns
+    -------
+    DataFrame
+        One row per (method, train size, seed): target, sources (count), protocol, method,
+        train_size, seed, kendalltau, spearman, fit_time.
+    """
+    from ..data import load_dataset
+
+    names = resolve_sources(target, sources)
+    specs = [get_method(m) for m in methods]
+    ds = load_dataset(target)
+    X = SourceFeatures(names).fit(ds.A).transform(ds.A)
+    y = target_values(ds)
+    rows = []
+    for seed in seeds:
+        for size in train_sizes:
+            train, test = transfer_split(ds.n_archs, int(seed), int(size), protocol)
+            for spec in specs:
+                t0 = time.perf_counter()
+                model = spec.regressor_class()(random_state=int(seed)).fit(X[train], y[train])
+                pred = model.predict(X[test])
+                rows.append({"target": target, "n_sources": len(names), "protocol": protocol,
+                             "method": spec.name, "train_size": int(size), "seed": int(seed),
+                             **_score(y[test], pred), "fit_time": time.perf_counter() - t0})
+    return pd.DataFrame(rows)
+
+
+def evaluate_transfer(target: str, sources: str | Sequence[str] = "help-train", method: str | None = None,
+                      train_size: int = 10, seeds: Iterable[int] = range(10), protocol: str = "help") -> dict:
+    """One method on one target, as ``hwlib transfer`` prints it.
+
+    Returns
+    -------
+    dict
+        ``target``, ``sources`` (names), ``method``, ``train_size``, ``protocol``, ``seeds``;
+        ``kendalltau`` and ``spearman`` (means over seeds); ``runs`` (per-seed records).
+
+    Raises
+    ------
+    InputError
+        Unknown target, source or method; the target among the sources; a bad size or protocol.
+    """
+    method = STRONGEST if method is None else method
+    get_method(method)
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise InputError("no seeds given")
+    names = resolve_sources(target, sources)
+    runs = transfer_runs(target, names, [method], [train_size], seeds, protocol)
+    records = [{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in r.items()}
+               for r in runs.to_dict(orient="records")]
+    return {"target": target, "sources": list(names), "method": method, "train_size": int(train_size),
+            "protocol": protocol, "seeds": seeds, "kendalltau": float(np.nanmean(runs["kendalltau"])),
+            "spearman": float(np.nanmean(runs["spearman"])), "runs": records}
+
+
+def _stored(store, table: str, params: dict, rows: Sequence[dict], compute) -> pd.DataFrame:
+    """The records of one group from ``store`` (table ``transfer/<table>``), computed when any is missing.
+
+    Parameters
+    ----------
+    store : hwlib.store.Store
+    params : dict
+        What the whole group shares (target, data checksum, sources, protocol, ...).
+    rows : sequence of dict
+        What tells its records apart (method, train size, seed, ...): one key each.
+    compute : callable
+        Returns the group's records as a DataFrame with the columns of ``rows``.
+    """
+    from .. import store as store_mod
+
+    table = f"transfer/{table}"
+    keys = [store_mod.cell_key(f"{table}@{VERSION}", {**params, **r}) for r in rows]
+    found = store.get(table, keys)
+    if len(found) == len(keys):
+        return pd.DataFrame([found[k] for k in keys])
+    frame = compute()
+    cols = list(rows[0])
+    index = {tuple(r[c] for c in cols): k for r, k in zip(rows, keys)}
+    run = store.register_run()
+    records = [{**rec, "key": index[tuple(rec[c] for c in cols)], "run": run}
+               for rec in frame.to_dict(orient="records")]
+    store.put(table, records, sort_by=[c for c in ("target", "dataset", "kind", "predictor", "method",
+                                                   "train_size", "n_train", "seed", "trial") if c in frame])
+    return pd.DataFrame(records)
+
+
+def _checksum(name: str) -> str:
+    from ..data import load_dataset
+
+    return load_dataset(name).checksum
+
+
+def _split_key(name: str) -> dict:
+    from ..data import load_dataset
+    from ..protocol import test_set_key
+
+    return test_set_key("nb201", load_dataset(name).n_archs)
+
+
+def _bar(items: list, desc: str, progress: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(items, desc=desc, leave=False, disable=not progress)
+
+
+def help_study(seeds: Iterable[int] = range(50), methods: Sequence[str] | None = None, train_size: int = 10,
+               store=None, progress: bool = True) -> pd.DataFrame:
+    """HELP's protocol: its nine sources, its six targets, ``train_size`` samples, all cells scored.
+
+    Returns
+    -------
+    DataFrame
+        :func:`transfer_runs` rows of every target, plus ``help_published`` (HELP's Spearman).
+    """
+    store = store or _default_store()
+    methods, seeds = list(methods or list_methods()), [int(s) for s in seeds]
+    frames = []
+    for target in _bar(list(HELP_TARGETS), "HELP targets", progress):
+        params = {"target": target, "checksum": _checksum(target), "sources": list(HELP_SOURCES), "protocol": "help"}
+        rows = [{"method": m, "train_size": int(train_size), "seed": s} for s in seeds for m in methods]
+        frames.append(_stored(store, "help", params, rows, lambda t=target: transfer_runs(
+            t, "help-train", methods, [train_size], seeds, "help")))
+    out = pd.concat(frames, ignore_index=True)
+    out["help_published"] = out["target"].map(HELP_PUBLISHED)
+    return out
+
+
+def lodo_study(datasets: Sequence[str], seeds: Iterable[int] = range(50), sizes: Sequence[int] = LODO_SIZES,
+               methods: Sequence[str] | None = None, store=None, progress: bool = True,
+               sources: str = "others") -> pd.DataFrame:
+    """Leave one device out on the study's splits: each dataset the target, every other device's
+    datasets the sources (:func:`resolve_sources` ``'others'``, or ``'others+proxies'`` with the
+    networks' FLOPs and parameter counts beside them).
+
+    Returns
+    -------
+    DataFrame
+        :func:`transfer_runs` rows (protocol ``'paper'``), with ``source_set`` (``sources``).
+    """
+    if sources not in ("others", "others+proxies"):
+        raise InputError(f"leave-one-device-out sources must be 'others' or 'others+proxies', got {sources!r}")
+    store = store or _default_store()
+    methods, seeds = list(methods or list_methods()), [int(s) for s in seeds]
+    frames = []
+    for target in _bar(list(datasets), "leave-one-device-out", progress):
+        names = resolve_sources(target, sources)
+        params = {"target": target, "checksum": _checksum(target), "sources": list(names), "protocol": "paper",
+                  **_split_key(target)}
+        rows = [{"method": m, "train_size": int(n), "seed": s} for s in seeds for n in sizes for m in methods]
+        frames.append(_stored(store, "lodo", params, rows, lambda t=target, s=names: transfer_runs(
+            t, s, methods, sizes, seeds, "paper")))
+    return pd.concat(frames, ignore_index=True).assign(source_set=sources)
+
+
+def lodo_baselines(datasets: Sequence[str], predictors: Sequence[str], seeds: Iterable[int] = range(50),
+                   sizes: Sequence[int] = BASELINE_SIZES, progress: bool = True) -> pd.DataFrame:
+    """The single-device predictors on the same splits at the study's sizes, as the study runs them
+    (:func:`hwlib.experiments.run_study`: the committed study results, the rest computed into the cache)."""
+    from ..experiments import run_study
+
+    return run_study(list(datasets), list(predictors), list(sizes), list(seeds), progress=progress)
+
+
+def _default_store():
+    from ..store import default_store
+
+    return default_store()
+
+
+def _selection_trials(name: str, transfer_methods: Sequence[str], singles: Sequence[str], n_train: int,
+                      single_sizes: Sequence[int], n: int, trials: int, seed: int) -> pd.DataFrame:
+    """Rows of :func:`selection_study` for one dataset."""
+    import zlib
+
+    from ..data import load_dataset
+    from ..predictors import make_predictor
+    from ..simulation import select, selection_problem
+
+    problem = selection_problem(name, "architecture")
+    hw_name = name.partition("@")[0]
+    ds = load_dataset(hw_name)
+    pos = nb201_positions(problem.A)
+    X = SourceFeatures(resolve_sources(hw_name, "others")).fit(problem.A).transform(problem.A)
+    full = np.full(_N_CELLS, np.nan)
+    full[ds.index] = target_values(ds)
+    y = full[pos]
+    first = max([n_train, *single_sizes])
+    if first + n > problem.n_archs:
+        raise InputError(f"{first} training and {n} candidate architectures exceed {problem.n_archs}")
+    rows = []
+    for t in range(trials):
+        perm = np.random.default_rng([seed, t, zlib.crc32(name.encode())]).permutation(problem.n_archs)
+        cand = np.sort(perm[first:first + n])
+        fits = [("transfer", m, n_train, lambda m=m: get_method(m).regressor_class()(random_state=seed + t)
+                 .fit(X[perm[:n_train]], y[perm[:n_train]]).predict(X[cand])) for m in transfer_methods]
+        fits += [("single", p, k, lambda p=p, k=k: make_predictor(p, "nb201", random_state=seed + t).fit(
+            problem.A[perm[:k]], problem.hw[perm[:k]]).predict(problem.A[cand]))
+                 for p in singles for k in single_sizes]
+        for kind, predictor, k, predict in fits:
+            sel = select(problem.acc[cand], problem.hw[cand], np.asarray(predict(), dtype=np.float64))
+            rows.append({"dataset": name, "kind": kind, "predictor": predictor, "n_train": k, "n": n,
+                         "trial": t, **sel.metrics})
+    return pd.DataFrame(rows)
+
+
+def selection_study(datasets: Sequence[str], transfer_methods: Sequence[str] = (STRONGEST,),
+                    singles: Sequence[str] = ("ridge", "lgb", "mlp_small"), n_train: int = 10,
+                    single_sizes: Sequence[int] = (10, 124), n: int = 1000, trials: int = 20, seed: int = 0,
+                    store=None, progress: bool = True) -> pd.DataFrame:
+    """The selection simulation driven by transfer and single-device predictors on the same draws.
+
+    Per trial of a dataset (see :func:`hwlib.simulation.selection_problem`; ``'name@image'``
+    allowed): one permutation of its architectures; the first ``n_train`` (or ``k`` of
+    ``single_sizes``) train, the ``n`` after the largest training set are the candidates, selected on
+    the predictions (:func:`hwlib.simulation.select`) and judged with the true values. Transfer
+    methods take every other device as a source and fit log values; single-device predictors fit the
+    z-scored values, as in the paper.
+
+    Returns
+    -------
+    DataFrame
+        One row per (dataset, predictor, training size, trial): dataset, kind (``'transfer'`` or
+        ``'single'``), predictor, n_train, n, trial and the metrics of :data:`hwlib.simulation.METRICS`.
+    """
+    store = store or _default_store()
+    frames = []
+    first = max([n_train, *single_sizes])
+    for name in _bar(list(datasets), "selection", progress):
+        params = {"dataset": name, "checksum": _checksum(name.partition("@")[0]), "n": n, "seed": seed,
+                  "first": first}
+        rows = [{"kind": "transfer", "predictor": m, "n_train": n_train, "trial": t}
+                for t in range(trials) for m in transfer_methods]
+        rows += [{"kind": "single", "predictor": p, "n_train": k, "trial": t}
+                 for t in range(trials) for p in singles for k in single_sizes]
+        frames.append(_stored(store, "selection", params, rows, lambda d=name: _selection_trials(
+            d, transfer_methods, singles, n_train, single_sizes, n, trials, seed)))
+    return pd.concat(frames, ignore_index=True)
