@@ -235,6 +235,22 @@ def test_help_table_and_goals_from_runs():
     assert set(goals["beats"]) == {report.short(t) for t in transfer.HELP_TARGETS}
 
 
+def test_nasflat_table_sets_the_strongest_method_beside_nasflat_at_10_and_20_samples():
+    from hwlib.transfer import report
+
+    def runs(size, spearman):
+        return pd.DataFrame([{"target": t, "method": m, "train_size": size, "seed": s, "spearman": spearman + s / 100}
+                             for t in transfer.HELP_TARGETS for m in ("proxy", transfer.STRONGEST) for s in (0, 2)])
+    table = report.nasflat_table(runs(10, 0.9), runs(20, 0.95).query("method != 'proxy'"))
+    assert list(table.index) == [report.short(t) for t in transfer.HELP_TARGETS] + ["mean"]
+    assert table["ours @10"].tolist() == pytest.approx([0.91] * 7)
+    assert table["ours @20"].tolist() == pytest.approx([0.96] * 7)
+    for n in (10, 20):
+        assert table.at["pixel2", f"NASFLAT @{n}"] == transfer.NASFLAT_REPORTED[n]["help-pixel2"]
+    assert table.at["mean", "NASFLAT @20"] == pytest.approx(0.959, abs=5e-4)      # the paper's table entry
+    assert table.at["mean", "HELP @10"] == pytest.approx(np.mean(list(transfer.HELP_PUBLISHED.values())))
+
+
 def test_lodo_table_compares_ten_samples_with_the_best_single_device_predictor_at_124():
     from hwlib.transfer import report
 

@@ -64,10 +64,10 @@ from .methods import (STRONGEST, TRANSFER_REGISTRY, AnchoredEnsembleRegressor, B
                       SourceRidgeRegressor, get_method, list_methods, make_transfer_predictor)
 from .sources import (HELP_SOURCES, HELP_TARGETS, PROXY_SOURCES, SOURCE_SETS, VERSION, SourceFeatures, device_of,
                       nb201_positions, resolve_sources, source_values, target_values)
-from .studies import (BASELINE_SIZES, HELP_PUBLISHED, LODO_SIZES, PROTOCOLS, evaluate_transfer,
+from .studies import (BASELINE_SIZES, HELP_PUBLISHED, LODO_SIZES, NASFLAT_REPORTED, PROTOCOLS, evaluate_transfer,
                       help_study, lodo_baselines, lodo_study, selection_study, transfer_runs, transfer_split)
 
-__all__ = ["HELP_SOURCES", "HELP_TARGETS", "HELP_PUBLISHED", "PROXY_SOURCES", "SOURCE_SETS",
+__all__ = ["HELP_SOURCES", "HELP_TARGETS", "HELP_PUBLISHED", "NASFLAT_REPORTED", "PROXY_SOURCES", "SOURCE_SETS",
            "TRANSFER_REGISTRY", "STRONGEST", "PROTOCOLS", "LODO_SIZES", "VERSION", "device_of", "resolve_sources",
            "source_values", "target_values", "nb201_positions", "SourceFeatures", "BestProxyRegressor",
            "SourceRidgeRegressor", "ConsensusRegressor", "ConsensusEnsembleRegressor", "AnchoredEnsembleRegressor",
