@@ -249,6 +249,16 @@ def test_nasflat_table_sets_the_strongest_method_beside_nasflat_at_10_and_20_sam
         assert table.at["pixel2", f"NASFLAT @{n}"] == transfer.NASFLAT_REPORTED[n]["help-pixel2"]
     assert table.at["mean", "NASFLAT @20"] == pytest.approx(0.959, abs=5e-4)      # the paper's table entry
     assert table.at["mean", "HELP @10"] == pytest.approx(np.mean(list(transfer.HELP_PUBLISHED.values())))
+    with pytest.raises(InputError, match="15 target samples"):
+        report.nasflat_table(runs(10, 0.9), runs(20, 0.95), sizes=(10, 15))
+    every = report.nasflat_table(runs(10, 0.9), pd.concat([runs(n, 0.95) for n in (5, 15, 20)]),
+                                 sizes=report.NASFLAT_SIZES)
+    fig = report.plot_nasflat(every)
+    mean_ours, mean_nasflat = (line.get_ydata() for line in fig.axes[0].lines[:2])
+    assert list(fig.axes[0].lines[0].get_xdata()) == [5, 10, 15, 20]
+    assert mean_ours == pytest.approx([0.96, 0.91, 0.96, 0.96])
+    assert mean_nasflat[3] == pytest.approx(0.959, abs=5e-4)
+    assert fig.axes[1].lines[1].get_ydata()[3] == min(transfer.NASFLAT_REPORTED[20].values())   # worst device
 
 
 def test_lodo_table_compares_ten_samples_with_the_best_single_device_predictor_at_124():

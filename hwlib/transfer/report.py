@@ -13,9 +13,9 @@ from ..errors import InputError
 from ..plotting import predictor_style
 from . import HELP_PUBLISHED, HELP_TARGETS, LODO_SIZES, NASFLAT_REPORTED, STRONGEST, TRANSFER_REGISTRY
 
-__all__ = ["settings", "run_all", "GOALS", "help_table", "help_goals", "nasflat_table", "lodo_curves", "lodo_table",
-           "proxies_table", "selection_table", "plot_help", "plot_lodo", "plot_selection", "short", "single_at",
-           "OWN_TARGET"]
+__all__ = ["settings", "run_all", "GOALS", "help_table", "help_goals", "nasflat_table", "plot_nasflat",
+           "lodo_curves", "lodo_table", "proxies_table", "selection_table", "plot_help", "plot_lodo", "plot_selection",
+           "short", "single_at", "OWN_TARGET", "NASFLAT_SIZES"]
 
 #: The issue's goals: HELP protocol mean Spearman and worst device; LODO: 10 samples vs 124.
 GOALS = {"help_mean": 0.95, "help_min": 0.90, "lodo_size": 10, "lodo_reference_size": 124}
@@ -37,9 +37,10 @@ def run_all(profile: str, store=None, progress: bool = True) -> dict[str, pd.Dat
     Returns
     -------
     dict
-        ``help``, ``help_20`` (the strongest method with 20 target samples, NASFLAT's headline
-        setting), ``lodo``, ``lodo_proxies`` (leave one device out with the networks' FLOPs and
-        parameter counts as two more sources), ``baselines``, ``selection``: the runs' records;
+        ``help``, ``help_sizes`` (the strongest method with the other numbers of target samples
+        NASFLAT reports, :data:`NASFLAT_SIZES`), ``lodo``, ``lodo_proxies`` (leave one device out
+        with the networks' FLOPs and parameter counts as two more sources), ``baselines``,
+        ``selection``: the runs' records;
         ``own`` and ``own_baselines``: leave one device out with this project's CPU
         (:data:`OWN_TARGET`) the target, where its measurements are at hand; ``gpu`` and
         ``gpu_baselines``: the same with the project's GPU pass (:func:`hwlib.devices.gpu_dataset`,
@@ -60,7 +61,8 @@ def run_all(profile: str, store=None, progress: bool = True) -> dict[str, pd.Dat
         "own_baselines": lodo_baselines(own, cfg["baselines"], cfg["seeds"], progress=progress) if own
         else pd.DataFrame(),
         "help": help_study(cfg["seeds"], store=store, progress=progress),
-        "help_20": help_study(cfg["seeds"], [STRONGEST], train_size=20, store=store, progress=progress),
+        "help_sizes": pd.concat([help_study(cfg["seeds"], [STRONGEST], train_size=n, store=store, progress=progress)
+                                 for n in NASFLAT_SIZES if n != 10], ignore_index=True),
         "lodo": lodo_study(hard, cfg["seeds"], store=store, progress=progress),
         "lodo_proxies": lodo_study(hard, cfg["seeds"], store=store, progress=progress, sources="others+proxies"),
         "baselines": lodo_baselines(hard, cfg["baselines"], cfg["seeds"], progress=progress),
@@ -85,6 +87,9 @@ def _sample_target(targets: list[str], key: str, cfg: dict, store, progress: boo
             f"{key}_baselines": lodo_baselines(targets, cfg["baselines"], cfg["seeds"],
                                                sizes=[n for n in BASELINE_SIZES if n <= pool], progress=progress)}
 
+
+#: The numbers of target samples NASFLAT reports on HELP's split (:data:`NASFLAT_REPORTED`).
+NASFLAT_SIZES = tuple(sorted(NASFLAT_REPORTED))
 
 #: This project's own CPU, the new device of the last experiment of chapter "Transfer across devices".
 OWN_TARGET = "own-cpu_latency"
@@ -119,19 +124,48 @@ def help_goals(table: pd.DataFrame) -> dict:
             "misses": [d for d in ours.index if ours[d] <= helps[d]]}
 
 
-def nasflat_table(help_10: pd.DataFrame, help_20: pd.DataFrame) -> pd.DataFrame:
-    """The strongest method's mean Spearman per HELP target beside NASFLAT's (:data:`NASFLAT_REPORTED`),
-    with 10 and with 20 target samples, and HELP's published number (10 samples); a ``mean`` row."""
+def nasflat_table(help_runs: pd.DataFrame, size_runs: pd.DataFrame, sizes: Sequence[int] = (10, 20)
+                  ) -> pd.DataFrame:
+    """The strongest method's mean Spearman per HELP target beside NASFLAT's (:data:`NASFLAT_REPORTED`)
+    with each of ``sizes`` target samples, and HELP's published number (10 samples); a ``mean`` row.
+    ``help_runs`` and ``size_runs``: :func:`~hwlib.transfer.help_study` records (any sizes)."""
+    runs = pd.concat([help_runs, size_runs], ignore_index=True)
+    ours = runs[runs["method"] == STRONGEST].groupby(["train_size", "target"])["spearman"].mean()
     cols = {}
-    for size, runs in ((10, help_10), (20, help_20)):
-        ours = runs[(runs["method"] == STRONGEST) & (runs["train_size"] == size)]
-        cols[f"ours @{size}"] = ours.groupby("target")["spearman"].mean()
+    for size in sizes:
+        if size not in ours.index.get_level_values(0):
+            raise InputError(f"no runs of {STRONGEST} with {size} target samples")
+        cols[f"ours @{size}"] = ours[size]
         cols[f"NASFLAT @{size}"] = pd.Series(NASFLAT_REPORTED[size])
     cols["HELP @10"] = pd.Series(HELP_PUBLISHED)
     table = pd.DataFrame(cols).reindex(list(HELP_TARGETS))
     table.loc["mean"] = table.mean()
     table.index = [short(i) if i != "mean" else i for i in table.index]
     return table
+
+
+def plot_nasflat(table: pd.DataFrame) -> plt.Figure:
+    """Mean and worst-device Spearman against the number of target samples: the strongest method,
+    NASFLAT, and HELP's published point (from :func:`nasflat_table` over :data:`NASFLAT_SIZES`)."""
+    devices = table.drop("mean")
+    fig, axes = plt.subplots(1, 2, figsize=(7.5, 3.0), sharey=True)
+    for ax, (title, agg) in zip(axes, (("mean over the six devices", "mean"), ("worst device", "min"))):
+        for who, style in (("ours", {"marker": "o", "color": "C0"}), ("NASFLAT", {"marker": "s", "color": "C3",
+                                                                                  "ls": "--"})):
+            cols = [c for c in table if c.startswith(f"{who} @")]
+            sizes = [int(c.split("@")[1]) for c in cols]
+            label = f"{TRANSFER_REGISTRY[STRONGEST].label} (ours)" if who == "ours" else "NASFLAT (reported)"
+            ax.plot(sizes, devices[cols].agg(agg).to_numpy(), label=label, **style)
+        ax.plot([10], [devices["HELP @10"].agg(agg)], "k^", label="HELP (published)")
+        ax.axhline(GOALS["help_min"], ls=":", color="gray", lw=1)
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("target samples")
+        ax.set_xticks(sizes)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("Spearman")
+    axes[0].legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    return fig
 
 
 def lodo_curves(runs: pd.DataFrame, baselines: pd.DataFrame) -> pd.DataFrame:
