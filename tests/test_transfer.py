@@ -75,6 +75,19 @@ def test_consensus_beats_the_best_single_source_with_ten_samples():
     assert np.mean(rho["consensus_ensemble"]) > 0.95
 
 
+def test_consensus_line_never_falls_so_a_few_noisy_samples_cannot_invert_the_ranking():
+    x = np.array([0.0, 1.0, 2.0, 3.0])
+    y = np.array([1.0, 0.2, 0.5, -0.1])                               # least squares would fall
+    assert transfer.methods._line(x, y)[1] < 0
+    a, b = transfer.methods._rising_line(x, y)
+    assert b == pytest.approx(np.std(y) / np.std(x)) and a + b * x.mean() == pytest.approx(y.mean())
+    assert transfer.methods._rising_line(x, 2 * x + 1) == pytest.approx((1.0, 2.0))   # a rising fit is kept
+    X, truth = _devices()
+    four = np.argsort(X[:, K:2 * K].mean(1))[[0, 100, 200, 299]]      # four cells spread along the consensus
+    fit = transfer.ConsensusRegressor().fit(X[four], -truth[four])    # labels that fall with it
+    assert fit.fit_[2] > 0
+
+
 def test_ensemble_at_ten_samples_is_the_jackknife_of_consensus():
     X, y = _devices()
     ens = transfer.ConsensusEnsembleRegressor(random_state=0).fit(X[:10], y[:10])

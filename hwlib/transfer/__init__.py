@@ -22,7 +22,8 @@ Predictors (``TRANSFER_REGISTRY``, the same scikit-learn contract as :mod:`hwlib
 ``source_ridge``
     Ridge regression on the raw source values and the one-hot encoding; alpha by leave-one-out.
 ``consensus``
-    The mean of the denoised sources (the consensus of the devices) fit by least squares, then a
+    The mean of the denoised sources (the consensus of the devices) fit by least squares (a
+    rising line: a falling one, the noise of a few samples, would invert the ranking), then a
     ridge regression of the residual on the denoised sources, alpha by leave-one-out: the target is
     assumed to be the devices' common trend plus a combination of how devices differ.
 ``consensus_ensemble`` (the strongest, the default)
@@ -62,10 +63,11 @@ from __future__ import annotations
 from .methods import (STRONGEST, TRANSFER_REGISTRY, AnchoredEnsembleRegressor, BestProxyRegressor,
                       ConsensusEnsembleRegressor, ConsensusRegressor, SelectedEnsembleRegressor,
                       SourceRidgeRegressor, get_method, list_methods, make_transfer_predictor)
-from .sources import (HELP_SOURCES, HELP_TARGETS, PROXY_SOURCES, SOURCE_SETS, VERSION, SourceFeatures, device_of,
+from .sources import (HELP_SOURCES, HELP_TARGETS, PROXY_SOURCES, SOURCE_SETS, SourceFeatures, device_of,
                       nb201_positions, resolve_sources, source_values, target_values)
-from .studies import (BASELINE_SIZES, HELP_PUBLISHED, LODO_SIZES, NASFLAT_REPORTED, PROTOCOLS, evaluate_transfer,
-                      help_study, lodo_baselines, lodo_study, selection_study, transfer_runs, transfer_split)
+from .studies import (BASELINE_SIZES, HELP_PUBLISHED, LODO_SIZES, NASFLAT_REPORTED, PROTOCOLS, VERSION,
+                      evaluate_transfer, help_study, lodo_baselines, lodo_study, selection_study, transfer_runs,
+                      transfer_split)
 
 __all__ = ["HELP_SOURCES", "HELP_TARGETS", "HELP_PUBLISHED", "NASFLAT_REPORTED", "PROXY_SOURCES", "SOURCE_SETS",
            "TRANSFER_REGISTRY", "STRONGEST", "PROTOCOLS", "LODO_SIZES", "VERSION", "device_of", "resolve_sources",

@@ -75,6 +75,17 @@ def _line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(a), float(b)
 
 
+def _rising_line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """:func:`_line`, but never falling: a device's cost rises with the others' (the anchor), so a
+    negative slope is the noise of a few samples, and would invert the ranking; then the slope is
+    the ratio of the standard deviations, through the means."""
+    a, b = _line(x, y)
+    if b <= 0 and np.std(x) > 0:
+        b = float(np.std(y) / np.std(x)) if np.std(y) > 0 else 1.0
+        a = float(np.mean(y) - b * np.mean(x))
+    return a, b
+
+
 class BestProxyRegressor(_TransferRegressor):
     """The source that ranks the training samples best (Spearman), mapped linearly onto ``y``."""
 
@@ -112,7 +123,7 @@ def _consensus_fit(den: np.ndarray, y: np.ndarray, anchor: str = "consensus") ->
     if anchor == "proxy":
         anchor = int(np.argmax(_spearman_columns(den, y)))
     c = _anchor(den, anchor)
-    a, b = _line(c, y)
+    a, b = _rising_line(c, y)
     if len(y) < 4:
         return anchor, a, b, None
     return anchor, a, b, RidgeCV(alphas=_RESIDUAL_ALPHAS).fit(den, y - (a + b * c))

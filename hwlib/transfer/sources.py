@@ -13,11 +13,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..errors import InputError
 
-__all__ = ["VERSION", "HELP_SOURCES", "HELP_TARGETS", "PROXY_SOURCES", "SOURCE_SETS", "device_of",
+__all__ = ["SOURCES_VERSION", "HELP_SOURCES", "HELP_TARGETS", "PROXY_SOURCES", "SOURCE_SETS", "device_of",
            "resolve_sources", "target_values", "source_values", "nb201_positions", "SourceFeatures"]
 
-#: Bumped by hand when the meaning of a cached or committed result changes.
-VERSION = "1"
+#: Bumped by hand when the meaning of the stored source values (:func:`source_values`) changes.
+SOURCES_VERSION = "1"
 #: HELP's nine meta-training devices and six test devices (its NB201 experiment).
 HELP_SOURCES = ("help-1080ti_1", "help-1080ti_32", "help-1080ti_256", "help-silver_4114", "help-silver_4210r",
                 "help-samsung_a50", "cifar10-pixel3_latency", "help-essential_ph_1", "help-samsung_s7")
@@ -145,7 +145,7 @@ def source_values(name: str) -> tuple[np.ndarray, np.ndarray]:
 
     ds = load_dataset(name)
     store = default_store()
-    params = {"dataset": name, "checksum": ds.checksum, "denoiser": "lgb-oof5", "version": VERSION}
+    params = {"dataset": name, "checksum": ds.checksum, "denoiser": "lgb-oof5", "version": SOURCES_VERSION}
     key = cell_key("transfer/sources", params)
     arrays = store.get_arrays("transfer/sources", key)
     if arrays is None:
