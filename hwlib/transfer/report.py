@@ -148,10 +148,10 @@ def plot_nasflat(table: pd.DataFrame) -> plt.Figure:
     """Mean and worst-device Spearman against the number of target samples: the strongest method,
     NASFLAT, and HELP's published point (from :func:`nasflat_table` over :data:`NASFLAT_SIZES`)."""
     devices = table.drop("mean")
+    styles = {"ours": {"marker": "o", "color": "C0"}, "NASFLAT": {"marker": "s", "color": "C3", "ls": "--"}}
     fig, axes = plt.subplots(1, 2, figsize=(7.5, 3.0), sharey=True)
     for ax, (title, agg) in zip(axes, (("mean over the six devices", "mean"), ("worst device", "min"))):
-        for who, style in (("ours", {"marker": "o", "color": "C0"}), ("NASFLAT", {"marker": "s", "color": "C3",
-                                                                                  "ls": "--"})):
+        for who, style in styles.items():
             cols = [c for c in table if c.startswith(f"{who} @")]
             sizes = [int(c.split("@")[1]) for c in cols]
             label = f"{TRANSFER_REGISTRY[STRONGEST].label} (ours)" if who == "ours" else "NASFLAT (reported)"
