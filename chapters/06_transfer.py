@@ -153,6 +153,35 @@ display(Markdown(
     f"stays at {worst_later.min().min():.3f} or above."))
 
 # %% [markdown]
+# ### Which cells to measure
+#
+# NASFLAT chooses its target samples; HELP's protocol draws them at random. The owner of a new
+# device chooses too: `hwlib transfer --pick 10` names ten NB201 cells spread along what the
+# other devices say, one from each tenth of their consensus, fastest first
+# (`hwlib.transfer.pick_cells`). **Table 6.3** measures what that is worth on HELP's
+# split: the strongest method with the same numbers of samples, drawn at random and spread, on
+# the same seeds.
+#
+# **Table 6.3.** Spearman of the strongest method on HELP's split with random and with spread target
+# samples: the mean over the six test devices and the worst of them, and what spreading changes.
+
+# %%
+samplers = report.sampler_table(pd.concat([results["help"], results["help_sizes"]]), results["help_spread"])
+samplers.round(3)
+
+# %% tags=["hide-input"]
+change = samplers["spread - random"]
+few, many = change[change.index < 10], change[change.index >= 10]
+best = change["worst device"].idxmax()
+display(Markdown(
+    f"Spreading the samples changes the mean over the six devices by {change['mean'].min():+.3f} to "
+    f"{change['mean'].max():+.3f}, and the worst device by up to {change['worst device'].max():+.3f} (with {best} "
+    f"samples: {samplers.at[best, ('random', 'worst device')]:.3f} to "
+    f"{samplers.at[best, ('spread', 'worst device')]:.3f})."
+    + (" With ten samples or more it hardly matters which cells are measured; with fewer, spreading them pays."
+       if len(few) and (few["worst device"] > 0.01).all() and (many["mean"].abs() < 0.005).all() else "")))
+
+# %% [markdown]
 # ## The paper's protocol: leave one device out
 #
 # Each of the five hard HW-NAS-Bench datasets is the target in turn; every dataset of another
@@ -161,7 +190,7 @@ display(Markdown(
 # paper's single-device predictors see the same samples.
 
 # %% [markdown]
-# **Table 6.3.** Leave one device out: Kendall tau at 10 target samples per dataset and transfer
+# **Table 6.4.** Leave one device out: Kendall tau at 10 target samples per dataset and transfer
 # method, beside the best single-device predictor on 124 samples; `beats`: the strongest method does.
 
 # %%
@@ -204,7 +233,7 @@ display(Markdown(
 # A new device comes with two free "measurements" of every network: its FLOPs and its parameter
 # count, exact and known before anything is measured (`hwlib measure --counts`). Neither is a
 # device, so the leave-one-device-out protocol above leaves them out; `--sources others+proxies`
-# adds them to the other devices. Table 6.4 compares the ensembles at 10 target samples with and
+# adds them to the other devices. Table 6.5 compares the ensembles at 10 target samples with and
 # without them.
 
 # %%
@@ -216,7 +245,7 @@ proxies.round(3)
 gain = proxies["devices + FLOPs, params"].max(axis=1) - proxies["devices"].max(axis=1)
 won = proxies[proxies[("reference", "beaten with proxies")]].index.tolist()
 display(Markdown(
-    f"**Table 6.4.** Kendall tau at 10 target samples (mean over {n_seeds} seeds) from the other devices alone "
+    f"**Table 6.5.** Kendall tau at 10 target samples (mean over {n_seeds} seeds) from the other devices alone "
     "and with FLOPs and parameters as sources, beside the best single-device predictor on 124 samples. "
     f"With them, the ensemble whose anchor the jackknife chooses beats every single-device predictor on 124 "
     f"samples on {len(won)} of {len(proxies)} datasets ({', '.join(won) or 'none'}). They help most where the devices "
@@ -266,7 +295,7 @@ display(Markdown(
 # ## This project's CPU as the new device
 #
 # The project measured every NB201 cell on its own CPU (chapter "Your own device"), a device that
-# none of the sources is. **Table 6.5** takes it as the new device, every other device a source,
+# none of the sources is. **Table 6.6** takes it as the new device, every other device a source,
 # on the study's splits, beside the single-device predictors and the lookup table.
 
 # %% tags=["hide-input"]
@@ -277,7 +306,7 @@ if len(results["own"]):
     row = own_table.iloc[0]
     few, few_tau = report.single_at(own_curves, report.OWN_TARGET, row["best single @124"], 10)
     display(Markdown(
-        f"**Table 6.5.** Leave one device out with this CPU the target: Kendall tau at 10 target samples "
+        f"**Table 6.6.** Leave one device out with this CPU the target: Kendall tau at 10 target samples "
         f"(mean over {n_seeds} seeds) per transfer method, beside the best single-device predictor on 124 "
         f"samples. With 10 measurements the strongest method reaches {row[transfer.STRONGEST]:.3f}; "
         f"{row['best single @124']} reaches {few_tau:.3f} on {few} measurements of the CPU and "
@@ -291,8 +320,8 @@ else:
 #
 # The project also timed NB201 cells on an NVIDIA H200 at batch 256 (chapter "Your own device",
 # "A GPU, briefly"): a random sample of the cells, timed beside a reference network. A GPU of a
-# newer generation than every source, measured on another software stack. **Table 6.6** takes it
-# as the new device as Table 6.5 took the CPU. Its sample holds fewer than twice the study's 625
+# newer generation than every source, measured on another software stack. **Table 6.7** takes it
+# as the new device as Table 6.6 took the CPU. Its sample holds fewer than twice the study's 625
 # test cells, so half of it is the test set and the other half the training pool (as for any
 # partial measurement, `hwlib.protocol.test_set_size`); the single-device predictors' reference is
 # the largest study size that pool holds.
@@ -308,7 +337,7 @@ if len(results["gpu"]):
     retest_tau = devices.retest_pairs("H200, beside a reference")[1]["kendalltau_value"]
     gpu_n = load_dataset(gpu_name).n_archs
     display(Markdown(
-        f"**Table 6.6.** Leave one device out with the H200 the target ({n_seeds} seeds; {gpu_n} cells measured, "
+        f"**Table 6.7.** Leave one device out with the H200 the target ({n_seeds} seeds; {gpu_n} cells measured, "
         f"{protocol.test_set_size('nb201', gpu_n)} of them the test set): Kendall tau at 10 target samples per "
         f"transfer method, beside the best single-device predictor on {ref}. With 10 measurements the strongest "
         f"method reaches {grow[transfer.STRONGEST]:.3f}; {grow[f'best single @{ref}']} reaches {few_tau:.3f} on "
@@ -329,7 +358,7 @@ else:
 # a predictor trained on a hundred or more measurements of the device itself. Where no measured
 # device resembles the new one, transfer helps little and measuring more of the device itself is
 # what pays. The per-device numbers above say which case each device is. The networks' FLOPs and
-# parameter counts cost nothing to add as sources: in Table 6.4 they help where the devices say
+# parameter counts cost nothing to add as sources: in Table 6.5 they help where the devices say
 # least about the target and change little elsewhere. Between anchoring on the devices' consensus
 # and on the closest single device, the target's own ten samples can choose (the jackknife's
 # held-out error), which is how one method covers both kinds of device.

@@ -212,10 +212,16 @@ def _cmd_simulate(args: argparse.Namespace) -> None:
 
 
 def _cmd_transfer(args: argparse.Namespace) -> None:
-    from .transfer import evaluate_transfer
+    from .transfer import evaluate_transfer, pick_cells
 
+    if args.pick is not None:
+        cells = pick_cells(args.sources, args.pick, seed=parse_seeds(args.seeds)[0])
+        print(json.dumps({"sources": args.sources, "cells": cells}, indent=1) if args.json else "\n".join(cells))
+        return
+    if args.target is None:
+        raise InputError("give --target (a dataset or your CSV), or --pick N for the cells to measure first")
     result = evaluate_transfer(_dataset(args.target), args.sources, args.method, args.train_size, parse_seeds(args.seeds),
-                               protocol=args.protocol)
+                               protocol=args.protocol, sampler=args.sampler)
     _print(result, args.json)
 
 
@@ -515,7 +521,7 @@ def _add_selection_commands(sub) -> None:
                        "the source devices' values of every NB201 cell; report Kendall tau and Spearman (means "
                        "over seeds). Protocol 'help': samples drawn from all cells, scored on all cells; 'paper': "
                        "the study's split (625 test cells).")
-    p.add_argument("--target", required=True, help="target dataset, e.g. help-pixel2 or cifar10-raspi4_latency, "
+    p.add_argument("--target", help="target dataset, e.g. help-pixel2 or cifar10-raspi4_latency, "
                    "or a CSV of your measurements (as for evaluate)")
     p.add_argument("--sources", default="help-train",
                    help="S1,S2,... (dataset names), 'help-train' (HELP's nine meta-training devices, default), "
@@ -527,6 +533,12 @@ def _add_selection_commands(sub) -> None:
     p.add_argument("--train-size", type=int, default=10, help="target samples (default 10)")
     p.add_argument("--seeds", default="0-9", help="seeds, e.g. 0-9 or 0,3,7 (default 0-9)")
     p.add_argument("--protocol", choices=["help", "paper"], default="help", help="split protocol (default help)")
+    p.add_argument("--sampler", choices=["random", "spread"], default="random",
+                   help="how the target's samples are chosen (protocol help): at random (default) or spread along "
+                   "the sources' consensus, one from each of --train-size strata")
+    p.add_argument("--pick", type=int, metavar="N",
+                   help="instead: print the N NB201 cells to measure first on a new device (spread along the "
+                   "sources' consensus, fastest first; the first seed draws them)")
     p.add_argument("--json", action="store_true", help="print one JSON object (means + per-seed runs)")
     p.set_defaults(func=_cmd_transfer)
 
@@ -606,7 +618,8 @@ def _add_device_commands(sub) -> None:
                        "are kept and skipped.")
     p.add_argument("--space", required=True, choices=["nb201", "transnas_macro"], help="search space")
     p.add_argument("--out", required=True, help="measurement CSV file (created or resumed)")
-    p.add_argument("--archs", default="all", help="'all' or N: the first N of a seeded random order (default all)")
+    p.add_argument("--archs", default="all", help="'all', N (the first N of a seeded random order) or a file of "
+                   "architecture names, one per line, e.g. from `hwlib transfer --pick 10` (default all)")
     p.add_argument("--seed", type=int, default=0, help="seed of the measuring order (default 0)")
     p.add_argument("--input-size", type=int, default=None,
                    help="input side in pixels (default: the benchmark's, 32 NB201 cifar / 224 macro)")

@@ -181,14 +181,17 @@ def machine_description(settings: Settings) -> dict:
 
 
 def select_archs(search_space: str, archs: str | int = "all", seed: int = 0) -> np.ndarray:
-    """The architectures to measure, in measuring order: all of the space, or ``N`` of them.
+    """The architectures to measure, in measuring order: all of the space, ``N`` of them, or those
+    a file names.
 
     Parameters
     ----------
     search_space : {'nb201', 'transnas_macro'}
-    archs : 'all' or int
+    archs : 'all', int or path
         ``'all'``: every architecture (15625 cells / 3256 macro networks); N: the first N of the
-        same seeded random order (so a sample of 500 is contained in a sample of 1000).
+        same seeded random order (so a sample of 500 is contained in a sample of 1000); a path: a
+        text file of architecture names, one per line (``#`` starts a comment), in that order (as
+        ``hwlib transfer --pick N`` writes them).
     seed : int
 
     Returns
@@ -197,6 +200,8 @@ def select_archs(search_space: str, archs: str | int = "all", seed: int = 0) -> 
     """
     if search_space not in ("nb201", "transnas_macro"):
         raise InputError(f"cannot measure search space {search_space!r}; 'nb201' or 'transnas_macro'")
+    if isinstance(archs, (str, os.PathLike)) and str(archs) != "all" and not str(archs).isdigit():
+        return _archs_from_file(search_space, Path(archs))
     A = all_archs(search_space)
     A = A[np.random.default_rng(seed).permutation(len(A))]
     if archs == "all":
@@ -331,6 +336,26 @@ def _sidecar(path: Path, settings: Settings) -> None:
         return
     atomic_write_json(meta_path, {"settings": asdict(settings), "machine": machine,
                                   "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+
+
+def _archs_from_file(search_space: str, path: Path) -> np.ndarray:
+    """Architectures named in ``path``, one per line; a clear error for a missing file or a bad name."""
+    if not path.is_file():
+        raise InputError(f"--archs: {str(path)!r} is neither 'all', a number nor a file of architecture names")
+    lines = [line.split("#", 1)[0].strip() for line in path.read_text().splitlines()]
+    names = [line for line in lines if line]
+    if not names:
+        raise InputError(f"--archs: {path} names no architecture")
+    space = get_space(search_space)
+    for number, line in enumerate(lines, 1):
+        if line:
+            try:
+                space.names_to_array([line])
+            except InputError as exc:
+                raise InputError(f"--archs: {path}, line {number}: {exc}") from None
+    if len(set(names)) < len(names):
+        raise InputError(f"--archs: {path} names an architecture twice")
+    return space.names_to_array(names)
 
 
 def measure(settings: Settings, A: np.ndarray, out: str | os.PathLike, *, cpus: Sequence[int] | None = None,

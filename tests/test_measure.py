@@ -103,6 +103,22 @@ def test_select_archs():
             M.select_archs("nb201", bad)
 
 
+def test_select_archs_from_a_file_of_names(tmp_path):
+    from hwlib.spaces import get_space
+
+    names = get_space("nb201").array_to_names(M.select_archs("nb201", 3, seed=5))
+    listed = tmp_path / "cells.txt"
+    listed.write_text(f"# picked\n{names[2]}\n\n{names[0]}  # the first\n{names[1]}\n")
+    np.testing.assert_array_equal(M.select_archs("nb201", listed), get_space("nb201").names_to_array(
+        [names[2], names[0], names[1]]))
+    listed.write_text(f"{names[0]}\n|nor_conv_3x3~0|\n")
+    with pytest.raises(InputError, match="line 2"):
+        M.select_archs("nb201", listed)
+    listed.write_text(f"{names[0]}\n{names[0]}\n")
+    with pytest.raises(InputError, match="twice"):
+        M.select_archs("nb201", str(listed))
+
+
 def test_measure_writes_records_and_resumes(tmp_path):
     out = tmp_path / "m.csv"
     s = M.Settings.make("nb201", **TINY)

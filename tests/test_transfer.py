@@ -216,7 +216,37 @@ def test_cli_json(require_data, capsys, tmp_path, monkeypatch):
     assert result["spearman"] == pytest.approx(np.mean([r["spearman"] for r in result["runs"]]))
 
 
+def test_spread_cells_draw_one_cell_from_each_stratum_of_the_consensus():
+    consensus = np.random.default_rng(0).normal(size=1000)
+    cells = transfer.spread_cells(consensus, 10, seed=3)
+    ranks = np.argsort(np.argsort(consensus))[cells]
+    assert sorted(ranks // 100) == list(range(10))                    # one per tenth of the order
+    np.testing.assert_array_equal(cells, transfer.spread_cells(consensus, 10, seed=3))
+    assert not np.array_equal(cells, transfer.spread_cells(consensus, 10, seed=4))
+    with pytest.raises(InputError, match="cannot spread 0 cells"):
+        transfer.spread_cells(consensus, 0, seed=0)
+
+
+def test_pick_names_cells_spread_along_the_sources_fastest_first(require_data, capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("HWLIB_CACHE_DIR", str(tmp_path))
+    sources = "help-gold_6240,help-1080ti_1"
+    cells = transfer.pick_cells(sources, 8, seed=1)
+    space = get_space("nb201")
+    A = space.names_to_array(cells)
+    consensus = np.column_stack([transfer.source_values(s)[1] for s in sources.split(",")]).mean(1)
+    position = transfer.nb201_positions(A)
+    assert len(set(cells)) == 8 and list(np.argsort(consensus[position])) == list(range(8))
+    strata = np.argsort(np.argsort(consensus))[position] * 8 // len(consensus)
+    assert list(strata) == list(range(8))
+    code, out, _ = _cli(capsys, "transfer", "--pick", "8", "--sources", sources, "--seeds", "1")
+    assert code == 0 and out.split() == cells
+    runs = transfer.transfer_runs("help-gold_6226", sources, [transfer.STRONGEST], [5], [0, 1], sampler="spread")
+    assert set(runs["sampler"]) == {"spread"} and runs["spearman"].min() > 0.8
+
+
 @pytest.mark.parametrize("argv,needle", [
+    ([], "give --target"),
+    (["--target", "help-pixel2", "--protocol", "paper", "--sampler", "spread"], "HELP's protocol"),
     (["--target", "help-pixel2", "--method", "nope"], "unknown transfer method"),
     (["--target", "help-nope"], "unknown dataset"),
     (["--target", "help-pixel2", "--sources", "help-pixel2,help-1080ti_1"], "among the sources"),
@@ -272,6 +302,21 @@ def test_nasflat_table_sets_the_strongest_method_beside_nasflat_at_10_and_20_sam
     assert mean_ours == pytest.approx([0.96, 0.91, 0.96, 0.96])
     assert mean_nasflat[3] == pytest.approx(0.959, abs=5e-4)
     assert fig.axes[1].lines[1].get_ydata()[3] == min(transfer.NASFLAT_REPORTED[20].values())   # worst device
+
+
+def test_sampler_table_compares_random_and_spread_samples_per_size():
+    from hwlib.transfer import report
+
+    def runs(shift):
+        return pd.DataFrame([{"target": t, "method": m, "train_size": n, "seed": s,
+                              "spearman": 0.9 + shift * (n == 5) * (i == 0) + s / 100}
+                             for i, t in enumerate(transfer.HELP_TARGETS) for m in ("proxy", transfer.STRONGEST)
+                             for n in (5, 10) for s in (0, 2)])
+    table = report.sampler_table(runs(-0.3), runs(0.0).query("train_size == 5"))
+    assert list(table.index) == [5]                                      # sizes that both hold
+    assert table.at[5, ("random", "worst device")] == pytest.approx(0.61)
+    assert table.at[5, ("random", "mean")] == pytest.approx(0.91 - 0.3 / 6)
+    assert table.at[5, ("spread - random", "worst device")] == pytest.approx(0.3)
 
 
 def test_lodo_table_compares_ten_samples_with_the_best_single_device_predictor_at_124():

@@ -53,6 +53,7 @@ are invariant to that monotone map, and so is the Pareto selection.
 
 Modules: :mod:`~hwlib.transfer.sources` (which datasets serve a target, their values and the
 features), :mod:`~hwlib.transfer.methods` (the regressors and their registry),
+:mod:`~hwlib.transfer.sampling` (which cells to measure on a new device),
 :mod:`~hwlib.transfer.studies` (runs, HELP's protocol, leave one device out, the selection
 simulation; records in the results store) and :mod:`~hwlib.transfer.report` (the chapter's tables
 and figures). Every public name but the report's is importable from ``hwlib.transfer``.
@@ -63,6 +64,7 @@ from __future__ import annotations
 from .methods import (STRONGEST, TRANSFER_REGISTRY, AnchoredEnsembleRegressor, BestProxyRegressor,
                       ConsensusEnsembleRegressor, ConsensusRegressor, SelectedEnsembleRegressor,
                       SourceRidgeRegressor, get_method, list_methods, make_transfer_predictor)
+from .sampling import SAMPLERS, pick_cells, spread_cells
 from .sources import (HELP_SOURCES, HELP_TARGETS, PROXY_SOURCES, SOURCE_SETS, SourceFeatures, device_of,
                       nb201_positions, resolve_sources, source_values, target_values)
 from .studies import (BASELINE_SIZES, HELP_PUBLISHED, LODO_SIZES, NASFLAT_REPORTED, PROTOCOLS, VERSION,
@@ -75,4 +77,4 @@ __all__ = ["HELP_SOURCES", "HELP_TARGETS", "HELP_PUBLISHED", "NASFLAT_REPORTED",
            "SourceRidgeRegressor", "ConsensusRegressor", "ConsensusEnsembleRegressor", "AnchoredEnsembleRegressor",
            "SelectedEnsembleRegressor", "list_methods", "get_method", "make_transfer_predictor", "transfer_split",
            "transfer_runs", "evaluate_transfer", "help_study", "lodo_study", "lodo_baselines", "selection_study",
-           "BASELINE_SIZES"]
+           "BASELINE_SIZES", "SAMPLERS", "spread_cells", "pick_cells"]

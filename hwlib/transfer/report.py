@@ -13,7 +13,7 @@ from ..errors import InputError
 from ..plotting import predictor_style
 from . import HELP_PUBLISHED, HELP_TARGETS, LODO_SIZES, NASFLAT_REPORTED, STRONGEST, TRANSFER_REGISTRY
 
-__all__ = ["settings", "run_all", "GOALS", "help_table", "help_goals", "nasflat_table", "plot_nasflat",
+__all__ = ["settings", "run_all", "GOALS", "help_table", "help_goals", "nasflat_table", "plot_nasflat", "sampler_table",
            "lodo_curves", "lodo_table", "proxies_table", "selection_table", "plot_help", "plot_lodo", "plot_selection",
            "short", "single_at", "OWN_TARGET", "NASFLAT_SIZES"]
 
@@ -38,7 +38,8 @@ def run_all(profile: str, store=None, progress: bool = True) -> dict[str, pd.Dat
     -------
     dict
         ``help``, ``help_sizes`` (the strongest method with the other numbers of target samples
-        NASFLAT reports, :data:`NASFLAT_SIZES`), ``lodo``, ``lodo_proxies`` (leave one device out
+        NASFLAT reports, :data:`NASFLAT_SIZES`), ``help_spread`` (the same sizes, the samples spread
+        along the sources' consensus), ``lodo``, ``lodo_proxies`` (leave one device out
         with the networks' FLOPs and parameter counts as two more sources), ``baselines``,
         ``selection``: the runs' records;
         ``own`` and ``own_baselines``: leave one device out with this project's CPU
@@ -63,6 +64,8 @@ def run_all(profile: str, store=None, progress: bool = True) -> dict[str, pd.Dat
         "help": help_study(cfg["seeds"], store=store, progress=progress),
         "help_sizes": pd.concat([help_study(cfg["seeds"], [STRONGEST], train_size=n, store=store, progress=progress)
                                  for n in NASFLAT_SIZES if n != 10], ignore_index=True),
+        "help_spread": pd.concat([help_study(cfg["seeds"], [STRONGEST], train_size=n, store=store, progress=progress,
+                                             sampler="spread") for n in NASFLAT_SIZES], ignore_index=True),
         "lodo": lodo_study(hard, cfg["seeds"], store=store, progress=progress),
         "lodo_proxies": lodo_study(hard, cfg["seeds"], store=store, progress=progress, sources="others+proxies"),
         "baselines": lodo_baselines(hard, cfg["baselines"], cfg["seeds"], progress=progress),
@@ -166,6 +169,22 @@ def plot_nasflat(table: pd.DataFrame) -> plt.Figure:
     axes[0].legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     return fig
+
+
+def sampler_table(random_runs: pd.DataFrame, spread_runs: pd.DataFrame) -> pd.DataFrame:
+    """Per number of target samples (rows): the strongest method's Spearman on HELP's split with
+    random and with spread samples (:func:`~hwlib.transfer.sampling.spread_cells`), the mean over
+    the six devices and the worst device, and the change; sizes that both hold."""
+    out = {}
+    for name, runs in (("random", random_runs), ("spread", spread_runs)):
+        per_device = (runs[runs["method"] == STRONGEST].groupby(["train_size", "target"])["spearman"].mean()
+                      .unstack("target"))
+        out[(name, "mean")], out[(name, "worst device")] = per_device.mean(1), per_device.min(1)
+    table = pd.DataFrame(out).dropna()
+    for what in ("mean", "worst device"):
+        table[("spread - random", what)] = table[("spread", what)] - table[("random", what)]
+    table.index.name = "target samples"
+    return table
 
 
 def lodo_curves(runs: pd.DataFrame, baselines: pd.DataFrame) -> pd.DataFrame:

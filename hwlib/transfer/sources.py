@@ -48,13 +48,13 @@ def _hardware_datasets() -> list[str]:
     return sorted(names)
 
 
-def resolve_sources(target: str, sources: str | Sequence[str]) -> tuple[str, ...]:
+def resolve_sources(target: str | None, sources: str | Sequence[str]) -> tuple[str, ...]:
     """The source datasets for ``target``.
 
     Parameters
     ----------
-    target : str
-        Target dataset name.
+    target : str or None
+        Target dataset name; None for a new device, measured in none of the datasets at hand.
     sources : str or sequence of str
         ``'help-train'`` (HELP's nine meta-training devices), ``'others'`` (every hardware dataset
         at hand of another device than the target's), ``'others+proxies'`` (those and the networks'
@@ -67,9 +67,10 @@ def resolve_sources(target: str, sources: str | Sequence[str]) -> tuple[str, ...
     """
     from ..data import load_dataset
 
-    _check_nb201(target)
+    if target is not None:
+        _check_nb201(target)
     if isinstance(sources, str) and sources in ("others", "others+proxies"):
-        names = tuple(n for n in _hardware_datasets() if device_of(n) != device_of(target))
+        names = tuple(n for n in _hardware_datasets() if target is None or device_of(n) != device_of(target))
         names += PROXY_SOURCES if sources == "others+proxies" else ()
     elif isinstance(sources, str) and sources == "help-train":
         names = HELP_SOURCES

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..errors import InputError
 from .methods import STRONGEST, get_method, list_methods
+from .sampling import SAMPLERS, spread_cells
 from .sources import (_N_CELLS, HELP_SOURCES, HELP_TARGETS, SourceFeatures, nb201_positions,
                       resolve_sources, target_values)
 
@@ -51,12 +52,14 @@ LODO_SIZES = (5, 10, 11, 25, 55, 124)
 BASELINE_SIZES = (5, 11, 25, 55, 124)
 
 
-def transfer_split(n_archs: int, seed: int, train_size: int, protocol: str = "help"
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def transfer_split(n_archs: int, seed: int, train_size: int, protocol: str = "help",
+                   spread_by: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(train, test) positions of one run.
 
-    ``'help'``: the first ``train_size`` of a seeded permutation, scored on every architecture.
-    ``'paper'``: the study's split (:func:`hwlib.experiments.split`), training a prefix of the pool.
+    ``'help'``: the first ``train_size`` of a seeded permutation, scored on every architecture;
+    with ``spread_by`` (a value per architecture), :func:`~hwlib.transfer.sampling.spread_cells`
+    along it instead. ``'paper'``: the study's split (:func:`hwlib.experiments.split`), training a
+    prefix of the pool.
     """
     from ..protocol import split, test_set_size
 
@@ -65,7 +68,11 @@ def transfer_split(n_archs: int, seed: int, train_size: int, protocol: str = "he
     if protocol == "help":
         if not 1 <= train_size < n_archs:
             raise InputError(f"train size {train_size} out of range 1..{n_archs - 1}")
+        if spread_by is not None:
+            return spread_cells(spread_by, train_size, seed), np.arange(n_archs)
         return np.random.default_rng(seed).permutation(n_archs)[:train_size], np.arange(n_archs)
+    if spread_by is not None:
+        raise InputError("spread training cells apply to HELP's protocol (the paper's takes a prefix of its pool)")
     test, pool = split(n_archs, seed, test_set_size("nb201", n_archs))
     if not 1 <= train_size <= len(pool):
         raise InputError(f"train size {train_size} out of range 1..{len(pool)}")
@@ -79,50 +86,59 @@ def _score(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
 
 
 def transfer_runs(target: str, sources: str | Sequence[str], methods: Sequence[str], train_sizes: Sequence[int],
-                  seeds: Iterable[int], protocol: str = "help") -> pd.DataFrame:
+                  seeds: Iterable[int], protocol: str = "help", sampler: str = "random") -> pd.DataFrame:
     """Fit and score each method on ``target`` for every training size and seed.
+
+    ``sampler`` (:data:`~hwlib.transfer.sampling.SAMPLERS`): how HELP's protocol chooses the
+    training cells; ``'spread'``: along the consensus of the denoised sources.
 
     Returns
     -------
     DataFrame
         One row per (method, train size, seed): target, sources (count), protocol, method,
-        train_size, seed, kendalltau, spearman, fit_time.
+        train_size, seed, kendalltau, spearman, fit_time; ``sampler`` unless random.
     """
     from ..data import load_dataset
 
+    if sampler not in SAMPLERS:
+        raise InputError(f"unknown sampler {sampler!r}; one of {', '.join(SAMPLERS)}")
     names = resolve_sources(target, sources)
     specs = [get_method(m) for m in methods]
     ds = load_dataset(target)
     X = SourceFeatures(names).fit(ds.A).transform(ds.A)
     y = target_values(ds)
+    spread_by = X[:, len(names):2 * len(names)].mean(1) if sampler == "spread" else None
+    extra = {} if sampler == "random" else {"sampler": sampler}
     rows = []
     for seed in seeds:
         for size in train_sizes:
-            train, test = transfer_split(ds.n_archs, int(seed), int(size), protocol)
+            train, test = transfer_split(ds.n_archs, int(seed), int(size), protocol, spread_by)
             for spec in specs:
                 t0 = time.perf_counter()
                 model = spec.regressor_class()(random_state=int(seed)).fit(X[train], y[train])
                 pred = model.predict(X[test])
-                rows.append({"target": target, "n_sources": len(names), "protocol": protocol,
+                rows.append({"target": target, "n_sources": len(names), "protocol": protocol, **extra,
                              "method": spec.name, "train_size": int(size), "seed": int(seed),
                              **_score(y[test], pred), "fit_time": time.perf_counter() - t0})
     return pd.DataFrame(rows)
 
 
 def evaluate_transfer(target: str, sources: str | Sequence[str] = "help-train", method: str | None = None,
-                      train_size: int = 10, seeds: Iterable[int] = range(10), protocol: str = "help") -> dict:
-    """One method on one target, as ``hwlib transfer`` prints it.
+                      train_size: int = 10, seeds: Iterable[int] = range(10), protocol: str = "help",
+                      sampler: str = "random") -> dict:
+    """One method on one target, as ``hwlib transfer`` prints it (``sampler``: :func:`transfer_runs`).
 
     Returns
     -------
     dict
-        ``target``, ``sources`` (names), ``method``, ``train_size``, ``protocol``, ``seeds``;
-        ``kendalltau`` and ``spearman`` (means over seeds); ``runs`` (per-seed records).
+        ``target``, ``sources`` (names), ``method``, ``train_size``, ``protocol``, ``sampler``,
+        ``seeds``; ``kendalltau`` and ``spearman`` (means over seeds); ``runs`` (per-seed records).
 
     Raises
     ------
     InputError
-        Unknown target, source or method; the target among the sources; a bad size or protocol.
+        Unknown target, source, method or sampler; the target among the sources; a bad size or
+        protocol.
     """
     method = STRONGEST if method is None else method
     get_method(method)
@@ -130,12 +146,13 @@ def evaluate_transfer(target: str, sources: str | Sequence[str] = "help-train", 
     if not seeds:
         raise InputError("no seeds given")
     names = resolve_sources(target, sources)
-    runs = transfer_runs(target, names, [method], [train_size], seeds, protocol)
+    runs = transfer_runs(target, names, [method], [train_size], seeds, protocol, sampler)
     records = [{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in r.items()}
                for r in runs.to_dict(orient="records")]
     return {"target": target, "sources": list(names), "method": method, "train_size": int(train_size),
-            "protocol": protocol, "seeds": seeds, "kendalltau": float(np.nanmean(runs["kendalltau"])),
-            "spearman": float(np.nanmean(runs["spearman"])), "runs": records}
+            "protocol": protocol, "sampler": sampler, "seeds": seeds,
+            "kendalltau": float(np.nanmean(runs["kendalltau"])), "spearman": float(np.nanmean(runs["spearman"])),
+            "runs": records}
 
 
 def _stored(store, table: str, params: dict, rows: Sequence[dict], compute) -> pd.DataFrame:
@@ -189,8 +206,9 @@ def _bar(items: list, desc: str, progress: bool):
 
 
 def help_study(seeds: Iterable[int] = range(50), methods: Sequence[str] | None = None, train_size: int = 10,
-               store=None, progress: bool = True) -> pd.DataFrame:
-    """HELP's protocol: its nine sources, its six targets, ``train_size`` samples, all cells scored.
+               store=None, progress: bool = True, sampler: str = "random") -> pd.DataFrame:
+    """HELP's protocol: its nine sources, its six targets, ``train_size`` samples (chosen by
+    ``sampler``, :func:`transfer_runs`), all cells scored.
 
     Returns
     -------
@@ -201,10 +219,11 @@ def help_study(seeds: Iterable[int] = range(50), methods: Sequence[str] | None =
     methods, seeds = list(methods or list_methods()), [int(s) for s in seeds]
     frames = []
     for target in _bar(list(HELP_TARGETS), "HELP targets", progress):
-        params = {"target": target, "checksum": _checksum(target), "sources": list(HELP_SOURCES), "protocol": "help"}
+        params = {"target": target, "checksum": _checksum(target), "sources": list(HELP_SOURCES), "protocol": "help",
+                  **({} if sampler == "random" else {"sampler": sampler})}
         rows = [{"method": m, "train_size": int(train_size), "seed": s} for s in seeds for m in methods]
         frames.append(_stored(store, "help", params, rows, lambda t=target: transfer_runs(
-            t, "help-train", methods, [train_size], seeds, "help")))
+            t, "help-train", methods, [train_size], seeds, "help", sampler)))
     out = pd.concat(frames, ignore_index=True)
     out["help_published"] = out["target"].map(HELP_PUBLISHED)
     return out
