@@ -178,8 +178,11 @@ display(Markdown(
     f"{change['mean'].max():+.3f}, and the worst device by up to {change['worst device'].max():+.3f} (with {best} "
     f"samples: {samplers.at[best, ('random', 'worst device')]:.3f} to "
     f"{samplers.at[best, ('spread', 'worst device')]:.3f})."
-    + (" With ten samples or more it hardly matters which cells are measured; with fewer, spreading them pays."
-       if len(few) and (few["worst device"] > 0.01).all() and (many["mean"].abs() < 0.005).all() else "")))
+    + (" With ten samples or more it hardly matters which cells are measured" if (many["mean"].abs() < 0.005).all()
+       else " With ten samples or more the choice still moves the mean")
+    + ("; with fewer, spreading them pays." if len(few) and (few["worst device"] > 0.05).all() else
+       "; with fewer, spreading them helps a little." if len(few) and (few["worst device"] > 0.005).all() else ".")
+    + " What `--pick` adds is a definite list to measure, the same on every run."))
 
 # %% [markdown]
 # ## The paper's protocol: leave one device out
