@@ -8,10 +8,12 @@ predictor, training size and seed, with a ``benchmark`` column).
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["stand_ins", "curves", "curve_table", "lut_means", "lut_crossing", "size_reaching", "ranking_agreement",
+__all__ = ["stand_ins", "every_dataset", "curves", "curve_table", "lut_means", "lut_crossing", "size_reaching", "ranking_agreement",
            "variant_effect", "released_code_effect", "LONG_SAMPLER", "sampler_effect", "fit_time_table", "cpu_hours",
            "best_per_dataset", "least_squares_rank", "least_squares_dips", "undefined_share"]
 
@@ -28,17 +30,35 @@ def stand_ins() -> dict[str, str]:
     return out
 
 
-def curves(results: pd.DataFrame, metric: str = "kendalltau") -> pd.DataFrame:
+def every_dataset(results: pd.DataFrame, within: Sequence[str] = ("benchmark",)) -> pd.DataFrame:
+    """``results`` without the (predictor, training size) points that lack one of the datasets
+    (of their ``within`` group, e.g. their benchmark; ``()``: of all of ``results``): a group of
+    cells not yet computed would otherwise shift a mean over the datasets. Records whose metric
+    is undefined count as present."""
+    if results.empty:
+        return results
+    size = "nominal_train_size" if "nominal_train_size" in results else "train_size"
+    within = list(within)
+    datasets = (results.groupby(within)["dataset"].transform("nunique") if within
+                else pd.Series(results["dataset"].nunique(), index=results.index))
+    have = results.groupby([*within, "predictor", size])["dataset"].transform("nunique")
+    return results[have == datasets]
+
+
+def curves(results: pd.DataFrame, metric: str = "kendalltau", complete: bool = True) -> pd.DataFrame:
     """Mean and standard error over seeds of ``metric``, per benchmark, predictor and training size.
 
     Each seed's value is first averaged over the benchmark's datasets (undefined values left out),
-    then the mean and its standard error are taken over seeds: Figure 1's curves and bands.
+    then the mean and its standard error are taken over seeds: Figure 1's curves and bands. With
+    ``complete``, a point that lacks one of its benchmark's datasets is left out
+    (:func:`every_dataset`); without, it averages the datasets it has.
 
     Returns
     -------
     DataFrame
         Columns benchmark, predictor, train_size (nominal), mean, se, seeds.
     """
+    results = every_dataset(results) if complete else results
     size = "nominal_train_size" if "nominal_train_size" in results else "train_size"
     per_seed = results.groupby(["benchmark", "predictor", size, "seed"], sort=False)[metric].mean()
     grouped = per_seed.groupby(level=[0, 1, 2], sort=False)

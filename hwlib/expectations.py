@@ -29,6 +29,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from .comparison import every_dataset
 from .errors import HwlibError, InputError
 
 __all__ = ["SPACES", "Expectations", "study_records", "expect", "spread", "selection_cost", "SLOW",
@@ -132,9 +133,10 @@ def _per_size(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def spread(results: pd.DataFrame, predictors: Sequence[str] | None = None) -> pd.DataFrame:
-    """Each predictor's statistics at every training size of ``results``: the mean Kendall tau
-    (over seeds, each the mean over the datasets), its standard error, the percentiles of single
-    runs, Spearman's rho, fit time and runs.
+    """Each predictor's statistics at every training size of ``results`` that every dataset of
+    ``results`` holds (:func:`hwlib.comparison.every_dataset`): the mean Kendall tau (over seeds,
+    each the mean over the datasets), its standard error, the percentiles of single runs,
+    Spearman's rho, fit time and runs.
 
     Returns
     -------
@@ -142,6 +144,7 @@ def spread(results: pd.DataFrame, predictors: Sequence[str] | None = None) -> pd
         Columns predictor, train_size, then those of :func:`expect`'s table.
     """
     names = list(predictors) if predictors is not None else list(dict.fromkeys(results["predictor"]))
+    results = every_dataset(results, within=())
     frames = [_per_size(results[results["predictor"] == p]).rename_axis("train_size").reset_index()
               .assign(predictor=p) for p in names if (results["predictor"] == p).any()]
     if not frames:
@@ -219,7 +222,9 @@ def expect(samples: int, space: str = "nb201", datasets: Sequence[str] | None = 
     names = sorted(results["dataset"].unique())
     lut = float(np.mean([evaluate_lut(name)["kendalltau"] for name in names]))
     rows, missing = [], {}
-    for predictor, runs in results.groupby("predictor", sort=False):
+    complete = every_dataset(results, within=())        # a size counts once every dataset has it
+    for predictor in dict.fromkeys(results["predictor"]):
+        runs = complete[complete["predictor"] == predictor]
         row, sizes = _at(_per_size(runs), int(samples))
         if row is None:
             missing[predictor] = sizes

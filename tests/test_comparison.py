@@ -16,6 +16,20 @@ def test_curves_mean_and_standard_error(study_records):
     assert row["se"] == pytest.approx(np.std([-0.01, 0, 0.01], ddof=1) / np.sqrt(3))
 
 
+def test_a_point_missing_a_dataset_is_left_out_not_averaged_over_fewer(study_records):
+    records = study_records(lambda b, p, s: 0.9 if b == "hwnas" else 0.5)
+    records.loc[records["dataset"] == "hwnas1", "kendalltau"] -= 0.4      # hwnas1 is the hard one
+    gap = (records["predictor"] == "gp") & (records["nominal_train_size"] == 124) & (records["dataset"] == "hwnas1")
+    records.loc[(records["predictor"] == "ridge") & (records["dataset"] == "hwnas1"), "kendalltau"] = np.nan
+    partial = records[~gap]                                               # gp's 124 on hwnas1 not yet computed
+    table = C.curve_table(C.curves(partial), "hwnas")
+    assert np.isnan(table.loc["gp", 124]) and table.loc["gp", 55] == pytest.approx(0.7, abs=0.02)
+    assert table.loc["ridge", 124] == pytest.approx(0.9, abs=0.02)       # undefined tau counts as present
+    assert C.curve_table(C.curves(partial, complete=False), "hwnas").loc["gp", 124] == pytest.approx(0.9, abs=0.02)
+    assert len(C.every_dataset(partial)) == len(partial) - 3 * 1         # gp at 124 on hwnas0: 3 seeds dropped
+    assert C.every_dataset(partial.iloc[:0]).empty
+
+
 def test_size_reaching_interpolates_in_log_size():
     row = pd.Series([0.6, 0.7, 0.9], index=[10, 100, 1000])
     assert C.size_reaching(row, 0.8) == pytest.approx(np.sqrt(100 * 1000))

@@ -54,6 +54,14 @@ def test_between_sizes_it_interpolates_in_log_size(study):
     assert list(found.index[:2]) == ["good", "flat"]  # best first
 
 
+def test_a_size_not_yet_run_on_every_dataset_is_read_around(study):
+    gap = (study["predictor"] == "good") & (study["train_size"] == 124) & (study["dataset"] == DATASETS[1])
+    found = expectations.expect(124, results=study[~gap]).table.set_index("predictor")
+    assert found.loc["good", "sizes"] == "55-276"                 # not the mean of one dataset at 124
+    assert found.loc["good", "kendalltau"] == pytest.approx(0.5 + 0.1 * np.log(124 / 55) + 0.025)
+    assert 124 not in set(expectations.spread(study[~gap], ["good"])["train_size"])
+
+
 def test_close_to_best_takes_the_best_standard_error(study):
     tied = records("tied", [55, 124, 276], lambda n: 0.5 + 0.1 * np.log(n / 55) - 0.01)
     found = expectations.expect(124, results=pd.concat([study, tied]))
