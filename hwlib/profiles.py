@@ -20,7 +20,7 @@ from typing import Any
 
 from .errors import InputError
 
-__all__ = ["PROFILES", "SETTINGS", "settings", "check_profile"]
+__all__ = ["PROFILES", "SETTINGS", "settings", "check_profile", "capped_sizes"]
 
 PROFILES = ("quick", "full")
 
@@ -85,6 +85,12 @@ def check_profile(profile: str) -> str:
     if profile not in PROFILES:
         raise InputError(f"unknown profile {profile!r}; known: {', '.join(PROFILES)}")
     return profile
+
+
+def capped_sizes(profile: str) -> dict[str, int]:
+    """The predictors ``profile`` runs only up to a training size (its heavy ones): predictor -> size."""
+    cfg = settings("predictors", profile)
+    return {p: cfg.heavy_max_size for p in cfg.heavy}
 
 
 def settings(chapter: str, profile: str, **overrides: Any) -> SimpleNamespace:

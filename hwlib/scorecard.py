@@ -251,7 +251,8 @@ def scorecard(profile: str = "quick", trials: int | None = None, seeds: int | No
     lut_mean, _ = comparison.lut_means(benchmarks)
     results = study.results("full", compute=False)
     curve = comparison.curves(results) if len(results) else None
-    claims = paper_claims.check_claims(curve, lut_mean) if curve is not None else \
+    capped = profiles.capped_sizes("full")
+    claims = paper_claims.check_claims(curve, lut_mean, capped=capped) if curve is not None else \
         pd.DataFrame([{"where": c.where, "claim": c.text, "paper": c.paper, "ours": "-", "verdict": "not run"}
                       for c in paper_claims.CLAIMS])
     matched = sim.accuracy_matched_datasets()
@@ -300,8 +301,9 @@ def _add_lut_notes(rows: list[dict], curve: pd.DataFrame) -> None:
     """The claims about beating the lookup table get, as a note, what they say against the paper's
     lookup-table means instead of ours (a stronger or weaker table, or other predictors?)."""
     from .claims import lut_claims
+    from .profiles import capped_sizes
 
-    against = lut_claims(curve, paper_lut_means()).set_index("paper")
+    against = lut_claims(curve, paper_lut_means(), capped=capped_sizes("full")).set_index("paper")
     for row in rows:
         if row["paper"] in against.index and against.loc[row["paper"], "verdict"] != "not run":
             bench = "transnas" if "TransNAS" in row["quantity"] else "hwnas"
