@@ -520,7 +520,8 @@ def _add_selection_commands(sub) -> None:
                        description="Fit a transfer predictor on --train-size samples of the target device, using "
                        "the source devices' values of every NB201 cell; report Kendall tau and Spearman (means "
                        "over seeds). Protocol 'help': samples drawn from all cells, scored on all cells; 'paper': "
-                       "the study's split (625 test cells).")
+                       "the study's split (625 test cells). With --pick N and no target: the N cells worth "
+                       "measuring first on a new device, for `hwlib measure --archs FILE`.")
     p.add_argument("--target", help="target dataset, e.g. help-pixel2 or cifar10-raspi4_latency, "
                    "or a CSV of your measurements (as for evaluate)")
     p.add_argument("--sources", default="help-train",
