@@ -212,15 +212,17 @@ def _cmd_simulate(args: argparse.Namespace) -> None:
 
 
 def _cmd_transfer(args: argparse.Namespace) -> None:
-    from .transfer import evaluate_transfer, pick_cells
+    from .transfer import evaluate_transfer, pick_cells, prepare_sources, resolve_sources
 
+    if args.target is None and args.pick is None:
+        raise InputError("give --target (a dataset or your CSV), or --pick N for the cells to measure first")
+    target = None if args.pick is not None else _dataset(args.target)
+    prepare_sources(resolve_sources(target, args.sources), progress=not args.json)   # first use: minutes
     if args.pick is not None:
         cells = pick_cells(args.sources, args.pick, seed=parse_seeds(args.seeds)[0])
         print(json.dumps({"sources": args.sources, "cells": cells}, indent=1) if args.json else "\n".join(cells))
         return
-    if args.target is None:
-        raise InputError("give --target (a dataset or your CSV), or --pick N for the cells to measure first")
-    result = evaluate_transfer(_dataset(args.target), args.sources, args.method, args.train_size, parse_seeds(args.seeds),
+    result = evaluate_transfer(target, args.sources, args.method, args.train_size, parse_seeds(args.seeds),
                                protocol=args.protocol, sampler=args.sampler)
     _print(result, args.json)
 

@@ -14,7 +14,8 @@ from sklearn.utils.validation import check_is_fitted
 from ..errors import InputError
 
 __all__ = ["SOURCES_VERSION", "HELP_SOURCES", "HELP_TARGETS", "PROXY_SOURCES", "SOURCE_SETS", "device_of",
-           "resolve_sources", "target_values", "source_values", "nb201_positions", "SourceFeatures"]
+           "resolve_sources", "target_values", "source_values", "prepare_sources", "nb201_positions",
+           "SourceFeatures"]
 
 #: Bumped by hand when the meaning of the stored source values (:func:`source_values`) changes.
 SOURCES_VERSION = "1"
@@ -161,6 +162,15 @@ def source_values(name: str) -> tuple[np.ndarray, np.ndarray]:
     raw.setflags(write=False)
     den.setflags(write=False)
     return raw, den
+
+
+def prepare_sources(names: Sequence[str], progress: bool = True) -> None:
+    """Read (or, on first use, compute and store) every source's values, with a progress bar: the
+    first use of a source denoises it, a few seconds each (:func:`source_values`)."""
+    from tqdm.auto import tqdm
+
+    for name in tqdm(list(names), desc="sources", unit="source", leave=False, disable=not progress):
+        source_values(name)
 
 
 def nb201_positions(A: np.ndarray) -> np.ndarray:
