@@ -330,12 +330,16 @@ def _cmd_retest(args: argparse.Namespace) -> None:
 
 
 def _cmd_study_verify(args: argparse.Namespace) -> int:
-    from . import study, tuning
+    from . import study, transfer, tuning
 
+    if args.tuning and args.transfer:
+        raise InputError("--tuning and --transfer: verify one kind of record at a time")
+    if (args.tuning or args.transfer) and args.predictors:
+        raise InputError("--predictors applies to the study's grid only (not --tuning or --transfer)")
     if args.tuning:
-        if args.predictors:
-            raise InputError("--predictors does not apply to --tuning (its cells are few: sample them all)")
         result = tuning.verify(args.sample, args.seed, max_fit_time=args.max_fit_time, progress=not args.json)
+    elif args.transfer:
+        result = transfer.verify(args.sample, args.seed, progress=not args.json)
     else:
         result = study.verify(args.sample, args.seed, max_fit_time=args.max_fit_time,
                               predictors=_names(args.predictors), progress=not args.json)
@@ -596,6 +600,8 @@ def _add_study_commands(sub) -> None:
                    help="only cells whose recorded fit took at most this long")
     p.add_argument("--predictors", metavar="P,...", help="only cells of these predictors")
     p.add_argument("--tuning", action="store_true", help="the cells of `hwlib study tune` instead of the grid's")
+    p.add_argument("--transfer", action="store_true",
+                   help="the transfer records instead (HELP's protocol and leave one device out, results/transfer)")
     p.add_argument("--json", action="store_true", help="print JSON (checked, differ, tolerance)")
     p.set_defaults(func=_cmd_study_verify)
 

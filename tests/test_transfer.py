@@ -257,6 +257,40 @@ def test_cli_errors_exit_2_with_one_line(require_data, capsys, argv, needle):
     assert code == 2 and needle in err and err.count("\n") == 1
 
 
+def test_verify_recomputes_stored_records_and_names_each_that_differs(require_data, tmp_path, monkeypatch, capsys):
+    from hwlib.store import Store
+
+    monkeypatch.setenv("HWLIB_CACHE_DIR", str(tmp_path / "cache"))
+    two = ("help-gold_6240", "help-1080ti_1")                         # HELP's protocol on fewer sources
+    for module in (transfer.studies, transfer.sources):
+        monkeypatch.setattr(module, "HELP_SOURCES", two)
+    monkeypatch.setattr(transfer.studies, "HELP_TARGETS", ("help-gold_6226",))
+    transfer.help_study([0, 1], ["proxy", transfer.STRONGEST], store=Store(tmp_path / "results"), progress=False)
+    clean = transfer.verify(4, store=Store(tmp_path / "results"))
+    assert clean["checked"] == 4 and clean["differ"] == []
+    path = tmp_path / "results" / "transfer" / "help.csv"
+    frame = pd.read_csv(path, dtype={"key": str, "run": str})
+    frame.loc[0, "spearman"] += 0.01
+    frame.loc[1, "key"] = "0" * 24
+    frame.to_csv(path, index=False)
+    found = transfer.verify(4, store=Store(tmp_path / "results"))["differ"]
+    assert len(found) == 2
+    assert {d["predictor"] for d in found} <= {"proxy", transfer.STRONGEST}
+    assert [set(d.get("metrics", {})) for d in found if "metrics" in d] == [{"spearman"}]
+    assert any("key differs" in d.get("reason", "") for d in found)
+    with pytest.raises(InputError, match="no transfer records"):
+        transfer.verify(1, store=Store(tmp_path / "empty"))
+    with pytest.raises(InputError, match="selection"):
+        transfer.verify(1, tables=("selection",))
+    code, _, err = _cli(capsys, "study", "verify", "--transfer", "--tuning", "--sample", "1")
+    assert code == 2 and "one kind of record" in err
+
+
+def test_committed_transfer_records_come_out_again(require_data):
+    result = transfer.verify(2, seed=5, tables=("help",))                 # HELP's nine sources: seconds
+    assert result["checked"] == 2 and result["differ"] == []
+
+
 @pytest.mark.slow
 def test_strongest_beats_the_best_proxy_on_helps_hardest_device(require_data):
     runs = transfer.transfer_runs("help-pixel2", "help-train", ["proxy", transfer.STRONGEST], [10], range(5))

@@ -69,7 +69,7 @@ from .sources import (HELP_SOURCES, HELP_TARGETS, PROXY_SOURCES, SOURCE_SETS, So
                       nb201_positions, prepare_sources, resolve_sources, source_values, target_values)
 from .studies import (BASELINE_SIZES, HELP_PUBLISHED, LODO_SIZES, NASFLAT_REPORTED, PROTOCOLS, VERSION,
                       evaluate_transfer, help_study, lodo_baselines, lodo_study, selection_study, transfer_runs,
-                      transfer_split)
+                      transfer_split, verify)
 
 __all__ = ["HELP_SOURCES", "HELP_TARGETS", "HELP_PUBLISHED", "NASFLAT_REPORTED", "PROXY_SOURCES", "SOURCE_SETS",
            "TRANSFER_REGISTRY", "STRONGEST", "PROTOCOLS", "LODO_SIZES", "VERSION", "device_of", "resolve_sources",
@@ -77,4 +77,4 @@ __all__ = ["HELP_SOURCES", "HELP_TARGETS", "HELP_PUBLISHED", "NASFLAT_REPORTED",
            "SourceRidgeRegressor", "ConsensusRegressor", "ConsensusEnsembleRegressor", "AnchoredEnsembleRegressor",
            "SelectedEnsembleRegressor", "list_methods", "get_method", "make_transfer_predictor", "transfer_split",
            "transfer_runs", "evaluate_transfer", "help_study", "lodo_study", "lodo_baselines", "selection_study",
-           "BASELINE_SIZES", "SAMPLERS", "spread_cells", "pick_cells", "prepare_sources"]
+           "BASELINE_SIZES", "SAMPLERS", "spread_cells", "pick_cells", "prepare_sources", "verify"]

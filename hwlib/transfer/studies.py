@@ -18,7 +18,7 @@ from .sources import (_N_CELLS, HELP_SOURCES, HELP_TARGETS, SourceFeatures, nb20
 
 __all__ = ["VERSION", "HELP_PUBLISHED", "NASFLAT_REPORTED", "PROTOCOLS", "LODO_SIZES", "BASELINE_SIZES",
            "transfer_split", "transfer_runs", "evaluate_transfer", "help_study", "lodo_study", "lodo_baselines",
-           "selection_study"]
+           "selection_study", "verify"]
 
 #: HELP's published Spearman correlation with 10 target samples on NAS-Bench-201 (Lee, Lee, Chong &
 #: Hwang, "HELP: Hardware-Adaptive Efficient Latency Prediction for NAS via Meta-Learning",
@@ -339,3 +339,71 @@ def selection_study(datasets: Sequence[str], transfer_methods: Sequence[str] = (
         frames.append(_stored(store, "selection", params, rows, lambda d=name: _selection_trials(
             d, transfer_methods, singles, n_train, single_sizes, n, trials, seed)))
     return pd.concat(frames, ignore_index=True)
+
+
+def _record_params(rec: dict) -> tuple[dict, tuple[str, ...], str]:
+    """The group parameters a committed ``help`` or ``lodo`` record was stored under, its sources
+    and its sampler, rebuilt from the record and the current data."""
+    target, sampler = rec["target"], rec.get("sampler")
+    sampler = "random" if sampler is None or sampler != sampler else str(sampler)   # NaN: random
+    params = {"target": target, "checksum": _checksum(target)}
+    if rec["protocol"] == "help":
+        names = HELP_SOURCES
+        params.update(sources=list(names), protocol="help", **({} if sampler == "random" else {"sampler": sampler}))
+    else:
+        sets = [resolve_sources(target, s) for s in ("others", "others+proxies")]
+        names = next((s for s in sets if len(s) == int(rec["n_sources"])), sets[0])
+        params.update(sources=list(names), protocol="paper", **_split_key(target))
+    return params, names, sampler
+
+
+def verify(sample: int, seed: int = 0, store=None, progress: bool = False,
+           tables: Sequence[str] = ("help", "lodo")) -> dict:
+    """Recompute ``sample`` random committed records of HELP's protocol and of leave one device
+    out (``results/transfer``, ``tables``) and compare them: each must still be keyed by the
+    current data and :data:`VERSION`, and its Kendall tau and Spearman must come out again.
+
+    Returns
+    -------
+    dict
+        ``checked``, ``differ`` (one entry per record that differs: its target as ``dataset``, its
+        method as ``predictor``, train size, seed, and the reason or the metrics that differ),
+        ``tolerance`` (as :func:`hwlib.study.verify`).
+    """
+    from .. import store as store_mod
+    from ..devices import gpu_dataset
+    from ..study import VERIFY_TOLERANCE, _check_sample, _close
+
+    _check_sample(sample)
+    gpu_dataset()                        # the project's GPU pass, a target of the chapter: registered
+    store = store or _results_only_store()
+    unknown = sorted(set(tables) - {"help", "lodo"})
+    if unknown:
+        raise InputError(f"cannot verify transfer table(s) {', '.join(unknown)}; 'help' and 'lodo'")
+    frames = [f.assign(table=t) for t in tables if not (f := store.records(f"transfer/{t}")).empty]
+    if not frames:
+        raise InputError(f"no transfer records to verify in {store.root}")
+    pool = pd.concat(frames, ignore_index=True).sort_values("key")
+    chosen = pool.sample(n=min(int(sample), len(pool)), random_state=int(seed))
+    differ = []
+    for rec in _bar(chosen.to_dict("records"), "verify transfer", progress):
+        params, names, sampler = _record_params(rec)
+        row = {"method": rec["method"], "train_size": int(rec["train_size"]), "seed": int(rec["seed"])}
+        cell = {"dataset": rec["target"], "predictor": rec["method"], "train_size": row["train_size"],
+                "seed": row["seed"]}
+        if store_mod.cell_key(f"transfer/{rec['table']}@{VERSION}", {**params, **row}) != rec["key"]:
+            differ.append({**cell, "reason": "not the record of the current data and code (its key differs)"})
+            continue
+        again = transfer_runs(rec["target"], names, [rec["method"]], [row["train_size"]], [row["seed"]],
+                              rec["protocol"], sampler).iloc[0]
+        diffs = {m: (rec[m], again[m]) for m in ("kendalltau", "spearman") if not _close(rec[m], again[m])}
+        if diffs:
+            differ.append({**cell, "metrics": diffs})
+    return {"checked": len(chosen), "differ": differ, "tolerance": VERIFY_TOLERANCE}
+
+
+def _results_only_store():
+    from ..paths import results_dir
+    from ..store import Store
+
+    return Store(results_dir())
