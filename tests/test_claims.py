@@ -68,6 +68,8 @@ def _bump(names, delta, sizes=lambda s: True, bench="hwnas"):
     (_bump(["lr", "ridge", "svr"] + [p for p in study_predictors() if not p.startswith("mlp")], 0.1,
            bench="transnas"), "50 to 100"),
     (_bump(["bohamiann"], -0.2), "KT ~ 0.8"),
+    (_bump(study_predictors(), -0.05, lambda s: s == 15000), "gain to the end"),
+    (_bump(["ridge", "mlp_small", "mlp_large"], -0.4, lambda s: s <= 124), "under 100 to beat LUT"),
 ])
 def test_each_claim_fails_where_its_curves_do(tau, claim, study_records):
     claims = K.check_claims(curves(study_records(tau)), LUT).set_index("paper")
