@@ -13,9 +13,10 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["stand_ins", "every_dataset", "curves", "curve_table", "lut_means", "lut_crossing", "size_reaching", "ranking_agreement",
-           "variant_effect", "released_code_effect", "LONG_SAMPLER", "sampler_effect", "fit_time_table", "cpu_hours",
-           "best_per_dataset", "least_squares_rank", "least_squares_dips", "undefined_share"]
+__all__ = ["stand_ins", "every_dataset", "curves", "curve_table", "lut_means", "lut_crossing", "size_reaching",
+           "ranking_agreement", "variant_effect", "released_code_effect", "LONG_SAMPLER", "sampler_effect",
+           "fit_time_table", "cpu_hours", "best_per_dataset", "least_squares_rank", "least_squares_dips",
+           "undefined_share"]
 
 
 def stand_ins() -> dict[str, str]:
