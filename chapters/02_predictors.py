@@ -71,7 +71,8 @@ display(Markdown(
     f"{plan['cpu_hours_left']:.0f} left). "
     + (f"Computed anew, this build's runs agree with the committed ones on {check['shared']} shared cells "
        f"({check['differ']} differ; largest difference {check['max_abs_diff']:.2g})." if check else
-       "Cells not yet committed are absent from the figures (a curve ends early or is missing).")
+       "Cells not yet committed are absent from the figures (a curve ends early or is missing); a point "
+       "stands once every dataset of its benchmark holds it, never as the mean of some of them.")
     + (" Tuned predictors ran with their defaults (the paper tuned them briefly: section 'What the brief "
        "tuning changes' measures what that changes; `hpo_budget` tunes them here)."
        if cfg.hpo_budget is None else f" Tuned predictors searched for {cfg.hpo_budget} s per fit.")))
