@@ -286,6 +286,15 @@ def test_verify_recomputes_stored_records_and_names_each_that_differs(require_da
     assert code == 2 and "one kind of record" in err
 
 
+def test_own_data_fit_is_how_well_a_devices_own_cells_rank_it(require_data, tmp_path, monkeypatch):
+    from hwlib.transfer import report
+
+    monkeypatch.setenv("HWLIB_CACHE_DIR", str(tmp_path))
+    fit = report.own_data_fit(["help-titan_rtx_256", "help-pixel2"])
+    assert list(fit.index) == ["titan_rtx_256", "pixel2"]
+    assert fit["titan_rtx_256"] > 0.99 and 0.8 < fit["pixel2"] < fit["titan_rtx_256"]      # a noisy phone
+
+
 def test_committed_transfer_records_come_out_again(require_data):
     result = transfer.verify(2, seed=5, tables=("help",))                 # HELP's nine sources: seconds
     assert result["checked"] == 2 and result["differ"] == []

@@ -13,7 +13,7 @@ from ..errors import InputError
 from ..plotting import predictor_style
 from . import HELP_PUBLISHED, HELP_TARGETS, LODO_SIZES, NASFLAT_REPORTED, STRONGEST, TRANSFER_REGISTRY
 
-__all__ = ["settings", "run_all", "GOALS", "help_table", "help_goals", "nasflat_table", "plot_nasflat", "sampler_table",
+__all__ = ["settings", "run_all", "GOALS", "help_table", "help_goals", "nasflat_table", "own_data_fit", "plot_nasflat", "sampler_table",
            "lodo_curves", "lodo_table", "proxies_table", "selection_table", "plot_help", "plot_lodo", "plot_selection",
            "short", "single_at", "OWN_TARGET", "NASFLAT_SIZES"]
 
@@ -145,6 +145,23 @@ def nasflat_table(help_runs: pd.DataFrame, size_runs: pd.DataFrame, sizes: Seque
     table.loc["mean"] = table.mean()
     table.index = [short(i) if i != "mean" else i for i in table.index]
     return table
+
+
+def own_data_fit(targets: Sequence[str] = HELP_TARGETS) -> pd.Series:
+    """Per target (short names): the Spearman correlation of its measurements with a model of them
+    fit on its other cells (the out-of-fold LightGBM of :func:`~hwlib.transfer.source_values`,
+    five folds over every cell it holds): about as well as any model of the architecture can rank
+    what was measured, so it shows how much measurement noise leaves to predict."""
+    from ..data import load_dataset
+    from ..metrics import spearman
+    from . import source_values
+
+    out = {}
+    for target in targets:
+        raw, denoised = source_values(target)
+        held = load_dataset(target).index
+        out[short(target)] = spearman(raw[held], denoised[held])
+    return pd.Series(out, name="own data, out of fold")
 
 
 def plot_nasflat(table: pd.DataFrame) -> plt.Figure:
