@@ -23,6 +23,7 @@ simulation's in :data:`hwlib.simulation.PUBLISHED`, the predictor claims in
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from typing import Any, Sequence
 
 import numpy as np
@@ -76,7 +77,16 @@ def _stand_in(benchmark: str) -> str | None:
     if benchmark == "hwnas":
         return None if used == list(data.PAPER_HWNAS) else "stand-in data (cifar10 metrics for the paper's datasets)"
     return None if not used[0].startswith("transnas_micro") else \
-        "stand-in data (TransNAS micro space for the macro space)"
+        ("stand-in data (TransNAS micro space for the macro space; its own cells rank it at a mean Kendall tau "
+         f"of {_own_fit_mean(tuple(used)):.2f}: chapter 'Datasets', Table 1.4)")
+
+
+@lru_cache(maxsize=4)
+def _own_fit_mean(names: tuple[str, ...]) -> float:
+    """The mean Kendall tau of the datasets' own out-of-fold fits (:func:`hwlib.analysis.own_data_fit`)."""
+    from .analysis import own_data_fit
+
+    return float(own_data_fit(names)["kendalltau"].mean())
 
 
 def table1_rows(per_dataset: pd.DataFrame, seeds: int, macro: pd.DataFrame | None = None) -> list[dict]:
