@@ -155,8 +155,9 @@ display(Markdown(
 # dataset the architecture explains, its own cells tell: **Table 1.4** fits LightGBM on the one-hot
 # encoding of four fifths of a dataset's architectures and ranks the fifth left out, five times
 # over, so that every architecture is predicted once (`hwlib.analysis.own_data_fit`). Its Kendall
-# tau is about the best a predictor reaches on the dataset with almost all of it to learn from;
-# chapter "Predictor comparison" shows how close the predictors come, and with how many samples.
+# tau is how much of the dataset the architecture explains to one strong model with almost all of
+# it to learn from, a reference rather than a bound: chapter "Predictor comparison" (Figure 2.5)
+# shows the predictors reaching about it, some a little above it, and with how many samples.
 # The datasets are those the study runs: the hard ones of each benchmark, and this project's CPU
 # (chapter "Your own device").
 
@@ -176,8 +177,8 @@ display(Markdown(
     f"**{by_bench['TransNAS-Bench-101'].mean():.2f}** (from {by_bench['TransNAS-Bench-101'].min():.2f} to "
     f"{by_bench['TransNAS-Bench-101'].max():.2f}). "
     + ("The TransNAS micro-space stand-ins hold little that the architecture explains: even with four fifths "
-       "of a dataset to learn from, a model ranks the rest no better than that, about where the TransNAS curves "
-       "of chapter \"Predictor comparison\" level off; the claims about them meet that bound (on the paper's "
-       "macro space the MLPs exceed 0.9). "
+       "of a dataset to learn from, a model ranks the rest no better than that, and the TransNAS curves of "
+       "chapter \"Predictor comparison\" level off about there, where the paper's MLPs exceeded 0.9 on the "
+       "macro space. "
        if not official and by_bench["TransNAS-Bench-101"].mean() < 0.7 else "")
-    + "Where a predictor comes close to its dataset's own fit, more measurements of the device teach it little more."))
+    + "Far below 1, a dataset's own fit points to noise in what was measured."))

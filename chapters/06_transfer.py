@@ -112,7 +112,7 @@ display(Markdown(
 # **Table 6.2.** Mean Spearman per HELP test device: the strongest method (ours) and NASFLAT with 10
 # and with 20 target samples, HELP's published number with 10, and how well a model of the device's
 # own measurements ranks them (a LightGBM on the one-hot cells, out of fold over all the cells it
-# holds): how much the measurement noise leaves to predict.
+# holds): a reference for how much noise they hold.
 
 # %%
 nasflat = report.nasflat_table(results["help"], results["help_sizes"])
@@ -151,11 +151,11 @@ at_noise = [d for d in behind.index if behind.at[d, "ours @10"] >= behind.at[d, 
 if at_noise:
     display(Markdown(
         f"Of the devices where NASFLAT is ahead with 20 samples ({', '.join(behind.index)}), on "
-        f"{', '.join(at_noise)} ours with 10 samples already stands at what the device's own measurements allow: "
+        f"{', '.join(at_noise)} ours with 10 samples already ranks as well as a model of the device's own cells: "
         + "; ".join(f"on {d} a model fit on four fifths of all its cells ranks the other fifth at "
                     f"{own_fit[d]:.3f}, ours {devices_only.at[d, 'ours @10']:.3f}" for d in at_noise)
-        + ". What ten samples leave there, thousands of the device's own measurements do not teach either: "
-        "most of it looks like noise in what was measured."))
+        + ". What ten samples leave there, thousands of the device's own measurements do not teach a tree "
+        "model either."))
 ours5, worst_later = every_size.drop("mean")["ours @5"], every_size.drop("mean")[["ours @10", "ours @15", "ours @20"]]
 turns = every_size.at["mean", "ours @5"] < every_size.at["mean", "NASFLAT @5"]
 display(Markdown(

@@ -67,8 +67,9 @@ def own_data_fit(names: Sequence[str], folds: int = 5) -> pd.DataFrame:
     out, so that every architecture is predicted once; Kendall tau and Spearman of those
     predictions with the measured values.
 
-    About the best a predictor of the architecture reaches on the dataset, with almost all of it
-    to learn from: what it misses is mostly noise in the measurements.
+    A reference for how much of the dataset the architecture explains, to one strong model with
+    almost all of it to learn from; other models may rank it a little better (chapter "Predictor
+    comparison", Figure 2.5). Far below 1, it points to noise in the measurements.
 
     Returns
     -------

@@ -78,11 +78,13 @@ def plot_figure1(curve: pd.DataFrame, lut_mean: pd.Series, titles: dict[str, str
 
 
 def plot_per_dataset(results: pd.DataFrame, lut: pd.Series, titles: dict[str, str],
-                     metric: str = "kendalltau", ncols: int = 5) -> plt.Figure:
+                     metric: str = "kendalltau", ncols: int = 5, own_fit: pd.Series | None = None) -> plt.Figure:
     """Figure 1 per dataset: each dataset's mean ``metric`` (over seeds) against training size.
 
     ``results``: study records with a ``benchmark`` column; ``lut``: the lookup table's tau per
-    dataset (a black line). One row of panels per benchmark, in the order of ``titles``.
+    dataset (a black line); ``own_fit``: per dataset, how well its own cells rank it out of fold
+    (:func:`hwlib.analysis.own_data_fit`; a dotted grey line). One row of panels per benchmark, in
+    the order of ``titles``.
     """
     size = "nominal_train_size" if "nominal_train_size" in results else "train_size"
     benches = [b for b in titles if b in set(results["benchmark"])]
@@ -100,6 +102,8 @@ def plot_per_dataset(results: pd.DataFrame, lut: pd.Series, titles: dict[str, st
                         label=_label(name))
             if dataset in lut:
                 ax.axhline(lut[dataset], color="k", lw=1.6, label="Lookup Table")
+            if own_fit is not None and dataset in own_fit:
+                ax.axhline(own_fit[dataset], color="0.4", lw=1.2, ls=":", label="own data, out of fold")
             ax.set(xscale="log", title=dataset.replace("transnas_micro-", "micro ").replace("cifar10-", ""))
             ax.title.set_fontsize(9)
             ax.grid(alpha=0.3)

@@ -39,6 +39,10 @@ def test_per_dataset_figure_has_a_panel_per_dataset_with_its_lookup_table():
     assert first.lines[0].get_ydata().tolist() == [0.005, 0.05, 0.5]
     assert len(drawn[1].lines) == 2                      # no lookup table for hwnas1
     assert {t.get_text() for t in fig.legends[0].get_texts()} == {"Linear Regression", "GCN", "Lookup Table"}
+    own = plotting.plot_per_dataset(pd.DataFrame(rows), lut, {"hwnas": "HW-NAS-Bench", "transnas": "TransNAS"},
+                                    own_fit=pd.Series({"hwnas1": 0.9}))
+    dotted = [line for ax in own.axes for line in ax.lines if line.get_linestyle() == ":"]
+    assert len(dotted) == 1 and dotted[0].get_ydata()[0] == 0.9          # only where the dataset has one
 
 
 def test_tuning_figure_draws_tuned_and_default_per_group():

@@ -150,8 +150,8 @@ def nasflat_table(help_runs: pd.DataFrame, size_runs: pd.DataFrame, sizes: Seque
 def own_data_fit(targets: Sequence[str] = HELP_TARGETS) -> pd.Series:
     """Per target (short names): the Spearman correlation of its measurements with a model of them
     fit on its other cells (the out-of-fold LightGBM of :func:`~hwlib.transfer.source_values`,
-    five folds over every cell it holds): about as well as any model of the architecture can rank
-    what was measured, so it shows how much measurement noise leaves to predict."""
+    five folds over every cell it holds): how well one strong model ranks the measurements with
+    almost all of them to learn from, a reference for how much noise they hold."""
     from ..data import load_dataset
     from ..metrics import spearman
     from . import source_values
