@@ -151,8 +151,9 @@ display(Markdown(
 # %% [markdown]
 # ## How predictable is each dataset?
 #
-# A measured latency is the architecture's cost plus the noise of measuring it. How much of a
-# dataset the architecture explains, its own cells tell: **Table 1.4** fits LightGBM on the one-hot
+# A measured latency or energy is the architecture's cost plus the noise of measuring it (a
+# simulated metric, such as the Eyeriss accelerator's, has none). How much of a dataset the
+# architecture explains, its own cells tell: **Table 1.4** fits LightGBM on the one-hot
 # encoding of four fifths of a dataset's architectures and ranks the fifth left out, five times
 # over, so that every architecture is predicted once (`hwlib.analysis.own_data_fit`). Its Kendall
 # tau is how much of the dataset the architecture explains to one strong model with almost all of
@@ -178,7 +179,7 @@ display(Markdown(
     f"{by_bench['TransNAS-Bench-101'].max():.2f}). "
     + ("The TransNAS micro-space stand-ins hold little that the architecture explains: even with four fifths "
        "of a dataset to learn from, a model ranks the rest no better than that, and the TransNAS curves of "
-       "chapter \"Predictor comparison\" level off about there, where the paper's MLPs exceeded 0.9 on the "
-       "macro space. "
+       "chapter \"Predictor comparison\" level off about there (on the paper's macro space, the MLPs exceeded "
+       "0.9). "
        if not official and by_bench["TransNAS-Bench-101"].mean() < 0.7 else "")
     + "Far below 1, a dataset's own fit points to noise in what was measured."))
