@@ -13,9 +13,9 @@ from ..errors import InputError
 from ..plotting import predictor_style
 from . import HELP_PUBLISHED, HELP_TARGETS, LODO_SIZES, NASFLAT_REPORTED, STRONGEST, TRANSFER_REGISTRY
 
-__all__ = ["settings", "run_all", "GOALS", "help_table", "help_goals", "nasflat_table", "own_data_fit", "plot_nasflat", "sampler_table",
-           "lodo_curves", "lodo_table", "proxies_table", "selection_table", "plot_help", "plot_lodo", "plot_selection",
-           "short", "single_at", "OWN_TARGET", "NASFLAT_SIZES"]
+__all__ = ["settings", "run_all", "GOALS", "help_table", "help_goals", "nasflat_table", "own_data_fit",
+           "plot_nasflat", "sampler_table", "lodo_curves", "lodo_table", "proxies_table", "selection_table",
+           "plot_help", "plot_lodo", "plot_selection", "short", "single_at", "OWN_TARGET", "NASFLAT_SIZES"]
 
 #: The issue's goals: HELP protocol mean Spearman and worst device; LODO: 10 samples vs 124.
 GOALS = {"help_mean": 0.95, "help_min": 0.90, "lodo_size": 10, "lodo_reference_size": 124}
@@ -149,19 +149,13 @@ def nasflat_table(help_runs: pd.DataFrame, size_runs: pd.DataFrame, sizes: Seque
 
 def own_data_fit(targets: Sequence[str] = HELP_TARGETS) -> pd.Series:
     """Per target (short names): the Spearman correlation of its measurements with a model of them
-    fit on its other cells (the out-of-fold LightGBM of :func:`~hwlib.transfer.source_values`,
-    five folds over every cell it holds): how well one strong model ranks the measurements with
-    almost all of them to learn from, a reference for how much noise they hold."""
-    from ..data import load_dataset
-    from ..metrics import spearman
-    from . import source_values
+    fit on its other cells (:func:`hwlib.analysis.own_data_fit`): how well one strong model ranks
+    the measurements with almost all of them to learn from, a reference for how much noise they hold."""
+    from ..analysis import own_data_fit as fit
 
-    out = {}
-    for target in targets:
-        raw, denoised = source_values(target)
-        held = load_dataset(target).index
-        out[short(target)] = spearman(raw[held], denoised[held])
-    return pd.Series(out, name="own data, out of fold")
+    found = fit(list(targets))
+    return pd.Series(found["spearman"].to_numpy(), index=[short(t) for t in found["dataset"]],
+                     name="own data, out of fold")
 
 
 def plot_nasflat(table: pd.DataFrame) -> plt.Figure:
