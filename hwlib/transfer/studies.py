@@ -205,6 +205,18 @@ def _bar(items: list, desc: str, progress: bool):
     return tqdm(items, desc=desc, leave=False, disable=not progress)
 
 
+def _help_params(target: str, sampler: str) -> dict:
+    """What a group of HELP's protocol on ``target`` shares (part of each record's key)."""
+    return {"target": target, "checksum": _checksum(target), "sources": list(HELP_SOURCES), "protocol": "help",
+            **({} if sampler == "random" else {"sampler": sampler})}
+
+
+def _lodo_params(target: str, names: Sequence[str]) -> dict:
+    """What a leave-one-device-out group on ``target`` from sources ``names`` shares (part of each key)."""
+    return {"target": target, "checksum": _checksum(target), "sources": list(names), "protocol": "paper",
+            **_split_key(target)}
+
+
 def help_study(seeds: Iterable[int] = range(50), methods: Sequence[str] | None = None, train_size: int = 10,
                store=None, progress: bool = True, sampler: str = "random") -> pd.DataFrame:
     """HELP's protocol: its nine sources, its six targets, ``train_size`` samples (chosen by
@@ -219,8 +231,7 @@ def help_study(seeds: Iterable[int] = range(50), methods: Sequence[str] | None =
     methods, seeds = list(methods or list_methods()), [int(s) for s in seeds]
     frames = []
     for target in _bar(list(HELP_TARGETS), "HELP targets", progress):
-        params = {"target": target, "checksum": _checksum(target), "sources": list(HELP_SOURCES), "protocol": "help",
-                  **({} if sampler == "random" else {"sampler": sampler})}
+        params = _help_params(target, sampler)
         rows = [{"method": m, "train_size": int(train_size), "seed": s} for s in seeds for m in methods]
         frames.append(_stored(store, "help", params, rows, lambda t=target: transfer_runs(
             t, "help-train", methods, [train_size], seeds, "help", sampler)))
@@ -248,8 +259,7 @@ def lodo_study(datasets: Sequence[str], seeds: Iterable[int] = range(50), sizes:
     frames = []
     for target in _bar(list(datasets), "leave-one-device-out", progress):
         names = resolve_sources(target, sources)
-        params = {"target": target, "checksum": _checksum(target), "sources": list(names), "protocol": "paper",
-                  **_split_key(target)}
+        params = _lodo_params(target, names)
         rows = [{"method": m, "train_size": int(n), "seed": s} for s in seeds for n in sizes for m in methods]
         frames.append(_stored(store, "lodo", params, rows, lambda t=target, s=names: transfer_runs(
             t, s, methods, sizes, seeds, "paper")))
@@ -346,15 +356,11 @@ def _record_params(rec: dict) -> tuple[dict, tuple[str, ...], str]:
     and its sampler, rebuilt from the record and the current data."""
     target, sampler = rec["target"], rec.get("sampler")
     sampler = "random" if sampler is None or sampler != sampler else str(sampler)   # NaN: random
-    params = {"target": target, "checksum": _checksum(target)}
     if rec["protocol"] == "help":
-        names = HELP_SOURCES
-        params.update(sources=list(names), protocol="help", **({} if sampler == "random" else {"sampler": sampler}))
-    else:
-        sets = [resolve_sources(target, s) for s in ("others", "others+proxies")]
-        names = next((s for s in sets if len(s) == int(rec["n_sources"])), sets[0])
-        params.update(sources=list(names), protocol="paper", **_split_key(target))
-    return params, names, sampler
+        return _help_params(target, sampler), HELP_SOURCES, sampler
+    sets = [resolve_sources(target, s) for s in ("others", "others+proxies")]
+    names = next((s for s in sets if len(s) == int(rec["n_sources"])), sets[0])
+    return _lodo_params(target, names), names, sampler
 
 
 def verify(sample: int, seed: int = 0, store=None, progress: bool = False,
@@ -372,11 +378,11 @@ def verify(sample: int, seed: int = 0, store=None, progress: bool = False,
     """
     from .. import store as store_mod
     from ..devices import gpu_dataset
-    from ..study import VERIFY_TOLERANCE, _check_sample, _close
+    from ..study import VERIFY_TOLERANCE, _check_sample, _close, _results_store
 
     _check_sample(sample)
     gpu_dataset()                        # the project's GPU pass, a target of the chapter: registered
-    store = store or _results_only_store()
+    store = store or _results_store()
     unknown = sorted(set(tables) - {"help", "lodo"})
     if unknown:
         raise InputError(f"cannot verify transfer table(s) {', '.join(unknown)}; 'help' and 'lodo'")
@@ -400,10 +406,3 @@ def verify(sample: int, seed: int = 0, store=None, progress: bool = False,
         if diffs:
             differ.append({**cell, "metrics": diffs})
     return {"checked": len(chosen), "differ": differ, "tolerance": VERIFY_TOLERANCE}
-
-
-def _results_only_store():
-    from ..paths import results_dir
-    from ..store import Store
-
-    return Store(results_dir())
