@@ -19,9 +19,10 @@ from .errors import DataError, InputError
 from .measure import drift_correlation, read_measurements, retest_stats
 from .metrics import kendalltau
 
-__all__ = ["OWN_MEASUREMENTS", "RETESTS", "GPU_RETESTS", "GPU_DATASET", "available_retests", "pass_description",
-           "gpu_dataset", "gpu_agreement", "measurement_summary", "retest_pairs", "retest_drift", "paired_values",
-           "agreement_table",
+__all__ = ["OWN_MEASUREMENTS", "RETESTS", "GPU_RETESTS", "GPU_DATASET", "GPU_DATASET_PASSES", "GPU_PICKED",
+           "available_retests", "pass_description", "gpu_dataset_pass", "gpu_dataset", "gpu_picked",
+           "gpu_agreement",
+           "measurement_summary", "retest_pairs", "retest_drift", "paired_values", "agreement_table",
            "proxy_table", "nb201_latency_datasets", "edge_op_counts", "op_costs"]
 
 #: Per search space: the dataset of the full pass.
@@ -39,16 +40,25 @@ RETESTS = {
 }
 
 #: The GPU passes (NB201 on an NVIDIA H200, batch 256, wall clock), each with its retest; the second
-#: pass timed beside a reference network. A pass on a GPU is no dataset of the study: too few
-#: architectures (the passes were time-limited) and, raw, too little repeatability.
+#: and third passes timed beside a reference network, each on a machine of its own. The third
+#: pass's retest is the second pass (its first 300 architectures are the second's first 300): a
+#: retest across machines. A pass on a GPU is no dataset of the study's grid: each holds a part of
+#: the space (the passes were time-limited).
 GPU_RETESTS = {
     "H200, one after the other": ("own_gpu/nb201-cifar10-s32-b256.csv", "own_gpu/nb201-cifar10-s32-b256-retest.csv"),
     "H200, beside a reference": ("own_gpu/nb201-cifar10-s32-b256-ref.csv",
                                  "own_gpu/nb201-cifar10-s32-b256-ref-retest.csv"),
+    "H200, beside a reference, another machine": ("own_gpu/nb201-cifar10-s32-b256-ref2.csv",
+                                                  "own_gpu/nb201-cifar10-s32-b256-ref.csv"),
 }
 
-#: The name under which :func:`gpu_agreement` registers the GPU pass beside a reference.
+#: The name under which :func:`gpu_dataset` registers the GPU's largest pass beside a reference.
 GPU_DATASET = "h200-b256_latency"
+#: The passes :func:`gpu_dataset` takes, the first at hand: the third (7010 cells), else the second.
+GPU_DATASET_PASSES = ("H200, beside a reference, another machine", "H200, beside a reference")
+#: The ten cells ``hwlib transfer --pick 10 --sources others`` names, measured on the third pass's
+#: machine right before it (``hwlib measure --archs``), as a new device's first measurements.
+GPU_PICKED = "own_gpu/nb201-cifar10-s32-b256-ref2-pick10.csv"
 
 
 def _space(search_space: str) -> str:
@@ -121,21 +131,40 @@ def pass_description(path: str) -> dict:
     -------
     dict
         ``file``, the settings and machine entries, ``measured`` (architectures), ``minutes``
-        (first to last record), ``median_ms`` (over architectures).
+        (first to last record), ``median_ms`` (over architectures); for a pass timed beside a
+        reference network, ``reference_ms`` (the median of its lower quartiles over the rounds).
     """
     frame, meta = _read_pass(devices_dir() / path)
-    return {"file": path, **meta["settings"], **meta["machine"], "measured": len(frame),
-            "minutes": round(float(frame["unix_time"].max() - frame["unix_time"].min()) / 60, 1),
-            "median_ms": float(frame["median_ms"].median())}
+    out = {"file": path, **meta["settings"], **meta["machine"], "measured": len(frame),
+           "minutes": round(float(frame["unix_time"].max() - frame["unix_time"].min()) / 60, 1),
+           "median_ms": float(frame["median_ms"].median())}
+    if "ref_q25_ms" in frame:
+        out["reference_ms"] = float(frame["ref_q25_ms"].median())
+    return out
+
+
+def gpu_dataset_pass() -> str | None:
+    """The first pass of :data:`GPU_DATASET_PASSES` whose file is at hand (a name of
+    :data:`GPU_RETESTS`), or None."""
+    return next((name for name in GPU_DATASET_PASSES if (devices_dir() / GPU_RETESTS[name][0]).is_file()), None)
 
 
 def gpu_dataset() -> str | None:
-    """The GPU's pass beside a reference as a dataset (:data:`GPU_DATASET`, registered by
-    :func:`hwlib.data.register_measurements`), or None where its file is not at hand."""
+    """The GPU's largest pass beside a reference as a dataset (:data:`GPU_DATASET`, registered by
+    :func:`hwlib.data.register_measurements`; :data:`GPU_DATASET_PASSES`), or None where no such
+    pass is at hand."""
     from .data import register_measurements
 
-    path = devices_dir() / GPU_RETESTS["H200, beside a reference"][0]
-    return register_measurements(path, GPU_DATASET) if path.is_file() else None
+    name = gpu_dataset_pass()
+    return register_measurements(devices_dir() / GPU_RETESTS[name][0], GPU_DATASET) if name is not None else None
+
+
+def gpu_picked() -> str | None:
+    """The GPU's ten picked cells (:data:`GPU_PICKED`) as a dataset, or None where not at hand."""
+    from .data import register_measurements
+
+    path = devices_dir() / GPU_PICKED
+    return register_measurements(path, "h200-b256-picked_latency") if path.is_file() else None
 
 
 def gpu_agreement(others: Sequence[str] | None = None) -> tuple[str, pd.DataFrame]:
@@ -154,7 +183,8 @@ def gpu_agreement(others: Sequence[str] | None = None) -> tuple[str, pd.DataFram
     """
     name = gpu_dataset()
     if name is None:
-        raise DataError(f"{devices_dir() / GPU_RETESTS['H200, beside a reference'][0]}: the GPU pass is not at hand")
+        raise DataError(f"{devices_dir() / GPU_RETESTS[GPU_DATASET_PASSES[-1]][0]}: no GPU pass beside a reference "
+                        "is at hand")
     others = list(others) if others is not None else \
         ["nb201-flops", "nb201-params", OWN_MEASUREMENTS["nb201"], *nb201_latency_datasets()]
     table = agreement_table(name, [o for o in others if o in list_datasets()])

@@ -103,11 +103,16 @@ def test_gpu_passes_retest_describe_and_agree(own, monkeypatch):
     A, y, cost = own
     names = get_space("nb201").array_to_names(A)
     gpu = [f for pair in devices.GPU_RETESTS.values() for f in pair]
-    assert devices.available_retests(gpu=True) == []                      # no GPU files yet
+    assert devices.available_retests(gpu=True) == [] and devices.gpu_dataset() is None   # no GPU files yet
     for path in gpu[:3]:
         _write(data.devices_dir() / path, names, y)
     _write(data.devices_dir() / gpu[3], names[:20], y[:20] * 1.1, ref=np.full(20, 1.5))
+    assert devices.available_retests(gpu=True) == list(devices.GPU_RETESTS)[:2]   # the third pass is missing
+    assert gpu[5] == gpu[2]                               # the third pass's retest: the second, on another machine
+    _write(data.devices_dir() / gpu[4], names[10:50], y[10:50], ref=np.full(40, 2.0))
     assert devices.available_retests(gpu=True) == list(devices.GPU_RETESTS)
+    _, across = devices.retest_pairs("H200, beside a reference, another machine")
+    assert across["n"] == 40 and across["kendalltau"] > 0.99              # the same values (up to ties)
     assert devices.available_retests() == ["NB201, one after the other", "NB201, quiet machine, beside a reference"]
     described = devices.pass_description(gpu[0])
     assert (described["measured"], described["input_size"], described["cpu_model"]) == (60, 32, "test")
@@ -115,7 +120,7 @@ def test_gpu_passes_retest_describe_and_agree(own, monkeypatch):
     _, result = devices.retest_pairs("H200, one after the other")
     assert result["n"] == 60 and result["kendalltau"] == pytest.approx(1.0)
     name, table = devices.gpu_agreement(["nb201-flops", "own-cpu_latency", "not-a-dataset"])
-    assert name == devices.GPU_DATASET and data.load_dataset(name).n_archs == 60
+    assert name == devices.GPU_DATASET and data.load_dataset(name).n_archs == 40   # the third pass, when at hand
     assert table["dataset"].tolist()[0] == "own-cpu_latency" and len(table) == 2   # unknown names left out
     assert table["kendalltau"].is_monotonic_decreasing
 

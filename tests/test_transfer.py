@@ -417,3 +417,29 @@ def test_a_target_measured_on_a_sample_runs_up_to_its_pool(require_data, tmp_pat
     table = report.lodo_table(report.lodo_curves(out["gpu"], out["gpu_baselines"]), reference=25)
     assert table.loc[report.short(target), transfer.STRONGEST] > 0.8              # gold_6240 ranks it alike
     assert report._sample_target([], "gpu", cfg, None, False)["gpu"].empty
+
+
+def test_score_picked_scores_the_cells_the_first_measurements_lack(require_data, tmp_path, monkeypatch):
+    from hwlib import data
+
+    monkeypatch.setattr(data, "_REGISTRY", dict(data._REGISTRY))
+    monkeypatch.setattr(data, "_REGISTERED", {})
+    monkeypatch.setenv("HWLIB_CACHE_DIR", str(tmp_path))
+    sources = "help-gold_6240,help-1080ti_1"
+    ds, space = data.load_dataset("help-gold_6226"), get_space("nb201")
+    picked = space.names_to_array(transfer.pick_cells(sources, 10, seed=0))
+    values = pd.Series(ds.y, index=ds.index)[transfer.nb201_positions(picked)]   # gold_6226 on the ten
+    pd.DataFrame({"arch": space.array_to_names(picked), "ms": values.to_numpy()}).to_csv(tmp_path / "first.csv",
+                                                                                         index=False)
+    rows = np.random.default_rng(1).choice(ds.n_archs, 300, replace=False)
+    pd.DataFrame({"arch": space.array_to_names(ds.A[rows]), "ms": ds.y[rows]}).to_csv(tmp_path / "full.csv",
+                                                                                     index=False)
+    first, full = (data.register_measurements(tmp_path / f) for f in ("first.csv", "full.csv"))
+    score = transfer.score_picked(first, full, sources=sources)
+    outside = int((~np.isin(data.load_dataset(full).index, data.load_dataset(first).index)).sum())
+    assert (score["n_picked"], score["n_scored"], score["n_sources"]) == (10, outside, 2)
+    assert score["kendalltau"] > 0.8 and score["spearman"] > score["kendalltau"]   # gold_6240 ranks it alike
+    with pytest.raises(InputError, match="among the sources"):
+        transfer.score_picked(first, full, sources=f"{sources},{full}")
+    with pytest.raises(InputError, match="fewer than two cells"):
+        transfer.score_picked(first, first, sources=sources)

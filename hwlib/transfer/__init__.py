@@ -64,7 +64,7 @@ from __future__ import annotations
 from .methods import (STRONGEST, TRANSFER_REGISTRY, AnchoredEnsembleRegressor, BestProxyRegressor,
                       ConsensusEnsembleRegressor, ConsensusRegressor, SelectedEnsembleRegressor,
                       SourceRidgeRegressor, get_method, list_methods, make_transfer_predictor)
-from .sampling import SAMPLERS, pick_cells, spread_cells
+from .sampling import SAMPLERS, pick_cells, score_picked, spread_cells
 from .sources import (HELP_SOURCES, HELP_TARGETS, PROXY_SOURCES, SOURCE_SETS, SourceFeatures, device_of,
                       nb201_positions, prepare_sources, resolve_sources, source_values, target_values)
 from .studies import (BASELINE_SIZES, HELP_PUBLISHED, LODO_SIZES, NASFLAT_REPORTED, PROTOCOLS, VERSION,
@@ -77,4 +77,4 @@ __all__ = ["HELP_SOURCES", "HELP_TARGETS", "HELP_PUBLISHED", "NASFLAT_REPORTED",
            "SourceRidgeRegressor", "ConsensusRegressor", "ConsensusEnsembleRegressor", "AnchoredEnsembleRegressor",
            "SelectedEnsembleRegressor", "list_methods", "get_method", "make_transfer_predictor", "transfer_split",
            "transfer_runs", "evaluate_transfer", "help_study", "lodo_study", "lodo_baselines", "selection_study",
-           "BASELINE_SIZES", "SAMPLERS", "spread_cells", "pick_cells", "prepare_sources", "verify"]
+           "BASELINE_SIZES", "SAMPLERS", "spread_cells", "pick_cells", "score_picked", "prepare_sources", "verify"]

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import InputError
 
-__all__ = ["SAMPLERS", "spread_cells", "pick_cells"]
+__all__ = ["SAMPLERS", "spread_cells", "pick_cells", "score_picked"]
 
 #: How the target's training cells are chosen: ``'random'`` (HELP's protocol) or ``'spread'``
 #: (:func:`spread_cells` along the consensus of the source devices).
@@ -42,3 +42,48 @@ def pick_cells(sources: str | Sequence[str], n: int = 10, seed: int = 0) -> list
     cells = spread_cells(consensus, n, seed)
     cells = cells[np.argsort(consensus[cells], kind="stable")]
     return list(get_space("nb201").array_to_names(nb201_archs()[cells]))
+
+
+def score_picked(picked: str, target: str, method: str | None = None, sources: str | Sequence[str] = "others",
+                 seed: int = 0) -> dict:
+    """How well a new device's first measurements rank the rest of it: transfer ``method`` fitted
+    on every cell of dataset ``picked`` (say the cells :func:`pick_cells` named, measured) predicts
+    the cells of dataset ``target`` (a fuller pass of the same device) that ``picked`` does not hold.
+
+    Parameters
+    ----------
+    picked, target : str
+        Dataset names (one's own files: :func:`hwlib.data.register_measurements`), NB201.
+    method : str, optional
+        A transfer method (default: :data:`hwlib.transfer.STRONGEST`).
+    sources : str or sequence of str
+        As :func:`hwlib.transfer.resolve_sources` takes them for ``picked``.
+    seed : int
+        Seeds the method.
+
+    Returns
+    -------
+    dict
+        ``method``, ``n_sources``, ``n_picked``, ``n_scored`` (target cells outside the picked),
+        ``kendalltau`` and ``spearman`` of the prediction with the target's values on them.
+    """
+    from ..data import load_dataset
+    from ..deployment import predict_space
+    from ..metrics import kendalltau, spearman
+    from .methods import STRONGEST
+    from .sources import resolve_sources
+
+    method = method or STRONGEST
+    first, full = load_dataset(picked), load_dataset(target)
+    if first.search_space != full.search_space:
+        raise InputError(f"{picked!r} holds {first.search_space} architectures and {target!r} {full.search_space}")
+    names = resolve_sources(picked, sources)
+    if target in names:
+        raise InputError(f"the target {target!r} is among the sources; leave it out")
+    pred = predict_space(picked, method, seed=seed, sources=names)["predicted"].to_numpy()
+    scored = ~np.isin(full.index, first.index)
+    if scored.sum() < 2:
+        raise InputError(f"{target!r} holds fewer than two cells outside {picked!r}")
+    y, p = full.y[scored], pred[full.index[scored]]
+    return {"method": method, "n_sources": len(names), "n_picked": int(first.n_archs), "n_scored": int(scored.sum()),
+            "kendalltau": float(kendalltau(y, p)), "spearman": float(spearman(y, p))}
