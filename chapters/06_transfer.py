@@ -390,7 +390,7 @@ if picked_name is not None and len(results["gpu"]):
         f"{retest_tau:.3f}. "
         + f"The picked set does better than {(random10 < picked['kendalltau']).mean():.0%} of the random draws. "
         "One set on one device says no more than that; on HELP's devices (Table 6.3) spreading the cells "
-        "changed the mean over 50 draws little."))
+        f"changed the mean over {n_seeds} draws little."))
 else:
     display(Markdown("The GPU's picked cells are not at hand."))
 
