@@ -350,7 +350,9 @@ gpu_passes = {name: devices.pass_description(devices.GPU_RETESTS[name][0])
 pd.DataFrame(gpu_passes)
 
 # %% [markdown]
-# **Figure 5.5.** Test-retest of the GPU passes, as Figure 5.1 (wall-clock milliseconds).
+# **Figure 5.5.** Test-retest of the GPU passes, as Figure 5.1 (wall-clock milliseconds). In the
+# third panel the first pass is the third machine's and the second the second machine's, on the
+# cells both hold: the points lie off the diagonal where one machine ran faster than the other.
 
 # %% tags=["hide-input"]
 gpu_retest = {name: devices.retest_pairs(name) for name in gpu_passes}
