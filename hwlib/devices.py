@@ -21,9 +21,8 @@ from .metrics import kendalltau
 
 __all__ = ["OWN_MEASUREMENTS", "RETESTS", "GPU_RETESTS", "GPU_DATASET", "GPU_DATASET_PASSES", "GPU_PICKED",
            "available_retests", "pass_description", "gpu_dataset_pass", "gpu_dataset", "gpu_picked",
-           "gpu_agreement",
-           "measurement_summary", "retest_pairs", "retest_drift", "paired_values", "agreement_table",
-           "proxy_table", "nb201_latency_datasets", "edge_op_counts", "op_costs"]
+           "gpu_agreement", "measurement_summary", "retest_pairs", "retest_drift", "paired_values",
+           "agreement_table", "proxy_table", "nb201_latency_datasets", "edge_op_counts", "op_costs"]
 
 #: Per search space: the dataset of the full pass.
 OWN_MEASUREMENTS = {"nb201": "own-cpu_latency", "transnas_macro": "transnas_macro-cpu_latency"}
