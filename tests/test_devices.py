@@ -123,6 +123,9 @@ def test_gpu_passes_retest_describe_and_agree(own, monkeypatch):
     assert name == devices.GPU_DATASET and data.load_dataset(name).n_archs == 40   # the third pass, when at hand
     assert table["dataset"].tolist()[0] == "own-cpu_latency" and len(table) == 2   # unknown names left out
     assert table["kendalltau"].is_monotonic_decreasing
+    assert devices.gpu_picked() is None                                   # the picked cells: not yet measured
+    _write(data.devices_dir() / devices.GPU_PICKED, names[50:60], y[50:60], ref=np.full(10, 2.0))
+    assert data.load_dataset(devices.gpu_picked()).n_archs == 10
 
 
 def test_bad_input(own, tmp_path):
