@@ -329,7 +329,7 @@ if len(results):
 macro_claims
 
 # %% [markdown]
-# ## A GPU, briefly
+# ## A borrowed GPU
 #
 # The same NB201 networks were timed on an NVIDIA H200, as long as the project could borrow one:
 # batch 256, eager PyTorch, float32, the wall clock, the GPU synchronised around every timed call
@@ -467,10 +467,13 @@ display(Markdown(
 # hwlib lut --dataset own-cpu_latency                                        # then any hwlib tool
 # ```
 #
-# On a GPU (Table 5.8's second pass; warm the GPU up with a short pass first, whose records are
-# discarded):
+# On a GPU (Table 5.8's second and third passes; warm the GPU up with a short pass first, whose
+# records are discarded; the third pass skipped the cells the second had measured, except its
+# first 300, timed again as the retest across machines):
 #
 # ```bash
+# hwlib measure --space nb201 --device cuda --batch 256 --warmup 3 --repeats 10 --archs 150 --seed 9 \
+#     --out /tmp/warm-up.csv                                                     # discarded
 # hwlib measure --space nb201 --device cuda --batch 256 --warmup 3 --repeats 10 --interleave 5 \
 #     --reference auto --out data/devices/own_gpu/nb201-cifar10-s32-b256-ref.csv
 # ```

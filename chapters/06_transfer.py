@@ -336,7 +336,7 @@ else:
 # ## A GPU as the new device
 #
 # The project also timed NB201 cells on an NVIDIA H200 at batch 256 (chapter "Your own device",
-# "A GPU, briefly"): close to half the cells, a random sample, timed beside a reference network. A
+# "A borrowed GPU"): close to half the cells, a random sample, timed beside a reference network. A
 # GPU of a newer generation than every source, measured on another software stack. **Table 6.7**
 # takes it as the new device as Table 6.6 took the CPU: 625 of its cells are the test set, the
 # rest the training pool (as for any partial measurement, `hwlib.protocol.test_set_size`); the
@@ -358,8 +358,8 @@ if len(results["gpu"]):
         f"transfer method, beside the best single-device predictor on {ref}. With 10 measurements the strongest "
         f"method reaches {grow[transfer.STRONGEST]:.3f}; {grow[f'best single @{ref}']} reaches {few_tau:.3f} on "
         f"{few} measurements of the GPU and {grow[f'its tau @{ref}']:.3f} on {ref}. For scale: "
-        f"two passes of the GPU agree at tau {retest_tau:.3f}, so ten measurements and the other devices' "
-        f"tables rank this pass "
+        f"two passes of the GPU (on two machines) agree at tau {retest_tau:.3f}, so ten measurements and the "
+        f"other devices' tables rank this pass "
         + ("better than a second pass of the same GPU would."
            if grow[transfer.STRONGEST] > retest_tau else "about as well as a second pass of the same GPU would.")))
     display(gpu_table.round(3))
