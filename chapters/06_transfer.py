@@ -394,6 +394,21 @@ if picked_name is not None and len(results["gpu"]):
 else:
     display(Markdown("The GPU's picked cells are not at hand."))
 
+# %% tags=["hide-input"]
+new_devices = [c for c in (own_curves if len(results["own"]) else None,
+                           gpu_curves if len(results["gpu"]) else None) if c is not None]
+if new_devices:
+    star = ({gpu_name: (10, picked["kendalltau"], "ten picked cells")}
+            if picked_name is not None and len(results["gpu"]) else None)
+    report.plot_lodo(pd.concat(new_devices, ignore_index=True), points=star)
+    plt.show()
+    display(Markdown(
+        f"**Figure 6.5.** The project's own devices as the new device: Kendall tau on the test cells against "
+        f"the number of target samples (mean over {n_seeds} seeds), transfer methods (solid) and single-device "
+        "predictors (dashed), as Figure 6.3"
+        + ("; the star: the GPU's ten picked cells, measured once, scored on all of the pass's other cells."
+           if picked_name is not None and len(results["gpu"]) else ".")))
+
 # %% [markdown]
 # ## What to expect
 #

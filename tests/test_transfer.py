@@ -373,6 +373,10 @@ def test_lodo_table_compares_ten_samples_with_the_best_single_device_predictor_a
     table = report.lodo_table(report.lodo_curves(runs, base))
     assert table.loc["a_latency", "beats"] and not table.loc["b_latency", "beats"]
     assert table.loc["b_latency", "best single @124"] == "mlp_small"
+    fig = report.plot_lodo(report.lodo_curves(runs, base), points={"cifar10-b_latency": (10, 0.9, "picked")})
+    stars = [[line for line in ax.get_lines() if line.get_label() == "picked"] for ax in fig.axes]
+    assert [len(s) for s in stars] == [0, 1] and tuple(stars[1][0].get_xydata()[0]) == (10, 0.9)
+    assert "picked" in [t.get_text() for t in fig.legends[0].get_texts()]    # the star joins the legend
 
 
 def test_single_at_reads_the_smallest_size_of_at_least_the_one_asked():

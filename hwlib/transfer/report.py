@@ -282,9 +282,11 @@ def plot_help(table: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def plot_lodo(curves: pd.DataFrame, singles: Sequence[str] | None = None) -> plt.Figure:
+def plot_lodo(curves: pd.DataFrame, singles: Sequence[str] | None = None,
+              points: dict[str, tuple[float, float, str]] | None = None) -> plt.Figure:
     """Kendall tau against training size, one panel per dataset: transfer methods (solid) and
-    single-device predictors (dashed)."""
+    single-device predictors (dashed); ``points``: a single result per dataset to mark with a star,
+    as ``{dataset: (train size, Kendall tau, label)}``."""
     names = list(dict.fromkeys(curves["dataset"]))
     fig, axes = plt.subplots(1, len(names), figsize=(3.0 * len(names), 3.0), sharey=True, squeeze=False)
     for ax, name in zip(axes[0], names):
@@ -298,11 +300,14 @@ def plot_lodo(curves: pd.DataFrame, singles: Sequence[str] | None = None) -> plt
         ax.set_xscale("log")
         ticks = [s for s in LODO_SIZES if s != 11]          # 10 and 11 would overprint
         ax.set_xticks(ticks, [str(s) for s in ticks], fontsize=7)
+        if points and name in points:
+            x, y, label = points[name]
+            ax.plot([x], [y], "k*", ms=10, ls="none", label=label)
         ax.set_title(short(name), fontsize=9)
         ax.set_xlabel("target samples")
     axes[0, 0].set_ylabel("Kendall tau (625 test cells)")
-    handles, labels = axes[0, -1].get_legend_handles_labels()
-    fig.legend(handles, labels, fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    legend = {label: handle for ax in axes[0] for handle, label in zip(*ax.get_legend_handles_labels())}
+    fig.legend(legend.values(), legend.keys(), fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
     fig.tight_layout()
     return fig
 
