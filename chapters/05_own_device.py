@@ -360,7 +360,8 @@ plot_retest(gpu_retest) if gpu_retest else None;
 
 # %% tags=["hide-input"]
 gpu_drift = {name: devices.retest_drift(name, "min_ms", lags=(1,))[1] for name in gpu_retest}
-across, within = (gpu_retest.get(f"H200, beside a reference{s}", (None, None))[1] for s in (", another machine", ""))
+within = gpu_retest.get("H200, beside a reference", (None, None))[1]
+across = gpu_retest.get("H200, beside a reference, another machine", (None, None))[1] if within else None
 ref_ms = [gpu_passes[name]["reference_ms"] for name in ("H200, beside a reference",
                                                         "H200, beside a reference, another machine")] if across else []
 display(Markdown(

@@ -369,7 +369,7 @@ else:
 # %% [markdown]
 # ### Ten picked cells, measured
 #
-# Table 6.7 draws its ten samples at random, 50 times over. A user measures one set of cells once:
+# Table 6.7 draws its ten samples at random, once per seed. A user measures one set of cells once:
 # right before the H200's third pass, on the same machine, the project measured the ten cells
 # that `hwlib transfer --pick 10 --sources others` names (spread along the other devices'
 # consensus; `hwlib measure --archs`, beside the same reference network), as the README's
@@ -378,8 +378,8 @@ else:
 # (`transfer.score_picked`).
 
 # %% tags=["hide-input"]
-picked_name = devices.gpu_picked()
-if picked_name is not None and len(results["gpu"]):
+picked_name = devices.gpu_picked() if len(results["gpu"]) else None
+if picked_name is not None:
     picked = transfer.score_picked(picked_name, gpu_name)
     random10 = results["gpu"].query("method == @transfer.STRONGEST and train_size == 10")["kendalltau"]
     display(Markdown(
@@ -398,8 +398,7 @@ else:
 new_devices = [c for c in (own_curves if len(results["own"]) else None,
                            gpu_curves if len(results["gpu"]) else None) if c is not None]
 if new_devices:
-    star = ({gpu_name: (10, picked["kendalltau"], "ten picked cells")}
-            if picked_name is not None and len(results["gpu"]) else None)
+    star = {gpu_name: (10, picked["kendalltau"], "ten picked cells")} if picked_name is not None else None
     report.plot_lodo(pd.concat(new_devices, ignore_index=True), points=star)
     plt.show()
     display(Markdown(
@@ -407,7 +406,7 @@ if new_devices:
         f"the number of target samples (mean over {n_seeds} seeds), transfer methods (solid) and single-device "
         "predictors (dashed), as Figure 6.3"
         + ("; the star: the GPU's ten picked cells, measured once, scored on all of the pass's other cells."
-           if picked_name is not None and len(results["gpu"]) else ".")))
+           if star else ".")))
 
 # %% [markdown]
 # ## What to expect
