@@ -134,10 +134,12 @@ def _results_summary() -> str:
         return f"no committed results (`{folder}` does not exist)"
     store = Store(folder)
     runs = store.provenance()
+    first = min((r.get("first_used", "") for r in runs.values()), default="")
     last = max((r.get("last_used", "") for r in runs.values()), default="")
-    commits = sorted({(r.get("commit") or "?")[:10] for r in runs.values()})
-    return (f"the committed results in `{folder.name}/` ({len(store.tables())} tables from {len(runs)} run(s), "
-            f"hwlib commit(s) {', '.join(commits) or '-'}, last written {last or '-'})")
+    commits = {r.get("commit") or "?" for r in runs.values()}
+    return (f"the committed results in `{folder.name}/` ({len(store.tables())} tables from {len(runs)} run(s) "
+            f"of {len(commits)} hwlib commit(s), written {first or '-'} to {last or '-'}; "
+            f"each run's commit, libraries and CPU are in `{folder.name}/provenance.json`)")
 
 
 def build_note(profile: str) -> str:
