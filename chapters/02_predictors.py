@@ -36,6 +36,8 @@ tuning_seeds = None    # seeds of "What the brief tuning changes"; None: 2 (quic
 tuning_max_iter = None # candidates per search there, the defaults included; None: 3 (quick) or 20 (full)
 
 # %%
+import math
+
 import pandas as pd
 from IPython.display import Markdown, display
 
@@ -66,9 +68,11 @@ display(Markdown(
     + (f" ({', '.join(labels[p] for p in heavy_names)}: {cfg.heavy_seeds} seed(s), sizes up to {cfg.heavy_max_size})"
        if heavy_names else "")
     + f", on {', '.join(benchmarks['hwnas'])} and {', '.join(benchmarks['transnas'])}. "
-    f"The committed full study holds {plan['cells_done']} of its {plan['cells_total']} cells "
-    f"({plan['cells_done'] / plan['cells_total']:.0%}; {plan['cpu_hours_done']:.1f} CPU-hours spent, about "
-    f"{plan['cpu_hours_left']:.0f} left). "
+    + (f"The committed full study is complete: all {plan['cells_total']} cells, {plan['cpu_hours_done']:.1f} "
+       "CPU-hours. " if plan["cells_done"] == plan["cells_total"] else
+       f"The committed full study holds {plan['cells_done']} of its {plan['cells_total']} cells "
+       f"({math.floor(1000 * plan['cells_done'] / plan['cells_total']) / 10:g}%; {plan['cpu_hours_done']:.1f} "
+       f"CPU-hours spent, about {plan['cpu_hours_left']:.1f} left). ")
     + (f"Computed anew, this build's runs agree with the committed ones on {check['shared']} shared cells "
        f"({check['differ']} differ; largest difference {check['max_abs_diff']:.2g})." if check else
        "Cells not yet committed are absent from the figures (a curve ends early or is missing); a point "

@@ -216,6 +216,9 @@ def _cmd_transfer(args: argparse.Namespace) -> None:
 
     if args.target is None and args.pick is None:
         raise InputError("give --target (a dataset or your CSV), or --pick N for the cells to measure first")
+    for flag, value in (("--pick", args.pick), ("--train-size", args.train_size)):
+        if value is not None and value < 1:   # before the sources are loaded (minutes on first use)
+            raise InputError(f"{flag} must be at least 1 (cells of the target device), got {value}")
     target = None if args.pick is not None else _dataset(args.target)
     prepare_sources(resolve_sources(target, args.sources), progress=not args.json)   # first use: minutes
     if args.pick is not None:

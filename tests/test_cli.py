@@ -37,6 +37,8 @@ def test_datasets_table(require_data, capsys):
     (["arch", "99999"], "out of range"),
     (["simulate", "--dataset", "nope", "--n", "100", "--std", "0.5"], "unknown dataset"),
     (["lut", "--dataset", "nope"], "unknown dataset"),
+    (["transfer", "--pick", "0"], "--pick must be at least 1"),
+    (["transfer", "--target", "help-pixel2", "--train-size", "-3"], "--train-size must be at least 1"),
 ])
 def test_user_errors_exit_2_with_one_line(require_data, capsys, argv, needle):
     code, out, err = run(capsys, *argv)
