@@ -134,12 +134,13 @@ display(Markdown("Against Kendall tau, the order of the predictors at a training
 
 # %% tags=["hide-input"]
 capped = {p: cfg.heavy_max_size for p in cfg.heavy}  # run up to this size by design
-claims = paper_claims.check_claims(curve, lut_mean, cfg.seeds, comparison.stand_ins(), capped=capped)
+claims = paper_claims.check_claims(curve, lut_mean, paper_claims.seed_counts(results), comparison.stand_ins(),
+                                   capped=capped)
 display(Markdown(f"**Table 2.1.** The paper's claims about predictors: {(claims['verdict'] == 'reproduced').sum()} "
                  f"of {len(claims)} reproduced, {(claims['verdict'] == 'differs').sum()} differ, "
                  f"{(claims['verdict'] == 'provisional').sum()} provisional, "
                  f"{(claims['verdict'] == 'not run').sum()} not run in this build."))
-claims
+claims.drop(columns="reads")
 
 # %% tags=["hide-input"]
 paper_lut = scorecard.paper_lut_means()

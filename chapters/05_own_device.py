@@ -326,7 +326,7 @@ if len(results):
            if (macro_claims["verdict"] == "provisional").any() else "")
         + (f", {(macro_claims['verdict'] == 'not run').sum()} not run in this build"
            if (macro_claims["verdict"] == "not run").any() else "") + "."))
-macro_claims
+macro_claims.drop(columns="reads", errors="ignore")
 
 # %% [markdown]
 # ## A borrowed GPU

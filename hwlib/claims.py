@@ -11,16 +11,20 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from .comparison import curve_table, size_reaching
 
-__all__ = ["Claim", "CLAIMS", "GAIN_SIZES", "check_claims", "LUT_CLAIMS", "lut_claims"]
+__all__ = ["Claim", "CLAIMS", "GAIN_SIZES", "PAPER_SEEDS", "check_claims", "fewer_seeds", "LUT_CLAIMS", "lut_claims",
+           "seed_counts"]
 
 BENCHMARK_TITLES = {"hwnas": "HW-NAS-Bench", "transnas": "TransNAS-Bench-101"}
+
+#: Seeds per cell in the paper (PROTOCOL.md: seeds 0..49 for every predictor).
+PAPER_SEEDS = 50
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,9 @@ class Claim:
 
     ``check(tables, lut_mean)`` returns (our number as text, holds: bool); ``tables``
     maps a benchmark to its predictors x sizes table of mean Kendall tau. It raises
-    :class:`LookupError` when a predictor or size it needs was not run.
+    :class:`LookupError` when a predictor or size it needs was not run. ``reads``: the predictors
+    whose curves it reads alone; empty when it reads every predictor (a rank among them, their
+    median or their best).
     """
 
     where: str
@@ -37,6 +43,7 @@ class Claim:
     paper: str
     check: Callable[[dict, pd.Series], tuple[str, bool]]
     benchmark: str = "hwnas"
+    reads: tuple[str, ...] = ()
 
 
 #: While a claim is checked on an incomplete grid: the list that collects what it lacks (else None).
@@ -351,33 +358,55 @@ CLAIMS = [
     Claim("Sec. 4", "The MLPs are among the top predictors at almost all sizes (HW-NAS: top quarter at 80 % of "
           "them)", "MLPs near the top", _mlps_top),
     Claim("Sec. 4", "The deep, thin MLP overtakes the small one beyond about 3000 HW-NAS samples",
-          "after ~3000", _deep_mlp_overtakes),
+          "after ~3000", _deep_mlp_overtakes, reads=("mlp_small", "mlp_large")),
     Claim("Sec. 4", "BANANAS behaves like a large MLP but needs more samples to reach the same performance (HW-NAS)",
-          "like MLP (large), later", _bananas_later),
+          "like MLP (large), later", _bananas_later, reads=("bananas", "mlp_large")),
     Claim("Fig. 1b caption", "From about 20 samples on, the MLPs are the best predictors on TransNAS",
           "after ~20 samples", _mlp_best_transnas, "transnas"),
     Claim("Sec. 4", "The small MLP reaches Kendall tau 0.8 with about 200 TransNAS samples, about four times "
-          "fewer than SVM", "~200 vs ~800 (4x)", _mlp_08, "transnas"),
+          "fewer than SVM", "~200 vs ~800 (4x)", _mlp_08, "transnas",
+          reads=("mlp_small", "svr")),
     Claim("Sec. 4", "Only the MLPs exceed Kendall tau 0.9 on TransNAS (next best: LightGBM, about 0.05 lower)",
           "only MLPs > 0.9", _only_mlp_09, "transnas"),
     Claim("Sec. 4", "NAO and GCN beat the lookup table after just ten random samples (HW-NAS)", "after ~10",
-          _graph_beat_lut_at_ten),
+          _graph_beat_lut_at_ten, reads=("gcn", "nao")),
     Claim("Sec. 4", "More than half of the predictors beat the lookup table with fewer than 25 samples (HW-NAS)",
           "more than half", _beat_lut_early),
     Claim("Fig. 1a caption", "No predictor needs more than about 60 samples to beat the lookup table (HW-NAS)",
           "at most 60", _beat_lut_by_60),
     Claim("Sec. 4", "On TransNAS, most predictors need 50 to 100 samples to beat the lookup table",
           "50 to 100", _transnas_lut, "transnas"),
-    Claim("Sec. 5", "BOHAMIANN reaches Kendall tau about 0.8 (HW-NAS)", "KT ~ 0.8", _bohamiann_08),
+    Claim("Sec. 5", "BOHAMIANN reaches Kendall tau about 0.8 (HW-NAS)", "KT ~ 0.8", _bohamiann_08, reads=("bohamiann",)),
     Claim("Sec. 6", "Most predictors benefit from more training data, even until the entire search space (aside "
           "from the test set) is known (each benchmark: from its second-largest size to its largest)",
           "gain to the end", _gain_to_the_end, "both"),
     Claim("Sec. 6", "Ridge Regression and the MLPs often take less than 100 training samples to beat the lookup "
-          "table (both benchmarks: most of the six curves)", "under 100 to beat LUT", _recommended_beat_lut, "both"),
+          "table (both benchmarks: most of the six curves)", "under 100 to beat LUT", _recommended_beat_lut, "both",
+          reads=("ridge", "mlp_small", "mlp_large")),
 ]
 
 
-def check_claims(curve: pd.DataFrame, lut_mean: pd.Series, seeds: int | None = None,
+def seed_counts(records: pd.DataFrame) -> dict[str, int]:
+    """Predictor -> the fewest seeds of any of its (dataset, training size) cells in ``records``."""
+    if not len(records):
+        return {}
+    size = "nominal_train_size" if "nominal_train_size" in records else "train_size"
+    per_cell = records.groupby(["predictor", "dataset", size])["seed"].nunique()
+    return {p: int(n) for p, n in per_cell.groupby(level="predictor").min().items()}
+
+
+def fewer_seeds(seeds: Mapping[str, int], reads=()) -> str:
+    """Which of the predictors read (``reads``; empty: all of ``seeds``) ran fewer seeds than the
+    paper, as a reason: ``'fewer seeds (bonas, gcn, nao: 10 of 50)'``; ``''`` when none did."""
+    names = [p for p in (reads or seeds) if seeds.get(p, PAPER_SEEDS) < PAPER_SEEDS]
+    by_count: dict[int, list[str]] = {}
+    for p in sorted(names):
+        by_count.setdefault(seeds[p], []).append(p)
+    parts = [f"{', '.join(ps)}: {n} of {PAPER_SEEDS}" for n, ps in sorted(by_count.items())]
+    return f"fewer seeds ({'; '.join(parts)})" if parts else ""
+
+
+def check_claims(curve: pd.DataFrame, lut_mean: pd.Series, seeds: int | Mapping[str, int] | None = None,
                  stand_in: dict[str, str] | None = None, predictors: list[str] | None = None,
                  benchmarks: tuple[str, ...] | None = None, capped: dict[str, int] | None = None
                  ) -> pd.DataFrame:
@@ -387,8 +416,9 @@ def check_claims(curve: pd.DataFrame, lut_mean: pd.Series, seeds: int | None = N
     ----------
     curve, lut_mean
         As :func:`hwlib.comparison.curves` and :func:`hwlib.comparison.lut_means`.
-    seeds : int, optional
-        Seeds behind the curves (fewer than the protocol's 50 is named as a reason).
+    seeds : int or dict, optional
+        Seeds behind the curves, for all predictors or per predictor (:func:`seed_counts`): fewer
+        than the paper's 50 behind a curve that a claim reads is named as a reason.
     stand_in : dict benchmark -> text, optional
         Benchmarks run on stand-in data, with what stands in (named as a reason).
     predictors : list of str, optional
@@ -406,8 +436,8 @@ def check_claims(curve: pd.DataFrame, lut_mean: pd.Series, seeds: int | None = N
     -------
     DataFrame
         Columns where, claim, paper, ours, verdict ('reproduced', 'differs', 'provisional' or
-        'not run') and reason (for 'differs': the stand-in data and fewer seeds it rests on, where
-        so). 'provisional': some predictor or size the claim reads is not yet in the results; the
+        'not run'), reason (for 'differs': the stand-in data and fewer seeds it rests on, where
+        so) and reads (the predictors it reads alone, comma-separated; empty: all). 'provisional': some predictor or size the claim reads is not yet in the results; the
         claim is then checked on the predictors that are complete for it, and the reason says
         whether it holds there and what is still missing (a predictor, and the largest size it has).
     """
@@ -421,8 +451,10 @@ def check_claims(curve: pd.DataFrame, lut_mean: pd.Series, seeds: int | None = N
               or (c.benchmark in benchmarks if c.benchmark != "both" else set(benchmarks) >= {"hwnas", "transnas"})]
     for claim in chosen:
         reasons = [text for bench, text in (stand_in or {}).items() if claim.benchmark in (bench, "both")]
-        if seeds is not None and seeds < 50:
-            reasons.append(f"{seeds} seeds, not 50")
+        if isinstance(seeds, Mapping):
+            reasons += [r for r in [fewer_seeds(seeds, claim.reads)] if r]
+        elif seeds is not None and seeds < PAPER_SEEDS:
+            reasons.append(f"{seeds} seeds, not {PAPER_SEEDS}")
         try:
             ours, holds = claim.check(tables, lut_mean)
             verdict = "reproduced" if holds else "differs"
@@ -442,7 +474,7 @@ def check_claims(curve: pd.DataFrame, lut_mean: pd.Series, seeds: int | None = N
             finally:
                 _MISSING.reset(token)
         rows.append({"where": claim.where, "claim": claim.text, "paper": claim.paper, "ours": ours,
-                     "verdict": verdict, "reason": reason})
+                     "verdict": verdict, "reason": reason, "reads": ", ".join(claim.reads)})
     return pd.DataFrame(rows)
 
 

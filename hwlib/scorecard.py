@@ -29,6 +29,8 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from .claims import PAPER_SEEDS, fewer_seeds, seed_counts
+
 __all__ = ["PAPER_LUT_MEANS", "paper_lut_means", "TOLERANCE", "verdict", "table1_rows", "lut_mean_rows",
            "claim_rows", "simulation_rows", "scorecard", "formatted", "styled", "summary", "plot_scorecard", "COLUMNS"]
 
@@ -45,8 +47,8 @@ TOLERANCE = {"kendalltau": 0.05, "mra": 0.25, "hv": 0.2, "count": ("relative", 0
 COLUMNS = ["section", "where", "quantity", "paper", "ours", "difference", "verdict", "reason", "note"]
 #: ``base_reason`` of a lookup table built on the protocol's own base (:func:`hwlib.lookup.evaluate_lut`).
 PROTOCOL_BASE = "the protocol's base"
-#: The paper's numbers of seeds and simulation trials.
-PAPER_SEEDS, PAPER_TRIALS = 50, 1000
+#: The paper's number of simulation trials (its seeds: :data:`hwlib.claims.PAPER_SEEDS`).
+PAPER_TRIALS = 1000
 
 
 def verdict(paper: float, ours: float, kind: str) -> str:
@@ -144,24 +146,25 @@ def claim_rows(claims: pd.DataFrame, results: pd.DataFrame) -> list[dict]:
 
     ``results`` are the records the claims were checked on; a claim that differs names, as its
     reasons, stand-in data of its benchmark, predictors missing from the records and fewer seeds
-    than the paper's, where they apply.
+    than the paper's behind the curves it reads (its ``reads``; all when empty or absent), where
+    they apply.
     """
     from .study import study_predictors
 
     known = study_predictors()
     present = sorted(set(results["predictor"]) & set(known)) if len(results) else []
-    seeds = int(results.groupby(["dataset", "predictor", "train_size"])["seed"].nunique().min()) if len(results) else 0
+    seeds = {p: n for p, n in seed_counts(results).items() if p in known}
     common = []
     if len(present) < len(known):
         common.append(f"the committed study holds {len(present)} of {len(known)} predictors so far")
-    if seeds < PAPER_SEEDS:
-        common.append(f"fewer seeds (as few as {seeds} of {PAPER_SEEDS} in some cells)")
     note = f"checked on the {len(present)} of {len(known)} predictors committed so far" \
         if len(present) < len(known) else ""
     rows = []
     for c in claims.itertuples(index=False):
         stand = [s for s in map(_stand_in, _claim_benchmarks(c.claim)) if s]
-        why = (stand + common if c.verdict == "differs" else [c.reason] if c.verdict == "provisional"
+        reads = tuple(p.strip() for p in (getattr(c, "reads", "") or "").split(",") if p.strip())
+        fewer = [r for r in [fewer_seeds(seeds, reads)] if r]
+        why = (stand + common + fewer if c.verdict == "differs" else [c.reason] if c.verdict == "provisional"
                else ["not yet in the committed results"])
         rows.append({"section": "Predictors", "where": c.where, "quantity": c.claim, "paper": c.paper,
                      "ours": c.ours, "difference": np.nan, "verdict": c.verdict,

@@ -48,6 +48,22 @@ def test_claims_hold_on_paper_like_curves_and_fail_otherwise(study_records):
     assert good.set_index("paper").loc["at most 60", "verdict"] == "reproduced"
 
 
+def test_per_predictor_seeds_name_only_the_curves_a_claim_reads(study_records):
+    records = study_records(lambda b, p, s: 0.4 + 0.01 * len(p))
+    seeds = K.seed_counts(records)
+    assert set(seeds) == set(records["predictor"]) and min(seeds.values()) >= 1
+    few = {p: (10 if p in ("gcn", "nao") else K.PAPER_SEEDS) for p in seeds}
+    claims = K.check_claims(curves(records), LUT, seeds=few).set_index("paper")
+    differs = claims[claims["verdict"] == "differs"]
+    reads_graph = differs["reads"].eq("") | differs["reads"].str.contains("gcn|nao")
+    assert differs.loc[reads_graph, "reason"].str.contains("gcn, nao: 10 of 50|gcn: 10|nao: 10").all()
+    assert not differs.loc[~reads_graph, "reason"].str.contains("fewer seeds").any()
+    assert (~reads_graph).any() and reads_graph.any()
+    assert claims.loc["KT ~ 0.8", "reads"] == "bohamiann"
+    assert K.fewer_seeds({"a": 50, "b": 3, "c": 3, "d": 7}) == "fewer seeds (b, c: 3 of 50; d: 7 of 50)"
+    assert K.fewer_seeds({"a": 50, "b": 3}, reads=("a",)) == ""
+
+
 def _bump(names, delta, sizes=lambda s: True, bench="hwnas"):
     """Paper-like curves with ``delta`` added to ``names`` where ``sizes`` holds (one benchmark)."""
     return lambda b, p, s: _paper_like(b, p, s) + (delta if p in names and sizes(s) and b == bench else 0)

@@ -96,6 +96,20 @@ def test_claims_say_what_the_committed_study_lacks():
     assert rows.at[2, "reason"] == "not yet in the committed results"
 
 
+def test_fewer_seeds_are_a_reason_only_for_claims_that_read_those_curves():
+    results = pd.concat([_results(["mlp_small", "svr"], seeds=50), _results(["gcn", "nao"], seeds=10)])
+    claims = pd.DataFrame([
+        {"where": "Sec. 4", "claim": "A (HW-NAS)", "paper": "x", "ours": "y", "verdict": "differs",
+         "reads": "mlp_small, svr"},
+        {"where": "Sec. 4", "claim": "B (HW-NAS)", "paper": "x", "ours": "y", "verdict": "differs", "reads": ""},
+        {"where": "Sec. 4", "claim": "C (HW-NAS)", "paper": "x", "ours": "y", "verdict": "differs",
+         "reads": "gcn, mlp_small"}])
+    reasons = [r["reason"] for r in scorecard.claim_rows(claims, results)]
+    assert "fewer seeds" not in reasons[0]
+    assert "fewer seeds (gcn, nao: 10 of 50)" in reasons[1]
+    assert "fewer seeds (gcn: 10 of 50)" in reasons[2]
+
+
 def _grid(shift=0.0):
     """An aggregated simulation grid whose means over datasets and sizes are the published values."""
     rows = []
