@@ -74,7 +74,10 @@ display(Markdown(
        f"({math.floor(1000 * plan['cells_done'] / plan['cells_total']) / 10:g}%; {plan['cpu_hours_done']:.1f} "
        f"CPU-hours spent, about {plan['cpu_hours_left']:.1f} left). ")
     + (f"Computed anew, this build's runs agree with the committed ones on {check['shared']} shared cells "
-       f"({check['differ']} differ; largest difference {check['max_abs_diff']:.2g})." if check else
+       f"({check['differ']} differ; largest difference {check['max_abs_diff']:.2g}"
+       + (f"; {check['other_kernels']['cells']} were made on other kernels, another CPU's arithmetic, and agree "
+          f"in the mean: Kendall tau {check['other_kernels']['mean']:+.4f}, s.e. {check['other_kernels']['se']:.4f}"
+          if check["other_kernels"]["cells"] else "") + ")." if check else
        "Cells not yet committed are absent from the figures (a curve ends early or is missing); a point "
        "stands once every dataset of its benchmark holds it, never as the mean of some of them.")
     + (" Tuned predictors ran with their defaults (the paper tuned them briefly: section 'What the brief "
@@ -113,7 +116,8 @@ for metric, other in others.items():
 agree = {metric: comparison.ranking_agreement(curve, other) for metric, other in others.items()}
 display(Markdown("Against Kendall tau, the order of the predictors at a training size agrees with a mean Kendall "
                  "tau of " + " and ".join(f"{a['rank_tau']:.2f} ({m.capitalize()}; higher than Kendall tau at "
-                                         f"{a['higher']:.0%} of the points)" for m, a in agree.items()) + "."))
+                                         + ("all" if a["higher"] == 1 else f"{math.floor(100 * a['higher'])}%")
+                                         + " of the points)" for m, a in agree.items()) + "."))
 
 # %% [markdown]
 # ## The paper's claims, checked

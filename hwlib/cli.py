@@ -349,7 +349,12 @@ def _cmd_study_verify(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result, indent=1))
     else:
+        other = result["other_kernels"]
         print(f"verified {result['checked']} cells: {len(result['differ'])} differ")
+        if other["cells"]:
+            print(f"  {other['cells']} made on other or unrecorded kernels (another CPU's BLAS or torch kernels), "
+                  f"compared in the mean: {other['exact']} bit for bit anyway; Kendall tau here minus recorded "
+                  f"{other['mean']:+.4f} (s.e. {other['se']:.4f})")
         for d in result["differ"]:
             print(f"  differs: {d['predictor']} on {d['dataset']}, n={d['train_size']}, seed {d['seed']}: "
                   f"{d.get('reason') or d['metrics']}")
@@ -596,7 +601,12 @@ def _add_study_commands(sub) -> None:
     p.add_argument("--json", action="store_true", help="no progress bar; print the table as JSON records")
     p.set_defaults(func=_cmd_study_tune)
 
-    p = study.add_parser("verify", help="recompute K random committed cells and compare (exit 1 if any differs)")
+    p = study.add_parser("verify", help="recompute K random committed cells and compare (exit 1 if any differs)",
+                         description="Recompute K random committed cells and compare them with their records. A "
+                         "record made on this machine's kernels (its run's provenance: the BLAS and torch kernels "
+                         "the CPU selects, AVX2 or AVX-512) must come out bit for bit; records made on other or "
+                         "unrecorded kernels cannot, and are compared in the mean: their Kendall tau must not "
+                         "shift systematically. Exit 1 naming every cell that differs.")
     p.add_argument("--sample", type=int, required=True, metavar="K", help="number of cells to recompute")
     p.add_argument("--seed", type=int, default=0, help="which cells (default 0)")
     p.add_argument("--max-fit-time", type=float, metavar="SECONDS",
@@ -605,7 +615,7 @@ def _add_study_commands(sub) -> None:
     p.add_argument("--tuning", action="store_true", help="the cells of `hwlib study tune` instead of the grid's")
     p.add_argument("--transfer", action="store_true",
                    help="the transfer records instead (HELP's protocol and leave one device out, results/transfer)")
-    p.add_argument("--json", action="store_true", help="print JSON (checked, differ, tolerance)")
+    p.add_argument("--json", action="store_true", help="print JSON (checked, differ, tolerance, other_kernels)")
     p.set_defaults(func=_cmd_study_verify)
 
 

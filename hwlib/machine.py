@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .paths import project_root
 
-__all__ = ["cpu_model", "git_commit"]
+__all__ = ["cpu_model", "git_commit", "kernels"]
 
 
 def git_commit() -> str | None:
@@ -33,3 +33,36 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def kernels() -> dict[str, str]:
+    """The arithmetic that a record's last bits depend on, beyond the library versions.
+
+    numpy's BLAS (OpenBLAS) picks its kernels by CPU when it loads ('Haswell' for AVX2,
+    'SkylakeX' for AVX-512, ...), and torch picks its own ('AVX2', 'AVX512'): two machines with
+    the same libraries compute the same records bit for bit only where these agree. Keys ``blas``
+    (each BLAS loaded by numpy and scipy: its name, kernels and version) and ``torch`` (its CPU
+    capability); a part that cannot be read is left out.
+    """
+    out: dict[str, str] = {}
+    try:
+        from importlib import import_module
+
+        from threadpoolctl import threadpool_info
+
+        for name in ("numpy", "scipy.linalg"):   # load the BLAS libraries that threadpoolctl reports
+            import_module(name)
+
+        blas = sorted({f"{i['internal_api']} {i.get('architecture') or '?'} {i.get('version') or '?'}"
+                       for i in threadpool_info() if i.get("user_api") == "blas"})
+        if blas:
+            out["blas"] = "; ".join(blas)
+    except Exception:  # noqa: BLE001 - provenance is best effort: a missing part is left out
+        pass
+    try:
+        import torch
+
+        out["torch"] = str(torch.backends.cpu.get_cpu_capability())
+    except Exception:  # noqa: BLE001
+        pass
+    return out

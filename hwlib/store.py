@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import HwlibError
-from .machine import cpu_model, git_commit
+from .machine import cpu_model, git_commit, kernels
 from .paths import atomic_write, atomic_write_json, cache_dir, results_dir
 
 __all__ = ["VERSION", "cell_key", "Store", "default_store", "provenance"]
@@ -305,7 +305,7 @@ def default_store(committed: bool = True) -> Store:
 
 
 def provenance() -> dict[str, Any]:
-    """What is computing now: hwlib version and commit, libraries, CPU, Python, platform, date."""
+    """What is computing now: hwlib version and commit, libraries, CPU and its kernels, Python, platform, date."""
     return {**_code_and_machine(), "date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
@@ -324,4 +324,4 @@ def _code_and_machine() -> dict[str, Any]:
         except metadata.PackageNotFoundError:
             pass
     return {"hwlib": __version__, "commit": git_commit(), "libraries": libs, "cpu": cpu_model(),
-            "python": platform.python_version(), "platform": platform.platform(terse=True)}
+            "kernels": kernels(), "python": platform.python_version(), "platform": platform.platform(terse=True)}

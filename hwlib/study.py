@@ -22,7 +22,7 @@ import math
 import re
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -184,11 +184,14 @@ def agreement(computed: pd.DataFrame, store: Store | None = None) -> dict[str, A
     Returns
     -------
     dict
-        ``shared`` (cells in both), ``differ`` (cells with a metric that differs beyond
-        :data:`VERIFY_TOLERANCE`), ``max_abs_diff`` (largest difference of any metric).
+        ``shared`` (cells in both), ``differ`` (cells made on this machine's kernels with a metric
+        that differs beyond :data:`VERIFY_TOLERANCE`), ``max_abs_diff`` (their largest difference
+        of any metric), ``other_kernels`` (shared cells made on other or unrecorded kernels,
+        compared in the mean, :func:`kernel_shift`; a systematic shift counts them all as differing).
     """
     store = store or _results_store()
-    shared, differ, worst = 0, 0, 0.0
+    same = same_kernels(store)
+    shared, differ, worst, other = 0, 0, 0.0, []
     for (dataset, predictor), part in computed.groupby(["dataset", "predictor"]):
         committed = store.records(predictor_table(dataset, predictor))
         if committed.empty:
@@ -197,6 +200,10 @@ def agreement(computed: pd.DataFrame, store: Store | None = None) -> dict[str, A
             committed = committed[committed["params"].map(lambda p: not p or p == "{}")]
         merged = part.merge(committed, on=["train_size", "seed"], suffixes=("", "_committed"))
         shared += len(merged)
+        run = "run_committed" if "run_committed" in merged else "run" if "run" in committed else None
+        mine = merged[run].map(same).to_numpy(bool) if run and len(merged) else np.zeros(len(merged), bool)
+        other += list(zip(merged.loc[~mine, "kendalltau_committed"], merged.loc[~mine, "kendalltau"]))
+        merged = merged[mine]
         bad = np.zeros(len(merged), dtype=bool)
         for metric in METRIC_NAMES:
             a, b = merged[metric].to_numpy(float), merged[f"{metric}_committed"].to_numpy(float)
@@ -205,7 +212,9 @@ def agreement(computed: pd.DataFrame, store: Store | None = None) -> dict[str, A
             worst = max(worst, float(np.max(gap, initial=0.0)))
             bad |= gap > VERIFY_TOLERANCE * np.maximum(1.0, np.nan_to_num(np.abs(b)))
         differ += int(bad.sum())
-    return {"shared": shared, "differ": differ, "max_abs_diff": worst}
+    shift = kernel_shift(other)
+    differ += shift["cells"] if shift["systematic"] else 0
+    return {"shared": shared, "differ": differ, "max_abs_diff": worst, "other_kernels": shift}
 
 
 # ----------------------------------------------------------------------------- plan
@@ -486,9 +495,38 @@ def _bar(total_seconds: float, n_groups: int, enabled: bool):
 # ----------------------------------------------------------------------------- verify
 
 #: Largest difference tolerated per metric when a record is recomputed. Every model here is
-#: deterministic per seed (the torch models bit for bit, one thread: see hwlib.predictors._torch);
-#: the tolerance only absorbs the last bits of a library's multithreaded or platform arithmetic.
+#: deterministic per seed (the torch models bit for bit, one thread: see hwlib.predictors._torch)
+#: on the same kernels (:func:`hwlib.machine.kernels`, in each run's provenance); the tolerance
+#: only absorbs the last bits of a library's multithreaded arithmetic.
 VERIFY_TOLERANCE = 1e-9
+#: A record made on other kernels (another CPU's BLAS or torch kernels: AVX2 against AVX-512), or
+#: by a run that did not record its kernels (runs before 1 December 2026), cannot be recomputed
+#: bit for bit: ties among predictions break otherwise and a network's last bits drift over its
+#: training steps, so one cell's metrics may differ by a few hundredths. Such records are compared
+#: in the mean instead: over the cells checked, the Kendall tau recomputed here must not differ
+#: from the records' by more than this on average (nor by more than three standard errors).
+KERNEL_SHIFT_TOLERANCE = 0.01
+
+
+def same_kernels(store: Store):
+    """A test of whether a record's ``run`` computed on this machine's kernels (:func:`hwlib.machine.kernels`)."""
+    from .machine import kernels
+
+    runs, here = store.provenance(), kernels()
+    return lambda run: isinstance(run, str) and runs.get(run, {}).get("kernels") == here
+
+
+def kernel_shift(pairs: Sequence[tuple[float, float]]) -> dict[str, Any]:
+    """Recorded against recomputed Kendall tau of the cells made on other kernels: ``cells``,
+    ``exact`` (bit for bit anyway), ``mean`` and ``se`` of the difference (recomputed minus
+    recorded) and ``systematic`` (the mean beyond :data:`KERNEL_SHIFT_TOLERANCE` and three
+    standard errors: not what other kernels' rounding does)."""
+    diffs = np.array([b - a for a, b in pairs if not (np.isnan(a) or np.isnan(b))], dtype=float)
+    n = len(diffs)
+    mean = float(diffs.mean()) if n else 0.0
+    se = float(diffs.std(ddof=1) / np.sqrt(n)) if n > 1 else 0.0
+    return {"cells": len(pairs), "exact": int(sum(_close(a, b) for a, b in pairs)), "mean": mean, "se": se,
+            "systematic": bool(abs(mean) > KERNEL_SHIFT_TOLERANCE and abs(mean) > 3 * se)}
 
 
 def verify(sample: int, seed: int = 0, store: Store | None = None, max_fit_time: float | None = None,
@@ -509,9 +547,11 @@ def verify(sample: int, seed: int = 0, store: Store | None = None, max_fit_time:
     Returns
     -------
     dict
-        ``checked`` (the number of cells), ``differ``: one entry per cell that differs (its
-        dataset, predictor, train size, seed, and the metrics that differ with both values),
-        ``tolerance``.
+        ``checked`` (the number of cells), ``differ``: one entry per cell made on this machine's
+        kernels that differs (its dataset, predictor, train size, seed, and the metrics that differ
+        with both values), ``tolerance``, and ``other_kernels``: the cells made on other or
+        unrecorded kernels, compared in the mean (:func:`kernel_shift`; a systematic shift is
+        also an entry of ``differ``).
     """
     from .data import load_dataset
 
@@ -525,18 +565,45 @@ def verify(sample: int, seed: int = 0, store: Store | None = None, max_fit_time:
                          + (f" of {', '.join(predictors)}" if predictors else "")
                          + (f" with a fit time of at most {max_fit_time} s" if max_fit_time is not None else ""))
     chosen = pool.sample(n=min(int(sample), len(pool)), random_state=int(seed))
-    differ = []
+    compare = Comparison(store)
     for rec in _progress_rows(chosen, progress):
         ds = load_dataset(rec["dataset"])
         if ds.checksum != rec["checksum"]:
-            differ.append({**_cell_id(rec), "reason": "the data changed since the record was made"})
+            compare.differ.append({**_cell_id(rec), "reason": "the data changed since the record was made"})
             continue
         again = _compute_group(rec["dataset"], rec["predictor"], int(rec["train_size"]), [int(rec["seed"])],
                                None if pd.isna(rec["hpo_budget"]) else rec["hpo_budget"])[0]
-        diffs = {m: (rec[m], again[m]) for m in METRIC_NAMES if not _close(rec[m], again[m])}
-        if diffs:
-            differ.append({**_cell_id(rec), "metrics": diffs})
-    return {"checked": len(chosen), "differ": differ, "tolerance": VERIFY_TOLERANCE}
+        compare.add(_cell_id(rec), rec, again, METRIC_NAMES)
+    return compare.result(len(chosen))
+
+
+class Comparison:
+    """Recorded against recomputed cells: exact on this machine's kernels, in the mean on others.
+
+    ``add(cell, record, again, metrics)`` for each cell, then ``result(checked)`` (as :func:`verify`
+    returns it). ``differ`` may also take entries directly (a cell that could not be recomputed).
+    """
+
+    def __init__(self, store: Store):
+        self.same = same_kernels(store)
+        self.differ: list[dict] = []
+        self.other: list[tuple[float, float]] = []
+
+    def add(self, cell: dict, record: Mapping, again: Mapping, metrics: Sequence[str]) -> None:
+        diffs = {m: (record[m], again[m]) for m in metrics if not _close(record[m], again[m])}
+        if not self.same(record.get("run")):
+            pair = (record["kendalltau"], again["kendalltau"])
+            self.other.append(tuple(np.nan if v is None else float(v) for v in pair))
+        elif diffs:
+            self.differ.append({**cell, "metrics": diffs})
+
+    def result(self, checked: int) -> dict[str, Any]:
+        shift = kernel_shift(self.other)
+        if shift["systematic"]:
+            self.differ.append({"dataset": "*", "predictor": "*", "train_size": 0, "seed": 0,
+                                "reason": f"the {shift['cells']} cells made on other kernels shift Kendall tau "
+                                          f"by {shift['mean']:+.4f} (s.e. {shift['se']:.4f}) on average"})
+        return {"checked": checked, "differ": self.differ, "tolerance": VERIFY_TOLERANCE, "other_kernels": shift}
 
 
 def _check_sample(sample) -> None:

@@ -114,7 +114,53 @@ def test_agreement_with_committed_cells(store):
               progress=False)
     again = run_study(["cifar10-raspi4_latency"], ["lr", "ridge"], [11, 55], range(2),
                       store=Store(store.root.parent / "c"), progress=False)
-    assert study.agreement(again, store) == {"shared": 8, "differ": 0, "max_abs_diff": 0.0}
+    check = study.agreement(again, store)
+    assert (check["shared"], check["differ"], check["max_abs_diff"]) == (8, 0, 0.0)
+    assert check["other_kernels"]["cells"] == 0     # made here: on this machine's kernels
+
+
+def _other_kernels(store):
+    """Rewrite the provenance of every run in ``store`` as if another CPU's kernels had made them."""
+    path = store.root / "provenance.json"
+    runs = json.loads(path.read_text())
+    for entry in runs.values():
+        entry["kernels"] = {"blas": "openblas SkylakeX 0.3.31", "torch": "AVX512"}
+    path.write_text(json.dumps(runs))
+
+
+def test_records_of_other_kernels_are_compared_in_the_mean(store):
+    study.run(**TINY, store=store, progress=False)
+    table = store.tables()[0]
+    path = store.root / f"{table}.csv"
+    frame = pd.read_csv(path, float_precision="round_trip")
+    frame.loc[0, "kendalltau"] += 1e-3                   # what another CPU's rounding may do to one cell
+    frame.to_csv(path, index=False)
+    assert len(study.verify(24, store=store)["differ"]) == 1     # on this machine's kernels: exact
+    _other_kernels(store)
+    out = study.verify(24, store=store)
+    assert out["differ"] == [] and out["other_kernels"]["cells"] == 24 and out["other_kernels"]["exact"] == 23
+    assert not out["other_kernels"]["systematic"]
+    frame["kendalltau"] -= 0.05                          # every cell of one table shifted: not rounding
+    frame.to_csv(path, index=False)
+    out = study.verify(24, store=store)
+    assert out["other_kernels"]["systematic"] and "24 cells made on other kernels shift Kendall tau by +0.02" \
+        in out["differ"][-1]["reason"]
+
+
+def test_kernel_shift_tells_rounding_from_a_systematic_change():
+    noise = [(0.5, 0.5 + d) for d in (0.02, -0.02, 0.01, -0.01, 0.0)]
+    assert study.kernel_shift(noise) == {"cells": 5, "exact": 1, "mean": pytest.approx(0.0), "se": pytest.approx(
+        0.00707, abs=1e-4), "systematic": False}
+    assert study.kernel_shift([(0.5, 0.53 + d) for d in (0.001, -0.001, 0.0)])["systematic"]
+    assert study.kernel_shift([])["cells"] == 0
+
+
+def test_provenance_names_the_kernels_this_machine_computes_with():
+    from hwlib.machine import kernels
+    from hwlib.store import provenance
+
+    here = kernels()
+    assert provenance()["kernels"] == here and here.get("torch") and "blas" in here
 
 
 def test_bad_names_and_durations():
@@ -168,7 +214,8 @@ def _committed():
 
 
 def test_committed_results_still_come_from_the_code(require_data):
-    """CI's sample of `hwlib study verify`: cheap committed cells recomputed, bit for bit."""
+    """CI's sample of `hwlib study verify`: cheap committed cells recomputed, bit for bit where this
+    machine has the kernels that made them, in the mean where another CPU's did."""
     out = study.verify(6, seed=1, store=_committed(), max_fit_time=0.5)
     assert out["checked"] == 6 and out["differ"] == []
 

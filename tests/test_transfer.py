@@ -250,7 +250,7 @@ def test_pick_names_cells_spread_along_the_sources_fastest_first(require_data, c
     (["--target", "help-pixel2", "--method", "nope"], "unknown transfer method"),
     (["--target", "help-nope"], "unknown dataset"),
     (["--target", "help-pixel2", "--sources", "help-pixel2,help-1080ti_1"], "among the sources"),
-    (["--target", "help-pixel2", "--sources", "help-1080ti_1", "--train-size", "0"], "train size"),
+    (["--target", "help-pixel2", "--sources", "help-1080ti_1", "--train-size", "0"], "--train-size must be at least 1"),
 ])
 def test_cli_errors_exit_2_with_one_line(require_data, capsys, argv, needle):
     code, _, err = _cli(capsys, "transfer", *argv)

@@ -374,11 +374,11 @@ def verify(sample: int, seed: int = 0, store=None, progress: bool = False,
     dict
         ``checked``, ``differ`` (one entry per record that differs: its target as ``dataset``, its
         method as ``predictor``, train size, seed, and the reason or the metrics that differ),
-        ``tolerance`` (as :func:`hwlib.study.verify`).
+        ``tolerance`` and ``other_kernels`` (as :func:`hwlib.study.verify`).
     """
     from .. import store as store_mod
     from ..devices import gpu_dataset
-    from ..study import VERIFY_TOLERANCE, _check_sample, _close, _results_store
+    from ..study import Comparison, _check_sample, _results_store
 
     _check_sample(sample)
     gpu_dataset()                        # the project's GPU pass, a target of the chapter: registered
@@ -391,18 +391,16 @@ def verify(sample: int, seed: int = 0, store=None, progress: bool = False,
         raise InputError(f"no transfer records to verify in {store.root}")
     pool = pd.concat(frames, ignore_index=True).sort_values("key")
     chosen = pool.sample(n=min(int(sample), len(pool)), random_state=int(seed))
-    differ = []
+    compare = Comparison(store)
     for rec in _bar(chosen.to_dict("records"), "verify transfer", progress):
         params, names, sampler = _record_params(rec)
         row = {"method": rec["method"], "train_size": int(rec["train_size"]), "seed": int(rec["seed"])}
         cell = {"dataset": rec["target"], "predictor": rec["method"], "train_size": row["train_size"],
                 "seed": row["seed"]}
         if store_mod.cell_key(f"transfer/{rec['table']}@{VERSION}", {**params, **row}) != rec["key"]:
-            differ.append({**cell, "reason": "not the record of the current data and code (its key differs)"})
+            compare.differ.append({**cell, "reason": "not the record of the current data and code (its key differs)"})
             continue
         again = transfer_runs(rec["target"], names, [rec["method"]], [row["train_size"]], [row["seed"]],
                               rec["protocol"], sampler).iloc[0]
-        diffs = {m: (rec[m], again[m]) for m in ("kendalltau", "spearman") if not _close(rec[m], again[m])}
-        if diffs:
-            differ.append({**cell, "metrics": diffs})
-    return {"checked": len(chosen), "differ": differ, "tolerance": VERIFY_TOLERANCE}
+        compare.add(cell, rec, again, ("kendalltau", "spearman"))
+    return compare.result(len(chosen))
