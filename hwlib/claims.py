@@ -376,7 +376,8 @@ CLAIMS = [
           "at most 60", _beat_lut_by_60),
     Claim("Sec. 4", "On TransNAS, most predictors need 50 to 100 samples to beat the lookup table",
           "50 to 100", _transnas_lut, "transnas"),
-    Claim("Sec. 5", "BOHAMIANN reaches Kendall tau about 0.8 (HW-NAS)", "KT ~ 0.8", _bohamiann_08, reads=("bohamiann",)),
+    Claim("Sec. 5", "BOHAMIANN reaches Kendall tau about 0.8 (HW-NAS)", "KT ~ 0.8", _bohamiann_08,
+          reads=("bohamiann",)),
     Claim("Sec. 6", "Most predictors benefit from more training data, even until the entire search space (aside "
           "from the test set) is known (each benchmark: from its second-largest size to its largest)",
           "gain to the end", _gain_to_the_end, "both"),
