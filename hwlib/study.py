@@ -590,11 +590,12 @@ class Comparison:
         self.other: list[tuple[float, float]] = []
 
     def add(self, cell: dict, record: Mapping, again: Mapping, metrics: Sequence[str]) -> None:
-        diffs = {m: (record[m], again[m]) for m in metrics if not _close(record[m], again[m])}
         if not self.same(record.get("run")):
             pair = (record["kendalltau"], again["kendalltau"])
             self.other.append(tuple(np.nan if v is None else float(v) for v in pair))
-        elif diffs:
+            return
+        diffs = {m: (record[m], again[m]) for m in metrics if not _close(record[m], again[m])}
+        if diffs:
             self.differ.append({**cell, "metrics": diffs})
 
     def result(self, checked: int) -> dict[str, Any]:
