@@ -438,9 +438,10 @@ def check_claims(curve: pd.DataFrame, lut_mean: pd.Series, seeds: int | Mapping[
     DataFrame
         Columns where, claim, paper, ours, verdict ('reproduced', 'differs', 'provisional' or
         'not run'), reason (for 'differs': the stand-in data and fewer seeds it rests on, where
-        so) and reads (the predictors it reads alone, comma-separated; empty: all). 'provisional': some predictor or size the claim reads is not yet in the results; the
-        claim is then checked on the predictors that are complete for it, and the reason says
-        whether it holds there and what is still missing (a predictor, and the largest size it has).
+        so) and reads (the predictors it reads alone, comma-separated; empty: all).
+        'provisional': some predictor or size the claim reads is not yet in the results; the claim
+        is then checked on the predictors that are complete for it, and the reason says whether it
+        holds there and what is still missing (a predictor, and the largest size it has).
     """
     tables = {b: curve_table(curve, b) for b in curve["benchmark"].unique()}
     for bench, table in tables.items():   # names the benchmark of what a provisional check lacks
