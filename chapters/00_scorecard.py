@@ -98,8 +98,7 @@ scorecard.styled(claims[["where", "quantity", "paper", "ours", "verdict", "reaso
     columns={"quantity": "claim"}))
 
 # %% tags=["hide-input"]
-why = card.loc[card["verdict"] != "reproduced", "reason"].str.split("; ").explode()
-why = why.str.replace(r" \(.*", "", regex=True).value_counts()
+why = scorecard.reason_counts(card)
 display(Markdown(
     "**Why numbers differ.** " + "; ".join(f"{reason}: {n} row(s)" for reason, n in why.items()) + ". "
     "A row may name several reasons."))

@@ -32,7 +32,8 @@ import pandas as pd
 from .claims import PAPER_SEEDS, fewer_seeds, seed_counts
 
 __all__ = ["PAPER_LUT_MEANS", "paper_lut_means", "TOLERANCE", "verdict", "table1_rows", "lut_mean_rows",
-           "claim_rows", "simulation_rows", "scorecard", "formatted", "styled", "summary", "plot_scorecard", "COLUMNS"]
+           "claim_rows", "simulation_rows", "scorecard", "formatted", "styled", "summary", "reason_counts",
+           "plot_scorecard", "COLUMNS"]
 
 log = logging.getLogger(__name__)
 
@@ -386,6 +387,25 @@ def summary(card: pd.DataFrame) -> dict[str, int]:
         key = section.lower().replace(" ", "_")
         out[f"{key}_total"], out[f"{key}_reproduced"] = len(part), int((part["verdict"] == "reproduced").sum())
     return out
+
+
+def _split_reasons(text: str) -> list[str]:
+    """A row's reasons: ``text`` split at its ``"; "`` outside parentheses (a reason's detail in
+    parentheses may hold its own ``"; "``)."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0 and text.startswith("; ", i):
+            parts.append(text[start:i])
+            start = i + 2
+    return [p for p in parts + [text[start:]] if p]
+
+
+def reason_counts(card: pd.DataFrame) -> pd.Series:
+    """Rows that name each reason (its words before any detail in parentheses), among the rows
+    not reproduced; most frequent first. A row may name several reasons."""
+    reasons = card.loc[card["verdict"] != "reproduced", "reason"].map(_split_reasons).explode().dropna()
+    return reasons.str.replace(r" \(.*", "", regex=True).value_counts().rename("rows")
 
 
 #: One colour and marker per section of the scorecard (the headline figure).

@@ -141,6 +141,16 @@ def test_summary_counts_by_section():
                                        "predictors_total": 1, "predictors_reproduced": 0}
 
 
+def test_reason_counts_keep_a_reasons_own_semicolons():
+    card = pd.DataFrame({"verdict": ["differs", "differs", "provisional", "reproduced"],
+                         "reason": ["stand-in data (micro for macro; its tau 0.51); fewer seeds (gcn: 10 of 50)",
+                                    "stand-in data (cifar10 metrics)",
+                                    "holds on the cells so far; not yet run: bananas (HW to 6748)", ""]})
+    counts = scorecard.reason_counts(card)
+    assert counts.to_dict() == {"stand-in data": 2, "fewer seeds": 1, "holds on the cells so far": 1,
+                                "not yet run: bananas": 1}
+
+
 def test_headline_figure_has_one_panel_per_kind():
     import matplotlib
 
