@@ -25,6 +25,7 @@ says what made it (hwlib version and commit, library versions, CPU, Python, date
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import json
@@ -101,6 +102,8 @@ class Store:
         self.root = Path(root)
         self.roots = [Path(r) for r in read_roots if Path(r) != Path(root)] + [self.root]
         self._tables: dict[tuple[Path, str], tuple[float, pd.DataFrame]] = {}
+        # per table file: the frame read last and its records by key, decoded
+        self._rows: dict[tuple[Path, str], tuple[pd.DataFrame, dict[str, dict]]] = {}
 
     def __repr__(self) -> str:
         return f"Store(root={str(self.root)!r}, read_roots={[str(r) for r in self.roots[:-1]]!r})"
@@ -138,17 +141,26 @@ class Store:
         return pd.concat(frames, ignore_index=True).drop_duplicates("key", keep="first")
 
     def get(self, table: str, keys: Iterable[str]) -> dict[str, dict]:
-        """The stored records of ``keys`` (missing keys are left out), as plain dicts."""
+        """The stored records of ``keys`` (missing keys are left out), as plain dicts (fresh
+        ones: a caller may change them)."""
         keys = list(keys)
         found: dict[str, dict] = {}
         for root in self.roots:
-            frame = self._read_csv(self._csv(root, table), table)
+            path = self._csv(root, table)
+            frame = self._read_csv(path, table)
             if frame.empty:
                 continue
-            hits = frame[frame["key"].isin(set(keys) - set(found))]
-            for row in hits.to_dict("records"):
-                found[row["key"]] = {k: _decode(v) for k, v in row.items()}
+            records = self._decoded(path, table, frame)
+            found.update((k, _copy(records[k])) for k in keys if k in records and k not in found)
         return found
+
+    def _decoded(self, path: Path, table: str, frame: pd.DataFrame) -> dict[str, dict]:
+        """The records of ``frame`` (the file's current frame) by key, decoded once per read."""
+        cached = self._rows.get((path, table))
+        if cached is None or cached[0] is not frame:
+            cached = (frame, {r["key"]: r for r in _decoded_records(frame)})
+            self._rows[(path, table)] = cached
+        return cached[1]
 
     def put(self, table: str, records: Sequence[Mapping[str, Any]], sort_by: Sequence[str] = ()) -> Path:
         """Add (or replace) records of ``table`` in the write root, atomically.
@@ -293,6 +305,29 @@ def _decode(value: Any) -> Any:
         except ValueError:
             return value
     return value
+
+
+def _decoded_records(frame: pd.DataFrame) -> list[dict]:
+    """The rows of ``frame`` as dicts of plain Python values, each cell as :func:`_decode` reads
+    it (converted a column at a time: pandas' row-wise ``to_dict`` boxes every value alone)."""
+    names = list(frame.columns)
+    columns = []
+    for name in names:
+        col = frame[name]
+        if col.dtype.kind in "fiub":
+            values = col.to_numpy().tolist()          # Python floats, ints, bools
+            if col.dtype.kind == "f" and col.hasnans:
+                values = [None if v != v else v for v in values]
+        else:
+            values = [_decode(v) for v in col.tolist()]
+        columns.append(values)
+    return [dict(zip(names, row)) for row in zip(*columns)]
+
+
+def _copy(record: dict) -> dict:
+    """A copy of a decoded record that shares nothing changeable with it (its dicts and lists
+    copied too)."""
+    return {k: copy.deepcopy(v) if isinstance(v, (dict, list)) else v for k, v in record.items()}
 
 
 def default_store(committed: bool = True) -> Store:

@@ -53,3 +53,18 @@ def test_the_mlps_numpy_products_are_counted_and_timed(bench):
     assert bench.count_flops(lambda: _mlp._matmul(a, b)) == 2 * 4 * 32 * 21 * 20
     assert bench.product_seconds(lambda: [_mlp._matmul(a, b) for _ in range(200)]) > 0
     assert _mlp._matmul.__name__ == "_matmul"      # the counting wrapper is taken off again
+
+
+def test_store_benchmark_finds_both_readers_equal_on_mixed_columns(tmp_path, monkeypatch, capsys):
+    from hwlib.store import Store
+
+    spec = importlib.util.spec_from_file_location("bench_store", _PATH.with_name("bench_store.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    records = [{"key": f"k{i}", "train_size": 10 * (i % 3), "hpo_budget": None, "seed": i, "kendalltau": i / 7,
+                "pearson": float("nan") if i % 2 else 0.5, "params": {"epochs": i}, "flag": i % 2 == 0,
+                "note": None if i % 3 else "x"} for i in range(12)]
+    Store(tmp_path).put("predictors/d/p", records, sort_by=["train_size", "seed"])
+    monkeypatch.setenv("HWLIB_RESULTS_DIR", str(tmp_path))
+    assert module.main([]) == 0
+    assert "same records: yes" in capsys.readouterr().out

@@ -29,6 +29,17 @@ def test_records_round_trip_exactly(tmp_path):
     assert store.tables() == ["a/b"]
 
 
+def test_get_returns_fresh_records_and_sees_another_writer(tmp_path):
+    store, other = Store(tmp_path), Store(tmp_path)
+    store.put("t", [{"key": "k", "v": 1.0, "params": {"a": 1}}])
+    got = store.get("t", ["k"])["k"]
+    got["v"], got["params"]["a"] = 5.0, 7
+    assert store.get("t", ["k"])["k"] == {"key": "k", "v": 1.0, "params": {"a": 1}}
+    assert type(store.get("t", ["k"])["k"]["v"]) is float      # plain Python values, not numpy's
+    other.put("t", [{"key": "k", "v": 2.0, "params": {}}])     # the file changes under the first store
+    assert store.get("t", ["k"])["k"]["v"] == 2.0
+
+
 def test_files_are_deterministic_and_sorted(tmp_path):
     one, two = Store(tmp_path / "1"), Store(tmp_path / "2")
     recs = _records()
