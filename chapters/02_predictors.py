@@ -34,6 +34,7 @@ budget = 124           # measured architectures of a new device, for "What to ex
 select_from = 1000     # candidates a hardware-aware search selects among, for the same section
 tuning_seeds = None    # seeds of "What the brief tuning changes"; None: 2 (quick) or 10 (full)
 tuning_max_iter = None # candidates per search there, the defaults included; None: 3 (quick) or 20 (full)
+n_jobs = 2             # worker processes computing missing cells (one thread each)
 
 # %%
 import math
@@ -50,7 +51,7 @@ overrides = dict(predictors=predictors, seeds=seeds, size_indices=size_indices, 
                  heavy=heavy, heavy_seeds=heavy_seeds, heavy_max_size=heavy_max_size, compute=compute,
                  tuning_seeds=tuning_seeds, tuning_max_iter=tuning_max_iter)
 cfg = profiles.settings("predictors", profile, **overrides)
-results = study.results(profile, **overrides)
+results = study.results(profile, n_jobs=n_jobs, **overrides)
 benchmarks = {"hwnas": data.hard_datasets("hwnas"), "transnas": data.hard_datasets("transnas")}
 micro = benchmarks["transnas"][0].startswith("transnas_micro")
 titles = {"hwnas": "HW-NAS-Bench", "transnas": "TransNAS-Bench-101" + (" (micro stand-in)" if micro else "")}
@@ -214,7 +215,8 @@ plotting.plot_centred_pair(curve, without, "transnas", titles["transnas"]);
 
 # %% tags=["hide-input"]
 quirks = comparison.released_code_effect(benchmarks["hwnas"], cfg.quirk_sizes, range(cfg.quirk_seeds),
-                                         store=study.study_store(profile, cfg.compute), compute=cfg.compute)
+                                         store=study.study_store(profile, cfg.compute), compute=cfg.compute,
+                                         n_jobs=n_jobs)
 display(quirks.rename(index=labels, level=0).round(3))
 worst = quirks["difference"].abs().idxmax()
 display(Markdown(
@@ -470,7 +472,8 @@ if len(few):
 
 # %% tags=["hide-input"]
 sampler = comparison.sampler_effect(benchmarks["hwnas"], cfg.sampler_sizes, range(cfg.sampler_seeds),
-                                    store=study.study_store(profile, cfg.compute), compute=cfg.compute)
+                                    store=study.study_store(profile, cfg.compute), compute=cfg.compute,
+                                    n_jobs=n_jobs)
 short, long_ = sampler.columns[1], sampler.columns[0]
 done = sampler.dropna()
 display(Markdown(

@@ -209,7 +209,7 @@ def ranking_agreement(curve: pd.DataFrame, other: pd.DataFrame) -> dict[str, flo
 
 
 def variant_effect(datasets: list[str], predictors: list[str], variants: dict[str, dict], sizes, seeds,
-                   store=None, compute: bool = True, progress: bool = False) -> pd.DataFrame:
+                   store=None, compute: bool = True, progress: bool = False, n_jobs: int = 1) -> pd.DataFrame:
     """Mean Kendall tau of ``predictors`` under two sets of parameters, on the same splits.
 
     Parameters
@@ -219,7 +219,7 @@ def variant_effect(datasets: list[str], predictors: list[str], variants: dict[st
     variants : dict name -> parameters
         Two variants, in the order of the table's columns; empty parameters: the defaults (the
         study's own cells).
-    store, compute, progress
+    store, compute, progress, n_jobs
         As :func:`hwlib.experiments.run_study`.
 
     Returns
@@ -235,7 +235,7 @@ def variant_effect(datasets: list[str], predictors: list[str], variants: dict[st
     frames = []
     for name, params in variants.items():
         runs = run_study(datasets, predictors, sizes, seeds, params={p: dict(params) for p in predictors},
-                         store=store, progress=progress, compute=compute)
+                         store=store, progress=progress, compute=compute, n_jobs=n_jobs)
         frames.append(runs.assign(variant=name))
     first, second = variants
     keys = ["variant", "predictor", "nominal_train_size", "dataset"]
@@ -250,7 +250,8 @@ def variant_effect(datasets: list[str], predictors: list[str], variants: dict[st
     return table.rename_axis(index=["predictor", "train_size"], columns=None)
 
 
-def released_code_effect(datasets: list[str], sizes, seeds, store=None, compute: bool = True) -> pd.DataFrame:
+def released_code_effect(datasets: list[str], sizes, seeds, store=None, compute: bool = True,
+                         n_jobs: int = 1) -> pd.DataFrame:
     """GCN and BONAS trained as the protocol says against as the released code did.
 
     The released code never reset its gradients (GCN and BONAS) and dropped the last incomplete
@@ -264,7 +265,7 @@ def released_code_effect(datasets: list[str], sizes, seeds, store=None, compute:
         ``difference`` (protocol - released).
     """
     return variant_effect(datasets, ["gcn", "bonas"], {"protocol": {}, "released": {"released_code_quirks": True}},
-                          sizes, seeds, store, compute)
+                          sizes, seeds, store, compute, n_jobs=n_jobs)
 
 
 #: pybnn's own sampler length for BOHAMIANN (the defaults of its ``Bohamiann.train``); the
@@ -273,7 +274,7 @@ LONG_SAMPLER = {"num_steps": 13000, "num_burn_in_steps": 3000, "keep_every": 100
 
 
 def sampler_effect(datasets: list[str], sizes, seeds, store=None, compute: bool = True,
-                   progress: bool = False) -> pd.DataFrame:
+                   progress: bool = False, n_jobs: int = 1) -> pd.DataFrame:
     """BOHAMIANN sampled as long as pybnn's own defaults (:data:`LONG_SAMPLER`) against the
     released code's 100 steps, on the same splits.
 
@@ -284,7 +285,7 @@ def sampler_effect(datasets: list[str], sizes, seeds, store=None, compute: bool 
         ``difference`` (what the longer chain gains).
     """
     return variant_effect(datasets, ["bohamiann"], {"13000 steps": LONG_SAMPLER, "100 steps": {}}, sizes, seeds,
-                          store, compute, progress)
+                          store, compute, progress, n_jobs)
 
 
 def fit_time_table(results: pd.DataFrame) -> pd.DataFrame:

@@ -230,7 +230,7 @@ def run_study(datasets: Sequence[str], predictors: Sequence[str], train_sizes: S
               seeds: Iterable[int] = range(50), params: dict[str, dict] | None = None,
               hpo_budget: float | None = None, hpo_max_iter: int = 50, store: Store | None = None,
               progress: bool = True, limits: dict[str, tuple[Iterable[int], int | None]] | None = None,
-              compute: bool = True) -> pd.DataFrame:
+              compute: bool = True, n_jobs: int = 1) -> pd.DataFrame:
     """Run the grid datasets x predictors x train sizes x seeds, computing only missing cells.
 
     Parameters
@@ -254,6 +254,9 @@ def run_study(datasets: Sequence[str], predictors: Sequence[str], train_sizes: S
         all sizes): the slow-to-train ones, where the whole grid would take too long.
     compute : bool
         False: return only the cells already stored, compute nothing.
+    n_jobs : int
+        Worker processes computing the missing groups (1: this process). A record does not
+        depend on the process that computes it (one thread each, as here).
 
     Returns
     -------
@@ -263,9 +266,13 @@ def run_study(datasets: Sequence[str], predictors: Sequence[str], train_sizes: S
     """
     from .store import default_store
 
+    if not (isinstance(n_jobs, numbers.Integral) and n_jobs >= 1):
+        raise InputError(f"n_jobs must be a positive integer, got {n_jobs!r}")
     store = store or default_store()
     params = dict(params or {})
     groups = plan_groups(datasets, predictors, train_sizes, seeds, limits)
+    if compute and n_jobs > 1:
+        _compute_in_workers(store, groups, params, hpo_budget, hpo_max_iter, n_jobs, progress)
     encoded: dict[tuple[str, str], np.ndarray] = {}
     rows = []
     for ds, predictor, nominal_size, n, group_seeds in _progress(groups, progress and compute):
@@ -329,6 +336,49 @@ def run_group(store: Store, ds, predictor: str, n: int, seeds: list[int], params
     return done
 
 
+def _compute_in_workers(store: Store, groups: list[tuple], params: dict, hpo_budget, hpo_max_iter: int,
+                        n_jobs: int, progress: bool) -> None:
+    """Compute and store the missing cells of ``groups`` on ``n_jobs`` worker processes, the
+    largest training sizes first (so that the last groups to finish are short ones)."""
+    import concurrent.futures as cf
+    import multiprocessing
+
+    todo = []
+    for ds, predictor, _, n, seeds in groups:
+        keys = group_keys(ds, predictor, params.get(predictor, {}), n, seeds, hpo_budget)
+        stored = store.get(predictor_table(ds.name, predictor), keys.values())
+        missing = [s for s, k in keys.items() if k not in stored]
+        if missing:
+            todo.append((ds, predictor, n, missing, keys))
+    if not todo:
+        return
+    todo.sort(key=lambda t: -t[2])
+    run = store.register_run()
+    with cf.ProcessPoolExecutor(min(n_jobs, len(todo)), mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(worker_cells, ds.name, predictor, n, missing, params.get(predictor, {}),
+                               hpo_budget, hpo_max_iter): (ds, predictor, n, keys)
+                   for ds, predictor, n, missing, keys in todo}
+        for future in _progress(cf.as_completed(futures), progress, total=len(futures)):
+            ds, predictor, n, keys = futures[future]
+            p = params.get(predictor, {})
+            store.put(predictor_table(ds.name, predictor),
+                      [{"key": keys[r["seed"]], "run": run, "checksum": ds.checksum, "params": p,
+                        "hpo_budget": hpo_budget, **r} for r in future.result()], sort_by=SORT_COLUMNS)
+
+
+def worker_cells(dataset: str, predictor: str, n: int, seeds: Sequence[int], params: dict | None = None,
+                 hpo_budget: float | None = None, hpo_max_iter: int = 50) -> list[dict]:
+    """:func:`run_cells` by dataset name, as a worker process runs it (one BLAS and torch thread);
+    JSON-safe records."""
+    from threadpoolctl import threadpool_limits
+
+    from .data import load_dataset
+
+    with threadpool_limits(1):
+        return [_json_safe(r) for r in run_cells(load_dataset(dataset), predictor, n, list(seeds), params,
+                                                 hpo_budget, hpo_max_iter)]
+
+
 def _encoded(ds, predictor: str, cache: dict) -> np.ndarray:
     from .encodings import encode
     from .predictors import get_spec
@@ -358,11 +408,11 @@ def train_sizes_for(ds) -> list[int]:
     return train_sizes(ds.search_space, ds.n_archs)
 
 
-def _progress(items: list, enabled: bool):
+def _progress(items: Iterable, enabled: bool, total: int | None = None):
     if not enabled:
         return items
     from tqdm.auto import tqdm
-    return tqdm(items, desc="cells", unit="group", leave=False)
+    return tqdm(items, desc="cells", unit="group", leave=False, total=total)
 
 
 def load_results(store: Store | None = None, datasets: Sequence[str] | None = None) -> pd.DataFrame:

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .experiments import SORT_COLUMNS, _json_safe, group_keys, plan_groups, predictor_table, run_cells
+from .experiments import SORT_COLUMNS, group_keys, plan_groups, predictor_table, worker_cells
 from .metrics import METRIC_NAMES
 from .profiles import check_profile, settings
 from .store import Store
@@ -125,7 +125,7 @@ def _subset(asked: Sequence[str] | None, known: list[str], what: str) -> list[st
 # ----------------------------------------------------------------------------- results
 
 
-def results(profile: str = "quick", store: Store | None = None, progress: bool = False,
+def results(profile: str = "quick", store: Store | None = None, progress: bool = False, n_jobs: int = 1,
             **overrides: Any) -> pd.DataFrame:
     """The records of a profile's grid on the paper's hard datasets, one row per cell.
 
@@ -139,6 +139,8 @@ def results(profile: str = "quick", store: Store | None = None, progress: bool =
     profile : str
     store : Store, optional
         Default: :func:`study_store`.
+    n_jobs : int
+        Worker processes computing missing cells (:func:`hwlib.experiments.run_study`).
     **overrides
         Settings of chapter ``predictors`` (:data:`hwlib.profiles.SETTINGS`).
 
@@ -159,7 +161,7 @@ def results(profile: str = "quick", store: Store | None = None, progress: bool =
     for bench, space in [("hwnas", "nb201"), ("transnas", "transnas_micro")]:
         sizes = [nominal_train_sizes(space)[i] for i in cfg.size_indices]
         frame = run_study(hard_datasets(bench), predictors, sizes, range(cfg.seeds), hpo_budget=cfg.hpo_budget,
-                          store=store, progress=progress, limits=limits, compute=cfg.compute)
+                          store=store, progress=progress, limits=limits, compute=cfg.compute, n_jobs=n_jobs)
         frames.append(frame.assign(benchmark=bench))
     return pd.concat(frames, ignore_index=True)
 
@@ -340,13 +342,7 @@ def parse_duration(text: str | None) -> float | None:
 def _compute_group(dataset: str, predictor: str, train_size: int, seeds: Sequence[int],
                    hpo_budget: float | None) -> list[dict]:
     """A group's records, computed in whichever process runs this (a worker or this one)."""
-    from threadpoolctl import threadpool_limits
-
-    from .data import load_dataset
-
-    with threadpool_limits(1):
-        ds = load_dataset(dataset)
-        return [_json_safe(r) for r in run_cells(ds, predictor, train_size, list(seeds), hpo_budget=hpo_budget)]
+    return worker_cells(dataset, predictor, train_size, seeds, hpo_budget=hpo_budget)
 
 
 def run(profile: str = "full", predictors: Sequence[str] | None = None, datasets: Sequence[str] | None = None,

@@ -187,3 +187,17 @@ def test_limits_run_a_predictor_on_fewer_seeds_and_sizes(require_data, tmp_path)
     lr, ridge = df[df["predictor"] == "lr"], df[df["predictor"] == "ridge"]
     assert sorted(set(lr["seed"])) == [0, 1, 2] and sorted(set(lr["train_size"])) == [11, 25, 55]
     assert sorted(set(ridge["seed"])) == [7] and sorted(set(ridge["train_size"])) == [11, 25]
+
+
+def test_workers_compute_the_same_records_as_this_process(require_data, tmp_path):
+    kwargs = dict(datasets=["cifar10-fpga_latency"], predictors=["ridge", "mlp_small"], train_sizes=[11, 25],
+                  seeds=range(2), params={"mlp_small": {"epochs": 3}}, progress=False)
+    here = E.run_study(**kwargs, store=Store(tmp_path / "here"))
+    pooled = Store(tmp_path / "pooled")
+    workers = E.run_study(**kwargs, store=pooled, n_jobs=2)
+    timings = list(E.TIMING_NAMES)
+    pd.testing.assert_frame_equal(workers.drop(columns=timings), here.drop(columns=timings))
+    runs = {r for t in pooled.tables() for r in pd.read_csv(pooled.root / f"{t}.csv")["run"]}
+    assert len(runs) == 1                                   # one run for all the workers' records
+    with pytest.raises(InputError, match="n_jobs"):
+        E.run_study(**kwargs, store=pooled, n_jobs=0)
