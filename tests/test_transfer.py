@@ -447,3 +447,26 @@ def test_score_picked_scores_the_cells_the_first_measurements_lack(require_data,
         transfer.score_picked(first, full, sources=f"{sources},{full}")
     with pytest.raises(InputError, match="fewer than two cells"):
         transfer.score_picked(first, first, sources=sources)
+
+
+def test_denoised_source_is_out_of_fold_where_measured_and_the_fold_mean_elsewhere(require_data):
+    import lightgbm as lgb
+    from sklearn.model_selection import KFold
+
+    from hwlib.data import Dataset, nb201_archs
+    from hwlib.encodings import onehot
+    from hwlib.transfer.sources import _denoise
+
+    archs = nb201_archs()
+    index = np.sort(np.random.default_rng(0).choice(len(archs), 600, replace=False))
+    y = np.exp(np.random.default_rng(1).normal(size=(6, 5))[np.arange(6), archs[index]].sum(1) / 4)
+    ds = Dataset("synthetic-nb201", "nb201", archs[index], y, index, "ms", (("synthetic", "0" * 64),))
+    out = _denoise(ds, np.log(y))
+    X, folds = onehot(ds.A, "nb201"), []
+    for train, held in KFold(5, shuffle=True, random_state=0).split(X):
+        folds.append(lgb.LGBMRegressor(n_estimators=400, learning_rate=0.05, num_leaves=31, random_state=0,
+                                       n_jobs=1, verbose=-1).fit(X[train], np.log(y)[train]))
+        np.testing.assert_array_equal(out[index[held]], folds[-1].predict(X[held]))
+    everywhere = sum(m.predict(onehot(archs, "nb201")) / 5 for m in folds)   # all 15625 cells at once
+    missing = np.setdiff1d(np.arange(len(archs)), index)
+    np.testing.assert_array_equal(out[missing], everywhere[missing])
