@@ -581,7 +581,9 @@ def _add_study_commands(sub) -> None:
             p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
             p.add_argument("--background", action="store_true",
                            help="run at the lowest CPU priority (nice 19), to grow the grid beside other "
-                           "work; started with setsid, its Linux autogroup yields to other sessions too")
+                           "work; started with setsid as the command itself (setsid hwlib study run ...), its Linux "
+                           "autogroup yields to other sessions too (a script started with setsid can do that for "
+                           "its whole session: echo 19 > /proc/self/autogroup)")
             p.add_argument("--scheduler", metavar="ADDRESS",
                            help="run the groups on a Dask distributed cluster (e.g. tcp://127.0.0.1:8786); "
                            "start its workers with --nthreads 1, since fit times are CPU seconds of a worker")
