@@ -21,7 +21,6 @@ import platform
 import sys
 import time
 
-
 from hwlib.paths import atomic_write_json, results_dir
 from hwlib.store import Store, _decode
 

@@ -50,7 +50,8 @@ from .spaces import NB201_OPS, get_space, micro_all, nb201_str_to_ops
 
 __all__ = ["Dataset", "load_dataset", "list_datasets", "dataset_table", "load_accuracy",
            "hard_datasets", "nb201_archs", "clear_caches", "arch_record", "IMAGE_DATASETS", "HWNAS_METRICS", "TRANSNAS_TASKS",
-           "OWN_DATASETS", "devices_dir", "register_measurements", "register_sample", "space_archs"]
+           "OWN_DATASETS", "devices_dir", "register_measurements", "register_sample", "registrations",
+           "restore_registrations", "space_archs"]
 
 log = logging.getLogger(__name__)
 
@@ -503,6 +504,18 @@ def register_measurements(path: str | os.PathLike, name: str | None = None, colu
                 table[name] = old
         raise
     return name
+
+
+def registrations() -> dict[str, tuple[str, str, str]]:
+    """The files registered as datasets in this process: name -> (path, column, search space);
+    :func:`restore_registrations` registers them in another (a worker process)."""
+    return {name: (str(path), column, space) for name, (path, column, space) in _REGISTERED.items()}
+
+
+def restore_registrations(registered: dict[str, tuple[str, str, str]]) -> None:
+    """Register the files of :func:`registrations` (made in another process) here too."""
+    for name, (path, column, space) in registered.items():
+        register_measurements(path, name, column, space)
 
 
 def register_sample(dataset: str, n: int, seed: int = 0) -> str:

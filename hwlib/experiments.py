@@ -339,9 +339,12 @@ def run_group(store: Store, ds, predictor: str, n: int, seeds: list[int], params
 def _compute_in_workers(store: Store, groups: list[tuple], params: dict, hpo_budget, hpo_max_iter: int,
                         n_jobs: int, progress: bool) -> None:
     """Compute and store the missing cells of ``groups`` on ``n_jobs`` worker processes, the
-    largest training sizes first (so that the last groups to finish are short ones)."""
+    largest training sizes first (so that the last groups to finish are short ones); the workers
+    know the datasets registered here (one's own measurements)."""
     import concurrent.futures as cf
     import multiprocessing
+
+    from .data import registrations, restore_registrations
 
     todo = []
     for ds, predictor, _, n, seeds in groups:
@@ -354,7 +357,8 @@ def _compute_in_workers(store: Store, groups: list[tuple], params: dict, hpo_bud
         return
     todo.sort(key=lambda t: -t[2])
     run = store.register_run()
-    with cf.ProcessPoolExecutor(min(n_jobs, len(todo)), mp_context=multiprocessing.get_context("spawn")) as pool:
+    with cf.ProcessPoolExecutor(min(n_jobs, len(todo)), mp_context=multiprocessing.get_context("spawn"),
+                                initializer=restore_registrations, initargs=(registrations(),)) as pool:
         futures = {pool.submit(worker_cells, ds.name, predictor, n, missing, params.get(predictor, {}),
                                hpo_budget, hpo_max_iter): (ds, predictor, n, keys)
                    for ds, predictor, n, missing, keys in todo}

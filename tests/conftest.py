@@ -57,3 +57,14 @@ def study_records():
     """Synthetic study records: ``study_records(tau)``, every trained predictor on two datasets per
     benchmark, 3 seeds, with Kendall tau ``tau(benchmark, predictor, size)`` plus a little noise."""
     return _study_records
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    """The dataset registry as it is; what a test registers is forgotten after it."""
+    from hwlib import data
+
+    monkeypatch.setattr(data, "_REGISTRY", dict(data._REGISTRY))
+    monkeypatch.setattr(data, "_REGISTERED", {})
+    yield
+    data.load_dataset.cache_clear()

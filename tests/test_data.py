@@ -194,15 +194,6 @@ def test_fetch_refuses_a_corrupted_mirror_copy(require_data, tmp_path, monkeypat
 # ----------------------------------------------------------------------------- your own measurements
 
 
-@pytest.fixture
-def registry(monkeypatch):
-    """The registry as it is; what a test registers is forgotten after it."""
-    monkeypatch.setattr(data, "_REGISTRY", dict(data._REGISTRY))
-    monkeypatch.setattr(data, "_REGISTERED", {})
-    yield
-    data.load_dataset.cache_clear()
-
-
 def own_file(tmp_path, name="my-phone.csv", n=700, **columns):
     """A CSV of 700 NB201 cells with pixel3's latency (column ``latency``) and ``columns``."""
     import pandas as pd

@@ -189,8 +189,12 @@ def test_limits_run_a_predictor_on_fewer_seeds_and_sizes(require_data, tmp_path)
     assert sorted(set(ridge["seed"])) == [7] and sorted(set(ridge["train_size"])) == [11, 25]
 
 
-def test_workers_compute_the_same_records_as_this_process(require_data, tmp_path):
-    kwargs = dict(datasets=["cifar10-fpga_latency"], predictors=["ridge", "mlp_small"], train_sizes=[11, 25],
+def test_workers_compute_the_same_records_as_this_process(require_data, registry, tmp_path, monkeypatch):
+    from hwlib.data import register_sample
+
+    monkeypatch.setenv("HWLIB_CACHE_DIR", str(tmp_path / "cache"))
+    sample = register_sample("cifar10-fpga_latency", 200)       # registered here: the workers must know it
+    kwargs = dict(datasets=["cifar10-fpga_latency", sample], predictors=["ridge", "mlp_small"], train_sizes=[11, 25],
                   seeds=range(2), params={"mlp_small": {"epochs": 3}}, progress=False)
     here = E.run_study(**kwargs, store=Store(tmp_path / "here"))
     pooled = Store(tmp_path / "pooled")
