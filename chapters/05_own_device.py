@@ -33,6 +33,7 @@ compute = None        # compute missing predictor cells; None: the profile's (qu
 train_size = 124      # Linear Regression's training size in Table 1
 sample_size = 300     # cells of this CPU a user would have measured, for "Choosing a predictor from a sample"
 choice_sizes = [25, 124]  # training sizes compared there
+n_jobs = 2            # worker processes for what is computed there (one thread each)
 choice_predictors = None  # predictors compared there; None: the profile's (a fast subset; compare's default)
 choice_seeds = None   # seeds there; None: the profile's (2 quick, 5 full)
 
@@ -421,7 +422,7 @@ if gpu_passes:
 # %%
 sample = data.register_sample("own-cpu_latency", sample_size, seed=0)
 picked = expectations.compare(sample, choice_sizes, cfg.choice_predictors, range(cfg.choice_seeds),
-                              transfer="others")
+                              transfer="others", n_jobs=n_jobs)
 reference = expectations.spread(expectations.study_records("nb201", ["own-cpu_latency"]))
 checks = {n: expectations.choice_check(picked, reference, n) for n in choice_sizes}
 pd.concat({f"{n} samples": table[["sample", "whole"]] for n, (table, _) in checks.items()}, axis=1).round(3)

@@ -317,7 +317,7 @@ class Comparison:
 
 def compare(dataset: str, sizes: Sequence[int] | None = None, predictors: Sequence[str] | None = None,
             seeds: Sequence[int] = range(5), transfer: str | None = None, select_from: int | None = None,
-            trials: int = 1000, store=None, progress: bool = False) -> Comparison:
+            trials: int = 1000, store=None, progress: bool = False, n_jobs: int = 1) -> Comparison:
     """Each predictor trained now on one dataset (one's own measurements, say) at a few training sizes.
 
     Parameters
@@ -340,6 +340,8 @@ def compare(dataset: str, sizes: Sequence[int] | None = None, predictors: Sequen
         selecting among ``select_from`` architectures (NB201; :func:`selection_cost`).
     store : hwlib.store.Store, optional
         Where the cells are read and kept (default: the project's cache); a rerun trains nothing.
+    n_jobs : int
+        Worker processes for the cells not yet stored (and the transfer's new sources).
 
     Returns
     -------
@@ -379,12 +381,12 @@ def compare(dataset: str, sizes: Sequence[int] | None = None, predictors: Sequen
             raise InputError(f"{option}: it needs NB201 cells (the other devices' measurements, the selection "
                              f"simulation); {ds.name} holds {ds.search_space} architectures")
     store = store or default_store()
-    results = run_study([ds.name], list(predictors), sizes, seeds, store=store, progress=progress)
+    results = run_study([ds.name], list(predictors), sizes, seeds, store=store, progress=progress, n_jobs=n_jobs)
     table = spread(results, predictors).assign(kind="single")
     if transfer is not None:
         from .transfer import list_methods, lodo_study
 
-        runs = lodo_study([ds.name], seeds, sizes, store=store, progress=progress, sources=transfer)
+        runs = lodo_study([ds.name], seeds, sizes, store=store, progress=progress, sources=transfer, n_jobs=n_jobs)
         runs = runs.rename(columns={"method": "predictor", "target": "dataset"})
         table = pd.concat([table, spread(runs, list_methods()).assign(kind="transfer")], ignore_index=True)
     table["label"] = table["predictor"].where(table["kind"] == "single", table["predictor"] + " (transfer)")

@@ -470,3 +470,22 @@ def test_denoised_source_is_out_of_fold_where_measured_and_the_fold_mean_elsewhe
     everywhere = sum(m.predict(onehot(archs, "nb201")) / 5 for m in folds)   # all 15625 cells at once
     missing = np.setdiff1d(np.arange(len(archs)), index)
     np.testing.assert_array_equal(out[missing], everywhere[missing])
+
+
+def test_sources_denoised_by_workers_equal_those_denoised_here(require_data, tmp_path, monkeypatch):
+    from hwlib.transfer import sources
+
+    names = ["cifar10-fpga_latency", "cifar10-eyeriss_latency"]
+    values = {}
+    for jobs in (1, 2):
+        monkeypatch.setenv("HWLIB_CACHE_DIR", str(tmp_path / f"jobs{jobs}"))
+        sources.source_values.cache_clear()
+        if jobs == 2:   # nothing is denoised here: the (spawned) workers must have stored them all
+            monkeypatch.setattr(sources, "_denoise", lambda *a: pytest.fail("denoised in this process"))
+        sources.prepare_sources(names, progress=False, n_jobs=jobs)
+        assert all(sources._is_stored(n) for n in names)
+        values[jobs] = [sources.source_values(n) for n in names]
+    sources.source_values.cache_clear()
+    for here, workers in zip(values[1], values[2]):
+        np.testing.assert_array_equal(here[0], workers[0])
+        np.testing.assert_array_equal(here[1], workers[1])

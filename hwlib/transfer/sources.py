@@ -144,12 +144,9 @@ def source_values(name: str) -> tuple[np.ndarray, np.ndarray]:
     raw, denoised : ndarray, shape (15625,), read-only
     """
     from ..data import load_dataset
-    from ..store import cell_key, default_store
 
     ds = load_dataset(name)
-    store = default_store()
-    params = {"dataset": name, "checksum": ds.checksum, "denoiser": "lgb-oof5", "version": SOURCES_VERSION}
-    key = cell_key("transfer/sources", params)
+    store, key, params = _source_cell(name)
     arrays = store.get_arrays("transfer/sources", key)
     if arrays is None:
         values = target_values(ds)
@@ -165,13 +162,47 @@ def source_values(name: str) -> tuple[np.ndarray, np.ndarray]:
     return raw, den
 
 
-def prepare_sources(names: Sequence[str], progress: bool = True) -> None:
+def _source_cell(name: str):
+    """(store, key, params) of the stored values of source ``name``."""
+    from ..data import load_dataset
+    from ..store import cell_key, default_store
+
+    params = {"dataset": name, "checksum": load_dataset(name).checksum, "denoiser": "lgb-oof5",
+              "version": SOURCES_VERSION}
+    return default_store(), cell_key("transfer/sources", params), params
+
+
+def prepare_sources(names: Sequence[str], progress: bool = True, n_jobs: int = 1) -> None:
     """Read (or, on first use, compute and store) every source's values, with a progress bar: the
-    first use of a source denoises it, a few seconds each (:func:`source_values`)."""
+    first use of a source denoises it, a few seconds each (:func:`source_values`); ``n_jobs``
+    worker processes denoise those not stored yet."""
+    import concurrent.futures as cf
+    import multiprocessing
+
     from tqdm.auto import tqdm
 
-    for name in tqdm(list(names), desc="sources", unit="source", leave=False, disable=not progress):
+    from ..data import registrations, restore_registrations
+
+    names = list(dict.fromkeys(names))
+    if n_jobs > 1:
+        new = [n for n in names if not _is_stored(n)]
+        if len(new) > 1:
+            with cf.ProcessPoolExecutor(min(n_jobs, len(new)), mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=restore_registrations, initargs=(registrations(),)) as pool:
+                list(tqdm(pool.map(_store_source, new), total=len(new), desc="sources", unit="source",
+                          leave=False, disable=not progress))
+    for name in tqdm(names, desc="sources", unit="source", leave=False, disable=not progress):
         source_values(name)
+
+
+def _is_stored(name: str) -> bool:
+    store, key, _ = _source_cell(name)
+    return store.get_arrays("transfer/sources", key) is not None
+
+
+def _store_source(name: str) -> None:
+    """Denoise and store source ``name`` (in a worker process)."""
+    source_values(name)
 
 
 def nb201_positions(A: np.ndarray) -> np.ndarray:

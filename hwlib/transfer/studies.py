@@ -14,7 +14,7 @@ from ..errors import InputError
 from .methods import STRONGEST, get_method, list_methods
 from .sampling import SAMPLERS, spread_cells
 from .sources import (_N_CELLS, HELP_SOURCES, HELP_TARGETS, SourceFeatures, nb201_positions,
-                      resolve_sources, target_values)
+                      prepare_sources, resolve_sources, target_values)
 
 __all__ = ["VERSION", "HELP_PUBLISHED", "NASFLAT_REPORTED", "PROTOCOLS", "LODO_SIZES", "BASELINE_SIZES",
            "transfer_split", "transfer_runs", "evaluate_transfer", "help_study", "lodo_study", "lodo_baselines",
@@ -242,10 +242,11 @@ def help_study(seeds: Iterable[int] = range(50), methods: Sequence[str] | None =
 
 def lodo_study(datasets: Sequence[str], seeds: Iterable[int] = range(50), sizes: Sequence[int] = LODO_SIZES,
                methods: Sequence[str] | None = None, store=None, progress: bool = True,
-               sources: str = "others") -> pd.DataFrame:
+               sources: str = "others", n_jobs: int = 1) -> pd.DataFrame:
     """Leave one device out on the study's splits: each dataset the target, every other device's
     datasets the sources (:func:`resolve_sources` ``'others'``, or ``'others+proxies'`` with the
-    networks' FLOPs and parameter counts beside them).
+    networks' FLOPs and parameter counts beside them); ``n_jobs`` worker processes denoise the
+    sources used for the first time (:func:`prepare_sources`).
 
     Returns
     -------
@@ -261,8 +262,11 @@ def lodo_study(datasets: Sequence[str], seeds: Iterable[int] = range(50), sizes:
         names = resolve_sources(target, sources)
         params = _lodo_params(target, names)
         rows = [{"method": m, "train_size": int(n), "seed": s} for s in seeds for n in sizes for m in methods]
-        frames.append(_stored(store, "lodo", params, rows, lambda t=target, s=names: transfer_runs(
-            t, s, methods, sizes, seeds, "paper")))
+
+        def compute(target=target, names=names):
+            prepare_sources(names, progress=False, n_jobs=n_jobs)
+            return transfer_runs(target, names, methods, sizes, seeds, "paper")
+        frames.append(_stored(store, "lodo", params, rows, compute))
     return pd.concat(frames, ignore_index=True).assign(source_set=sources)
 
 
