@@ -152,9 +152,12 @@ def _cmd_compare(args: argparse.Namespace) -> None:
 
     from .expectations import compare
 
+    if args.jobs < 1:
+        raise InputError(f"--jobs must be at least 1, not {args.jobs}")
     sizes = None if args.sizes is None else [_int(t, "--sizes") for t in _names(args.sizes)]
     found = compare(_dataset(args.dataset), sizes, _names(args.predictors), parse_seeds(args.seeds),
-                    transfer=args.transfer, select_from=args.select_from, trials=args.trials, progress=not args.json)
+                    transfer=args.transfer, select_from=args.select_from, trials=args.trials, progress=not args.json,
+                    n_jobs=args.jobs)
     if args.json:
         print(json.dumps(found.to_dict(), indent=1))
         return
@@ -482,6 +485,8 @@ def _add_prediction_commands(sub) -> None:
     p.add_argument("--sizes", help="comma-separated training sizes (default: the protocol's sizes up to 1000 that "
                    "the training pool holds)")
     p.add_argument("--seeds", default="0-4", help="seeds, e.g. 0-4 or 0,3,7 (default 0-4)")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="worker processes for the fits (and the transfer's sources) not yet cached (default 1)")
     p.add_argument("--transfer", nargs="?", const="others", choices=["others", "others+proxies"],
                    help="also the transfer methods (NB201), with every other device's measurements as sources "
                    "(others+proxies: and the networks' FLOPs and parameters); listed as 'METHOD (transfer)'")

@@ -177,21 +177,18 @@ def test_spread_figure_draws_a_band_per_predictor(study):
 
 
 @pytest.fixture
-def own(require_data, tmp_path, monkeypatch):
+def own(require_data, registry, tmp_path, monkeypatch):
     """A CSV of 300 NB201 cells with pixel3's latency, registered; the store in ``tmp_path``."""
     from hwlib import data
     from hwlib.spaces import get_space
 
-    monkeypatch.setattr(data, "_REGISTRY", dict(data._REGISTRY))
-    monkeypatch.setattr(data, "_REGISTERED", {})
     monkeypatch.setenv("HWLIB_CACHE_DIR", str(tmp_path / "cache"))
     ds = data.load_dataset("cifar10-pixel3_latency")
     pick = np.random.default_rng(0).choice(ds.n_archs, 300, replace=False)
     path = tmp_path / "phone.csv"
     pd.DataFrame({"arch": get_space("nb201").array_to_names(ds.A[pick]), "latency": ds.y[pick]}).to_csv(path,
                                                                                                     index=False)
-    yield path, data.register_measurements(path)
-    data.load_dataset.cache_clear()
+    return path, data.register_measurements(path)
 
 
 def test_compare_trains_on_ones_own_data_and_marks_the_best(own):
@@ -294,6 +291,11 @@ def test_compare_on_the_command_line(own, capsys):
                  "--json"]) == 0
     found = json.loads(capsys.readouterr().out)
     assert found["dataset"] == "phone" and found["runs"][0]["train_size"] == 25
+    assert main(["compare", "--dataset", str(path), "--predictors", "ridge,lr", "--sizes", "55", "--seeds", "0",
+                 "--jobs", "2", "--json"]) == 0        # the workers read the file registered here
+    assert {r["train_size"] for r in json.loads(capsys.readouterr().out)["runs"]} == {55}
+    assert main(["compare", "--dataset", str(path), "--jobs", "0"]) == 2
+    assert "--jobs must be at least 1" in capsys.readouterr().err
     assert main(["compare", "--dataset", str(path), "--sizes", "2x"]) == 2
     assert "--sizes: cannot read '2x'" in capsys.readouterr().err
 
