@@ -50,8 +50,7 @@ from .spaces import NB201_OPS, get_space, micro_all, nb201_str_to_ops
 
 __all__ = ["Dataset", "load_dataset", "list_datasets", "dataset_table", "load_accuracy",
            "hard_datasets", "nb201_archs", "clear_caches", "arch_record", "IMAGE_DATASETS", "HWNAS_METRICS", "TRANSNAS_TASKS",
-           "OWN_DATASETS", "devices_dir", "register_measurements", "register_sample", "registrations",
-           "restore_registrations", "space_archs"]
+           "OWN_DATASETS", "devices_dir", "register_measurements", "register_sample", "worker_pool", "space_archs"]
 
 log = logging.getLogger(__name__)
 
@@ -506,14 +505,20 @@ def register_measurements(path: str | os.PathLike, name: str | None = None, colu
     return name
 
 
-def registrations() -> dict[str, tuple[str, str, str]]:
-    """The files registered as datasets in this process: name -> (path, column, search space);
-    :func:`restore_registrations` registers them in another (a worker process)."""
-    return {name: (str(path), column, space) for name, (path, column, space) in _REGISTERED.items()}
+def worker_pool(n_jobs: int):
+    """A pool of ``n_jobs`` worker processes (:class:`concurrent.futures.ProcessPoolExecutor`,
+    spawned) that know the files registered as datasets in this process (one's own
+    measurements, samples)."""
+    import concurrent.futures as cf
+    import multiprocessing
+
+    registered = {name: (str(path), column, space) for name, (path, column, space) in _REGISTERED.items()}
+    return cf.ProcessPoolExecutor(n_jobs, mp_context=multiprocessing.get_context("spawn"),
+                                  initializer=_restore_registrations, initargs=(registered,))
 
 
-def restore_registrations(registered: dict[str, tuple[str, str, str]]) -> None:
-    """Register the files of :func:`registrations` (made in another process) here too."""
+def _restore_registrations(registered: dict[str, tuple[str, str, str]]) -> None:
+    """Register the files that another process registered (in a worker of :func:`worker_pool`)."""
     for name, (path, column, space) in registered.items():
         register_measurements(path, name, column, space)
 

@@ -342,9 +342,8 @@ def _compute_in_workers(store: Store, groups: list[tuple], params: dict, hpo_bud
     largest training sizes first (so that the last groups to finish are short ones); the workers
     know the datasets registered here (one's own measurements)."""
     import concurrent.futures as cf
-    import multiprocessing
 
-    from .data import registrations, restore_registrations
+    from .data import worker_pool
 
     todo = []
     for ds, predictor, _, n, seeds in groups:
@@ -357,8 +356,7 @@ def _compute_in_workers(store: Store, groups: list[tuple], params: dict, hpo_bud
         return
     todo.sort(key=lambda t: -t[2])
     run = store.register_run()
-    with cf.ProcessPoolExecutor(min(n_jobs, len(todo)), mp_context=multiprocessing.get_context("spawn"),
-                                initializer=restore_registrations, initargs=(registrations(),)) as pool:
+    with worker_pool(min(n_jobs, len(todo))) as pool:
         futures = {pool.submit(worker_cells, ds.name, predictor, n, missing, params.get(predictor, {}),
                                hpo_budget, hpo_max_iter): (ds, predictor, n, keys)
                    for ds, predictor, n, missing, keys in todo}

@@ -448,9 +448,9 @@ def _run_pool(todo: list[Group], done, hpo_budget, jobs: int, scheduler: str | N
         executor = client.get_executor(pure=False)
         jobs = max(jobs, sum(w["nthreads"] for w in client.scheduler_info()["workers"].values()))
     else:
-        import multiprocessing
+        from .data import worker_pool
 
-        executor = cf.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
+        executor = worker_pool(jobs)
     stopped, queue, running = "complete", list(todo), {}
     try:
         while queue or running:

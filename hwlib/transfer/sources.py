@@ -162,7 +162,7 @@ def source_values(name: str) -> tuple[np.ndarray, np.ndarray]:
     return raw, den
 
 
-def _source_cell(name: str):
+def _source_cell(name: str) -> tuple:
     """(store, key, params) of the stored values of source ``name``."""
     from ..data import load_dataset
     from ..store import cell_key, default_store
@@ -176,19 +176,15 @@ def prepare_sources(names: Sequence[str], progress: bool = True, n_jobs: int = 1
     """Read (or, on first use, compute and store) every source's values, with a progress bar: the
     first use of a source denoises it, a few seconds each (:func:`source_values`); ``n_jobs``
     worker processes denoise those not stored yet."""
-    import concurrent.futures as cf
-    import multiprocessing
-
     from tqdm.auto import tqdm
 
-    from ..data import registrations, restore_registrations
+    from ..data import worker_pool
 
     names = list(dict.fromkeys(names))
     if n_jobs > 1:
         new = [n for n in names if not _is_stored(n)]
         if len(new) > 1:
-            with cf.ProcessPoolExecutor(min(n_jobs, len(new)), mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=restore_registrations, initargs=(registrations(),)) as pool:
+            with worker_pool(min(n_jobs, len(new))) as pool:
                 list(tqdm(pool.map(_store_source, new), total=len(new), desc="sources", unit="source",
                           leave=False, disable=not progress))
     for name in tqdm(names, desc="sources", unit="source", leave=False, disable=not progress):
