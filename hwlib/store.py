@@ -207,6 +207,10 @@ class Store:
                     log.warning("unreadable arrays %s: computed again", path)
         return None
 
+    def has_arrays(self, table: str, key: str) -> bool:
+        """Whether arrays are stored under ``key`` (without reading them)."""
+        return any((root / _check_table(table) / f"{key}.npz").is_file() for root in self.roots)
+
     def put_arrays(self, table: str, key: str, params: Mapping[str, Any], arrays: Mapping[str, np.ndarray],
                    run: str | None = None) -> Path:
         """Store ``arrays`` under ``key`` with ``params`` and the provenance id ``run`` beside them

@@ -77,6 +77,7 @@ def test_arrays_round_trip_with_params_beside(tmp_path):
     beside = json.loads((tmp_path / "sim/d/k1.json").read_text())
     assert beside["params"] == {"n": 5} and beside["run"] in store.provenance()
     assert store.get_arrays("sim/d", "other") is None
+    assert store.has_arrays("sim/d", "k1") and not store.has_arrays("sim/d", "other")
 
 
 def test_bad_input_is_named(tmp_path):

@@ -193,7 +193,7 @@ def prepare_sources(names: Sequence[str], progress: bool = True, n_jobs: int = 1
 
 def _is_stored(name: str) -> bool:
     store, key, _ = _source_cell(name)
-    return store.get_arrays("transfer/sources", key) is not None
+    return store.has_arrays("transfer/sources", key)
 
 
 def _store_source(name: str) -> None:
