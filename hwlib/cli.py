@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import Any, Sequence
 
 from .errors import HwlibError, InputError
@@ -195,10 +196,26 @@ def _int(text: str, option: str) -> int:
         raise InputError(f"{option}: cannot read {text!r} as a whole number") from None
 
 
+def _out_file(path: str, option: str = "--out") -> str:
+    """``path`` if a file can be written there; else an :class:`InputError` before any work."""
+    target = Path(path)
+    folder = target.parent
+    if target.is_dir():
+        raise InputError(f"{option}: {path} is a folder, not a file")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{option}: cannot create the folder {folder} ({exc.strerror})") from None
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"{option}: the folder {folder} is not writable")
+    return path
+
+
 def _cmd_predict(args: argparse.Namespace) -> None:
     from .deployment import predict_space
     from .paths import atomic_write
 
+    _out_file(args.out)
     name = _dataset(args.dataset)
     frame = predict_space(name, args.predictor, seed=args.seed, sources=args.sources)
     atomic_write(args.out, frame.to_csv(index=False, float_format="%.6g"))
@@ -367,6 +384,7 @@ def _cmd_study_verify(args: argparse.Namespace) -> int:
 def _cmd_measure(args: argparse.Namespace) -> None:
     from .measure import Settings, measure, select_archs
 
+    _out_file(args.out)
     if args.counts:
         from .networks import counts_table
         from .paths import atomic_write
@@ -384,7 +402,7 @@ def _cmd_measure(args: argparse.Namespace) -> None:
 
         _print({"file": args.out, "added": merge_measurements(args.merge_from, args.out)}, args.json)
         return
-    cpus = [int(c) for c in args.cpus.split(",")] if args.cpus else None
+    cpus = [_int(c, "--cpus") for c in args.cpus.split(",")] if args.cpus else None
     archs = select_archs(args.space, args.archs, args.seed)
     frame = measure(settings, archs[::-1] if args.reverse else archs, args.out, cpus=cpus,
                     progress=not args.json, skip=args.skip_from or ())
@@ -699,6 +717,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (`hwlib datasets | head`): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a folder or file of the environment's: named by the message
+        print(f"hwlib: error: {exc}", file=sys.stderr)
+        return 2
     return status or 0
 
 

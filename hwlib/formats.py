@@ -13,6 +13,7 @@ import io
 import pickle
 import sqlite3
 import zipfile
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +124,8 @@ def read_sqlite_labels(path: str | Path) -> list[str]:
     if not path.is_file():
         raise DataError(f"{path}: file not found")
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+        # a URI, so that the file opens read-only; as_uri escapes '#', '?' and '%' in the path
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as con:
             rows = con.execute("SELECT label_0 FROM INDEXES ORDER BY ROW_ID").fetchall()
     except sqlite3.DatabaseError as exc:
         raise DataError(f"{path}: not a readable SQLite arch list ({exc})") from None

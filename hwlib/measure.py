@@ -41,9 +41,10 @@ import logging
 import os
 import platform
 import time
+from contextlib import contextmanager
 from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -298,7 +299,7 @@ def read_measurements(path: str | os.PathLike, *, repair: bool = False) -> pd.Da
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: measurement file not found")
-    text = path.read_text()
+    text = _read_text(path)
     lines = text.splitlines(keepends=True)
     headers = {",".join(c) + "\n": len(c) for c in (COLUMNS, COLUMNS + REFERENCE_COLUMNS)}
     if not lines or lines[0] not in headers:
@@ -316,9 +317,22 @@ def read_measurements(path: str | os.PathLike, *, repair: bool = False) -> pd.Da
     frame = pd.read_csv(StringIO(header + "".join(good)))
     if frame["arch"].duplicated().any():
         raise DataError(f"{path}: architecture {frame['arch'][frame['arch'].duplicated()].iloc[0]!r} appears twice")
+    for column in frame.columns[1:]:
+        values = frame[column]
+        bad = values[values.notna() & pd.to_numeric(values, errors="coerce").isna()]
+        if len(bad):
+            raise DataError(f"{path}: column {column!r} holds {bad.iloc[0]!r}, not a number")
     if "ref_q25_ms" in frame:
         frame["norm_q25_ms"] = frame["q25_ms"] / frame["ref_q25_ms"] * frame["ref_q25_ms"].median()
     return frame
+
+
+def _read_text(path: Path) -> str:
+    """The text of ``path``; a :class:`DataError` naming it when it is not UTF-8 text."""
+    try:
+        return path.read_text()
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not a text file (byte {exc.start}: {exc.reason})") from None
 
 
 def _sidecar(path: Path, settings: Settings) -> None:
@@ -326,7 +340,10 @@ def _sidecar(path: Path, settings: Settings) -> None:
     meta_path = path.with_name(path.name + ".json")
     machine = machine_description(settings)
     if meta_path.is_file():
-        meta = json.loads(meta_path.read_text())
+        try:
+            meta = json.loads(_read_text(meta_path))
+        except ValueError as exc:
+            raise DataError(f"{meta_path}: unreadable measurement description ({exc})") from None
         defaults = {f.name: f.default for f in fields(Settings) if f.default is not MISSING}
         if {**defaults, **meta.get("settings", {})} != asdict(settings):  # (fields added since)
             raise InputError(f"{path} was measured with other settings ({meta.get('settings')}); "
@@ -334,6 +351,9 @@ def _sidecar(path: Path, settings: Settings) -> None:
         if meta.get("machine") != machine:
             raise InputError(f"{path} was measured on another machine or software ({meta.get('machine')})")
         return
+    if path.is_file() and path.stat().st_size:
+        raise InputError(f"{path} holds measurements but its description {meta_path.name} is missing: restore it, "
+                         "or measure into another file (records without their settings cannot be resumed)")
     atomic_write_json(meta_path, {"settings": asdict(settings), "machine": machine,
                                   "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
 
@@ -342,7 +362,7 @@ def _archs_from_file(search_space: str, path: Path) -> np.ndarray:
     """Architectures named in ``path``, one per line; a clear error for a missing file or a bad name."""
     if not path.is_file():
         raise InputError(f"--archs: {str(path)!r} is neither 'all', a number nor a file of architecture names")
-    lines = [line.split("#", 1)[0].strip() for line in path.read_text().splitlines()]
+    lines = [line.split("#", 1)[0].strip() for line in _read_text(path).splitlines()]
     names = [line for line in lines if line]
     if not names:
         raise InputError(f"--archs: {path} names no architecture")
@@ -383,7 +403,6 @@ def measure(settings: Settings, A: np.ndarray, out: str | os.PathLike, *, cpus: 
         Every record of the file (:data:`COLUMNS`).
     """
     import torch
-    from tqdm.auto import tqdm
 
     out = Path(out)
     space = get_space(settings.search_space)
@@ -395,6 +414,14 @@ def measure(settings: Settings, A: np.ndarray, out: str | os.PathLike, *, cpus: 
             raise InputError(f"cannot pin to CPUs {list(cpus)}: {exc}") from None
     torch.set_num_threads(settings.threads)
     _sidecar(out, settings)
+    with _claimed(out):
+        return _measure_into(out, settings, names, A, progress, skip)
+
+
+def _measure_into(out: Path, settings: Settings, names, A, progress: bool, skip) -> pd.DataFrame:
+    from tqdm.auto import tqdm
+
+    space = get_space(settings.search_space)
     if not out.is_file():
         atomic_write(out, ",".join(settings.columns) + "\n")
     done = set(read_measurements(out, repair=True)["arch"])
@@ -438,13 +465,39 @@ def merge_measurements(source: str | os.PathLike, out: str | os.PathLike) -> int
             raise DataError(f"{path}.json: missing or unreadable measurement description") from None
     if any(metas[0].get(k) != metas[1].get(k) for k in ("settings", "machine")):
         raise InputError(f"cannot merge {source} into {out}: measured with other settings or on another machine")
-    have = read_measurements(out, repair=True)
-    new = read_measurements(source)
-    new = new[~new["arch"].isin(set(have["arch"]))]
-    if len(new):
-        columns = [c for c in COLUMNS + REFERENCE_COLUMNS if c in have]   # the file's, not derived ones
-        atomic_write(out, pd.concat([have, new])[columns].to_csv(index=False, float_format="%.6g"))
+    with _claimed(source), _claimed(out):
+        have = read_measurements(out, repair=True)
+        new = read_measurements(source)
+        new = new[~new["arch"].isin(set(have["arch"]))]
+        if len(new):
+            columns = [c for c in COLUMNS + REFERENCE_COLUMNS if c in have]   # the file's, not derived ones
+            atomic_write(out, pd.concat([have, new])[columns].to_csv(index=False, float_format="%.6g"))
     return len(new)
+
+
+@contextmanager
+def _claimed(path: Path) -> Iterator[None]:
+    """Hold ``path``'s measurements for this process (a lock on its description ``<path>.json``).
+
+    A second process measuring into the same file, or merging it, is refused with an
+    :class:`InputError` instead of appending to a file that the first one replaces. Where
+    ``fcntl`` is missing (Windows), nothing is locked.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover
+        yield
+        return
+    with open(path.with_name(path.name + ".json"), "rb") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InputError(f"{path} is in use by another process (measuring into it or merging it); "
+                             "wait for it to stop, or use another file") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def test_retest(first: pd.DataFrame, second: pd.DataFrame, column: str = "median_ms") -> dict:

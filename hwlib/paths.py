@@ -21,6 +21,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from .errors import InputError
+
 __all__ = ["project_root", "data_dir", "mirror_dir", "cache_dir", "results_dir", "atomic_write", "atomic_write_json"]
 
 
@@ -31,7 +33,25 @@ def project_root() -> Path:
 
 def _env_path(var: str, default: Path | None) -> Path | None:
     value = os.environ.get(var, "").strip()
-    return Path(value).expanduser().resolve() if value else default
+    if not value:
+        return default
+    try:
+        path = Path(value).expanduser().resolve()
+    except (RuntimeError, OSError) as exc:  # e.g. ~nosuchuser
+        raise InputError(f"${var}={value!r}: {exc}") from None
+    if path.exists() and not path.is_dir():
+        raise InputError(f"${var}={value!r} names a file, not a folder")
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: Mode of the files written here: what ``open`` would give them (``mkstemp`` gives 0600).
+_FILE_MODE = 0o666 & ~_umask()
 
 
 def data_dir() -> Path:
@@ -58,7 +78,8 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> Path:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one.
 
     The bytes go to a temporary file in the same folder, are flushed to disk, then renamed
-    over ``path``; a crash leaves no half-written file behind.
+    over ``path``; a crash leaves no half-written file behind. The file gets the mode a plain
+    ``open`` would give it (readable by others under the usual umask).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -66,6 +87,7 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), _FILE_MODE)
             fh.write(raw)
             fh.flush()
             os.fsync(fh.fileno())

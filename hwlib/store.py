@@ -34,6 +34,7 @@ import math
 import os
 import platform
 import warnings
+import zipfile
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -43,7 +44,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import HwlibError
+from .errors import HwlibError, InputError
 from .machine import cpu_model, git_commit, kernels
 from .paths import atomic_write, atomic_write_json, cache_dir, results_dir
 
@@ -101,7 +102,7 @@ class Store:
     def __init__(self, root: str | os.PathLike, read_roots: Sequence[str | os.PathLike] = ()):
         self.root = Path(root)
         self.roots = [Path(r) for r in read_roots if Path(r) != Path(root)] + [self.root]
-        self._tables: dict[tuple[Path, str], tuple[float, pd.DataFrame]] = {}
+        self._tables: dict[tuple[Path, str], tuple[tuple, pd.DataFrame]] = {}
         # per table file: the frame read last and its records by key, decoded
         self._rows: dict[tuple[Path, str], tuple[pd.DataFrame, dict[str, dict]]] = {}
 
@@ -116,9 +117,11 @@ class Store:
     def _read_csv(self, path: Path, table: str) -> pd.DataFrame:
         """The table at ``path`` (empty if absent), re-read only when the file changed."""
         try:
-            stamp = path.stat().st_mtime_ns
+            st = path.stat()
         except FileNotFoundError:
             return pd.DataFrame()
+        # every write replaces the file (a new inode): a rewrite within one clock tick differs too
+        stamp = (st.st_mtime_ns, st.st_ino, st.st_size)
         cached = self._tables.get((path, table))
         if cached is not None and cached[0] == stamp:
             return cached[1]
@@ -203,7 +206,7 @@ class Store:
                 try:
                     with np.load(path, allow_pickle=False) as f:
                         return {k: f[k] for k in f.files}
-                except (OSError, ValueError):
+                except (OSError, ValueError, EOFError, zipfile.BadZipFile):
                     log.warning("unreadable arrays %s: computed again", path)
         return None
 
@@ -235,7 +238,7 @@ class Store:
         run = hashlib.sha256(json.dumps(stable, sort_keys=True).encode()).hexdigest()[:12]
         path = self.root / "provenance.json"
         with _locked(self.root):
-            runs = json.loads(path.read_text()) if path.is_file() else {}
+            runs = _read_provenance(path)
             now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
             entry = runs.get(run, {**stable, "first_used": now})
             entry["last_used"] = now
@@ -247,10 +250,21 @@ class Store:
         """Every provenance entry of every root, by run id."""
         out: dict[str, dict] = {}
         for root in reversed(self.roots):
-            path = root / "provenance.json"
-            if path.is_file():
-                out.update(json.loads(path.read_text()))
+            out.update(_read_provenance(root / "provenance.json"))
         return out
+
+
+def _read_provenance(path: Path) -> dict[str, dict]:
+    """The runs recorded in ``path`` ({} when absent); a clear error when it cannot be read."""
+    if not path.is_file():
+        return {}
+    try:
+        runs = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise HwlibError(f"results provenance {path} cannot be read ({exc}); restore it with git") from None
+    if not isinstance(runs, dict):
+        raise HwlibError(f"results provenance {path} is not a JSON object of runs; restore it with git")
+    return runs
 
 
 def _concat(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
@@ -285,7 +299,8 @@ def _locked(root: Path) -> Iterator[None]:
 def _check_table(table: str) -> str:
     parts = table.split("/")
     if not table or any(p in ("", ".", "..") or p.startswith(".") for p in parts):
-        raise ValueError(f"bad table name {table!r}")
+        raise InputError(f"cannot store results under {table!r}: a part of it is empty or starts with '.' "
+                         "(rename the dataset or file it comes from)")
     return table
 
 

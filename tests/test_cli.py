@@ -57,6 +57,35 @@ def test_missing_files_exit_2(tmp_path, monkeypatch, capsys):
     data.clear_caches()
 
 
+def test_environment_and_output_errors_exit_2(tmp_path, monkeypatch, capsys):
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    monkeypatch.setenv("HWLIB_RESULTS_DIR", str(a_file))
+    code, _, err = run(capsys, "study", "plan")
+    assert code == 2 and "$HWLIB_RESULTS_DIR=" in err and "names a file, not a folder" in err
+    monkeypatch.setenv("HWLIB_RESULTS_DIR", "~no-such-user-here/results")
+    code, _, err = run(capsys, "study", "plan")
+    assert code == 2 and "$HWLIB_RESULTS_DIR=" in err and err.count("\n") == 1
+    monkeypatch.delenv("HWLIB_RESULTS_DIR")
+    code, _, err = run(capsys, "predict", "--dataset", "x", "--predictor", "lr", "--out", str(a_file / "p.csv"))
+    assert code == 2 and "--out: cannot create the folder" in err        # before anything is fitted
+    code, _, err = run(capsys, "predict", "--dataset", "x", "--predictor", "lr", "--out", str(tmp_path))
+    assert code == 2 and "is a folder, not a file" in err
+    code, _, err = run(capsys, "measure", "--space", "nb201", "--cpus", "a,b", "--out", str(tmp_path / "m.csv"))
+    assert code == 2 and "--cpus: cannot read 'a'" in err
+
+
+def test_an_os_error_is_one_line(monkeypatch, capsys):
+    from hwlib import cli
+
+    def fails(args):
+        raise NotADirectoryError(20, "Not a directory", "/somewhere/file/x.csv")
+
+    monkeypatch.setattr(cli, "_cmd_lut", fails)
+    code, _, err = run(capsys, "lut", "--dataset", "any")
+    assert code == 2 and err == "hwlib: error: [Errno 20] Not a directory: '/somewhere/file/x.csv'\n"
+
+
 def test_arch_lookup(require_data, capsys):
     code, out, _ = run(capsys, "arch", "0", "--json")
     record = json.loads(out)

@@ -322,3 +322,17 @@ def test_space_archs_are_in_the_datasets_index_order(require_data, name, size):
     np.testing.assert_array_equal(A[ds.index], ds.A)
     with pytest.raises(InputError, match="unknown search space"):
         data.space_archs("nb301")
+
+
+def test_sqlite_arch_list_in_a_folder_with_uri_characters(tmp_path):
+    import sqlite3
+
+    folder = tmp_path / "d#1?x%y"
+    folder.mkdir()
+    db = folder / "labels.mindrecord.db"
+    with sqlite3.connect(db) as con:
+        con.execute("CREATE TABLE INDEXES (ROW_ID INTEGER, label_0 TEXT)")
+        con.executemany("INSERT INTO INDEXES VALUES (?, ?)", [(1, "b"), (0, "a")])
+    con.close()
+    assert formats.read_sqlite_labels(db) == ["a", "b"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d#1?x%y"]     # no stray file made by a cut URI

@@ -161,6 +161,31 @@ def test_duplicate_and_foreign_files(tmp_path):
         M.read_measurements(dup)
     with pytest.raises(DataError, match="not found"):
         M.read_measurements(tmp_path / "none.csv")
+    word = tmp_path / "word.csv"
+    word.write_text(",".join(M.COLUMNS + M.REFERENCE_COLUMNS) + "\n" + "64-41414-basic,1,1,1,1,1,2,0,fast,1\n")
+    with pytest.raises(DataError, match="'ref_q25_ms' holds 'fast'"):
+        M.read_measurements(word)
+    binary = tmp_path / "binary.csv"   # a bad byte far below the header
+    binary.write_bytes((",".join(M.COLUMNS) + "\n").encode() + b"64-41414-basic,1,1,1,1,1,2,0\n" * 400 + b"\xff\n")
+    with pytest.raises(DataError, match="not a text file"):
+        M.read_measurements(binary)
+
+
+def test_one_process_per_measurement_file(tmp_path):
+    out, s = tmp_path / "m.csv", M.Settings.make("nb201", **TINY)
+    A = M.select_archs("nb201", 2)
+    M.measure(s, A[:1], out, progress=False)
+    with M._claimed(out), pytest.raises(InputError, match="in use by another process"):
+        M.measure(s, A, out, progress=False)          # (flock: another open file description)
+    with M._claimed(out), pytest.raises(InputError, match="in use"):
+        M.merge_measurements(out, out)
+    assert len(M.measure(s, A, out, progress=False)) == 2     # free again
+    (tmp_path / "m.csv.json").unlink()
+    with pytest.raises(InputError, match="description m.csv.json is missing"):
+        M.measure(s, A, out, progress=False)
+    (tmp_path / "m.csv.json").write_text("{not json")
+    with pytest.raises(DataError, match="unreadable measurement description"):
+        M.measure(s, A, out, progress=False)
 
 
 def test_killed_and_resumed(tmp_path):

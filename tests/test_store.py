@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 
 import numpy as np
 import pytest
 
-from hwlib.errors import HwlibError
+from hwlib.errors import HwlibError, InputError
 from hwlib.store import Store, cell_key
 
 
@@ -82,13 +84,45 @@ def test_arrays_round_trip_with_params_beside(tmp_path):
 
 def test_bad_input_is_named(tmp_path):
     store = Store(tmp_path)
-    with pytest.raises(ValueError, match="bad table name"):
-        store.put("../x", [{"key": "k"}])
+    for table in ("../x", "predictors/.mine/lr"):     # (a CSV of one's own called .mine.csv)
+        with pytest.raises(InputError, match="cannot store results under .*starts with '.'"):
+            store.put(table, [{"key": "k"}])
     with pytest.raises(ValueError, match="key"):
         store.put("t", [{"v": 1}])
     (tmp_path / "broken.csv").write_text("v\n1\n")
     with pytest.raises(HwlibError, match="broken.csv"):
         store.records("broken")
+
+
+def test_damaged_files_are_named(tmp_path, caplog):
+    store = Store(tmp_path)
+    store.put_arrays("sim/d", "k1", {}, {"a": np.arange(3.0)})
+    npz = tmp_path / "sim/d/k1.npz"
+    npz.write_bytes(npz.read_bytes()[:40])                # cut short: not a zip file any more
+    assert store.get_arrays("sim/d", "k1") is None and "unreadable arrays" in caplog.text
+    (tmp_path / "provenance.json").write_text('{"abc": {<<<<<<< HEAD')   # a merge conflict, say
+    for read in (store.provenance, store.register_run):
+        with pytest.raises(HwlibError, match="provenance.json cannot be read.*restore it with git"):
+            read()
+
+
+def test_a_rewrite_in_the_same_clock_tick_is_seen(tmp_path):
+    store = Store(tmp_path)
+    store.put("t", [{"key": "a", "v": 1.0}])
+    assert store.get("t", ["a"])["a"]["v"] == 1.0
+    path = tmp_path / "t.csv"
+    stamp = path.stat().st_mtime_ns
+    Store(tmp_path).put("t", [{"key": "b", "v": 2.0}])     # another process's write ...
+    os.utime(path, ns=(stamp, stamp))                      # ... within the same mtime
+    assert set(store.get("t", ["a", "b"])) == {"a", "b"}
+
+
+def test_files_are_written_with_the_umask_mode(tmp_path):
+    store = Store(tmp_path)
+    path = store.put("t", [{"key": "a"}])
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
 
 
 def test_key_depends_on_kind_params_and_version():
