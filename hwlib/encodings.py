@@ -26,6 +26,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .errors import InputError
 from .spaces import NB201_EDGES, get_space
 
 __all__ = ["ENCODINGS", "encode", "onehot", "path", "graph", "graph_shape", "Encoder"]
@@ -134,7 +135,7 @@ def encode(A: np.ndarray, encoding: str, search_space: str) -> np.ndarray:
     try:
         fn = ENCODINGS[encoding]
     except KeyError:
-        raise ValueError(f"unknown encoding {encoding!r}; known: {', '.join(ENCODINGS)}") from None
+        raise InputError(f"unknown encoding {encoding!r}; known: {', '.join(ENCODINGS)}") from None
     return fn(A, search_space)
 
 
@@ -152,10 +153,10 @@ class Encoder(TransformerMixin, BaseEstimator):
         self.search_space = search_space
 
     def fit(self, A, y=None):
-        get_space(self.search_space)
+        A = get_space(self.search_space).validate(A)
         if self.encoding not in ENCODINGS:
-            raise ValueError(f"unknown encoding {self.encoding!r}; known: {', '.join(ENCODINGS)}")
-        self.n_features_in_ = np.asarray(A).shape[1]
+            raise InputError(f"unknown encoding {self.encoding!r}; known: {', '.join(ENCODINGS)}")
+        self.n_features_in_ = A.shape[1]
         return self
 
     def transform(self, A):

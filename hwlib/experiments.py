@@ -49,7 +49,9 @@ def _check_request(ds, predictor: str, train_size: int) -> Any:
     pool = ds.n_archs - n_test
     if min(n_test, pool) < 1:
         raise InputError(f"{ds.name} has {ds.n_archs} architecture(s): too few to train and test on")
-    if not 1 <= int(train_size) <= pool:
+    if isinstance(train_size, bool) or not isinstance(train_size, numbers.Integral):
+        raise InputError(f"train size must be a whole number, got {train_size!r}")
+    if not 1 <= train_size <= pool:
         raise InputError(f"train size {train_size} out of range for {ds.name}: 1 to {pool} "
                          f"({ds.n_archs} architectures minus {n_test} for testing)")
     return spec
@@ -124,7 +126,7 @@ def run_cells(ds, predictor: str, train_size: int, seeds: Sequence[int], params:
     params = dict(params or {})
     X = encode(ds.A, spec.encoding, ds.search_space) if X is None else X
     y, n_test = ds.y_z, test_set_size(ds.search_space, ds.n_archs)
-    splits = [split(ds.n_archs, int(s), n_test) for s in seeds]
+    splits = [split(ds.n_archs, s, n_test) for s in seeds]
     base = {"dataset": ds.name, "predictor": predictor, "train_size": int(train_size)}
     if _batched(spec, hpo_budget, len(seeds)):
         return _run_stacked(spec, ds.search_space, X, y, splits, seeds, train_size, params, base)

@@ -17,7 +17,7 @@ values (drawn uniformly) or a frozen ``scipy.stats`` distribution (anything with
         hpo_space = {"alpha": [0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5]}
 
     class GCNRegressor(...):
-        hpo_space = {"hidden": scipy.stats.randint(64, 201),
+        hpo_space = {"hidden": IntLogUniform(64, 200),    # int(x), x log-uniform: 64..199
                      "lr": scipy.stats.loguniform(1e-5, 1e-1), ...}
 
 Classes without it (or with an empty dict) are not tuned. The search works on the bare regressor

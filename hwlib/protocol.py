@@ -8,6 +8,8 @@ training set contains every smaller one. The seed fixes the split and the model'
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .errors import InputError
@@ -73,6 +75,8 @@ def split(n_archs: int, seed: int, test_size: int) -> tuple[np.ndarray, np.ndarr
     pool : ndarray of int, shape (n_archs - test_size,)
         The remaining indices in a random order; training set of size n = ``pool[:n]``.
     """
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise InputError(f"a seed must be a whole number from 0, got {seed!r}")
     if not 0 < test_size < n_archs:
         raise InputError(f"test size {test_size} must be between 1 and {n_archs - 1} "
                          f"for {n_archs} architectures")

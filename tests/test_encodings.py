@@ -101,3 +101,13 @@ def test_invalid_codes_refused():
     from hwlib.errors import InputError
     with pytest.raises(InputError):
         onehot(np.array([[0, 1, 2, 3, 4, 5]]), "nb201")
+
+
+def test_encoder_fit_names_a_bad_shape():
+    from hwlib.errors import InputError
+    from hwlib.spaces import SpaceError
+
+    with pytest.raises(SpaceError, match=r"must have shape \(n, 6\), got \(6,\)"):
+        Encoder("onehot", "nb201").fit(np.zeros(6, dtype=int))
+    with pytest.raises(InputError, match="unknown encoding 'bits'"):
+        Encoder("bits", "nb201").fit(np.zeros((2, 6), dtype=int))

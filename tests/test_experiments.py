@@ -56,6 +56,12 @@ def test_bad_requests():
         E.run_cells(_dataset(n=1), "ridge", 1, [0])
     with pytest.raises(InputError, match="does not support"):
         E.run_cells(_dataset("transnas_macro", 600, "synthetic-macro"), "gcn", 10, [0])
+    for size in (25.7, 25.0, "25", np.float64(25)):
+        with pytest.raises(InputError, match="train size must be a whole number"):
+            E.run_cells(ds, "ridge", size, [0])
+    assert len(E.run_cells(ds, "ridge", np.int64(25), [0])) == 1
+    with pytest.raises(InputError, match="a seed must be a whole number from 0, got -1"):
+        E.run_cells(ds, "ridge", 25, [-1])
     for budget in (0, -5, float("nan"), "30"):
         with pytest.raises(InputError, match="hpo_budget must be a positive number"):
             E.run_cells(ds, "ridge", 55, [0], hpo_budget=budget)

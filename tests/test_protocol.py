@@ -32,6 +32,12 @@ def test_split_bad_test_size():
         P.split(10, 0, 10)
 
 
+@pytest.mark.parametrize("seed", [-1, 2.0, "3", True])
+def test_split_bad_seed(seed):
+    with pytest.raises(InputError, match="a seed must be a whole number from 0"):
+        P.split(10, seed, 5)
+
+
 def test_sizes_and_test_sets():
     assert P.test_set_size("nb201") == 625 and P.test_set_size("transnas_micro") == 256
     assert P.train_sizes("nb201", 15625) == list(P.HWNAS_TRAIN_SIZES)

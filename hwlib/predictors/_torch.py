@@ -212,6 +212,9 @@ class FusedAdam:
 class IntLogUniform:
     """Integers ``int(x)``, x log-uniform on [low, high) (the released code's ``int(loguniform)``).
 
+    So ``high`` itself is never drawn: ``IntLogUniform(64, 200)`` gives 64 to 199, as the released
+    code does for the protocol's range "64-200".
+
     A frozen-distribution stand-in for :class:`sklearn.model_selection.ParameterSampler`.
     """
 
