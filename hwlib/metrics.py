@@ -289,8 +289,11 @@ def kendalltau_rounded(y_true, y_pred, decimals: int) -> float:
 def precision_at_k(y_true, y_pred, k: int) -> float:
     """Share of the ``k`` largest true values that are also among the ``k`` largest predictions.
 
-    As in the released code (NASLib's ``compute_scores``), "top" means largest; ties are broken
-    by position (stable sort). ``k`` is clipped to the number of architectures.
+    As in the released code (NASLib's ``compute_scores``), "top" means largest. Ties differ: the
+    released code counts the values strictly above the (k+1)-th largest, so a tie there leaves
+    fewer than ``k`` in a set (``[3, 2, 2, 1]`` against itself at k=2: 0.5); here ties are broken
+    by position (stable sort), so that both sets hold ``k`` (1.0). ``k`` is clipped to the number
+    of architectures.
     """
     t, p = _check(y_true, y_pred)
     if k < 1:

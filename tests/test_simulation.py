@@ -127,6 +127,32 @@ def test_select_with_perfect_predictions():
 def test_select_rejects_bad_shapes():
     with pytest.raises(InputError):
         sim.select(np.ones(5), np.ones(5), np.ones(4))
+    for pairing in ("sorted", "architecture"):   # op codes for 2 of 3 architectures
+        with pytest.raises(InputError, match="one row of op codes per architecture"):
+            SelectionProblem.from_arrays([70.0, 80, 90], [0.0, 1, 2], np.zeros((2, 6), int), pairing=pairing)
+
+
+def test_full_subsets_with_their_own_references():
+    """All points in every trial, one reference each: the true hypervolume is each trial's."""
+    from hwlib.simulation.selection import evaluate_blocks
+
+    p = make_problem(40)
+    pos, block = np.tile(np.arange(40), (2, 1)), np.zeros((2, 40), dtype=np.intp)
+    values = np.random.default_rng(0).normal(0, 0.3, (2, 1, 1))
+    ref1 = np.array([3.0, 5.0])
+    both = evaluate_blocks(p, pos, block, values, kendall=False, ref1=ref1)
+    for t in range(2):
+        alone = evaluate_blocks(p, pos[t:t + 1], block[t:t + 1], values[t:t + 1], kendall=False, ref1=ref1[t:t + 1])
+        for name, got in alone.items():
+            np.testing.assert_array_equal(both[name][t], got[0], err_msg=name)
+    assert both["hv_true"][0, 0] < both["hv_true"][1, 0]
+
+
+def test_bad_deviation_parameters_are_named():
+    with pytest.raises(InputError, match="rng must be a numpy.random.Generator"):
+        sim.simulate_deviations(0.5, 100, 0)
+    with pytest.raises(InputError, match="std must be a number"):
+        sim.simulate_trials(make_problem(300), 50, [[0.1, 0.2]], trials=1)
 
 
 # ----------------------------------------------------------------------------- vectorised trials
@@ -354,6 +380,8 @@ def test_predictor_selection_runs_a_real_predictor(nb201_cells):
         sim.predictor_selection(p, "ridge", n_train=500, n=300)
     with pytest.raises(InputError):
         sim.predictor_selection(make_problem(300, pairing="sorted"), "ridge", 50, 100)
+    with pytest.raises(InputError, match="n_train must be a whole number, got 100.5"):
+        sim.predictor_selection(p, "ridge", n_train=100.5, n=300)
 
 
 # ----------------------------------------------------------------------------- real data

@@ -27,7 +27,10 @@ _SD_NEG, _UNIFORM, _REPEATS = 3.0, 15.0, 15
 
 
 def _check_std(std: float) -> float:
-    std = float(std)
+    try:
+        std = float(std)
+    except (TypeError, ValueError):
+        raise InputError(f"std must be a number >= 0, got {std!r}") from None
     if not np.isfinite(std) or std < 0:
         raise InputError(f"std must be a finite number >= 0, got {std}")
     return std
@@ -206,6 +209,8 @@ def simulate_deviations(std: float, size: int, rng: np.random.Generator) -> np.n
     std = _check_std(std)
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
         raise InputError(f"size must be an integer >= 1, got {size!r}")
+    if not isinstance(rng, np.random.Generator):
+        raise InputError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {rng!r}")
     return _deviation_values(std, int(size), rng)[_blocks(int(size))[0]]
 
 

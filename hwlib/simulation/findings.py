@@ -238,9 +238,13 @@ def simulation_pessimism(cmp: pd.DataFrame) -> dict:
         0, or whose Kendall tau lies outside the simulated range, is left out) and ``pessimistic``
         (``ratio_all > 1``; None when no cell could be compared).
     """
-    ratio_all = (cmp["sim_mra_all"] / cmp["mra_all"]).replace(np.inf, np.nan).median()
-    ratio_pareto = (cmp["sim_mra_pareto"] / cmp["mra_pareto"]).replace(np.inf, np.nan).median()
-    return {"ratio_all": float(ratio_all), "ratio_pareto": float(ratio_pareto),
+    def median_ratio(sim: pd.Series, real: pd.Series) -> float:
+        ratios = (sim / real).replace(np.inf, np.nan).dropna()
+        return float(ratios.median()) if len(ratios) else float("nan")
+
+    ratio_all = median_ratio(cmp["sim_mra_all"], cmp["mra_all"])
+    ratio_pareto = median_ratio(cmp["sim_mra_pareto"], cmp["mra_pareto"])
+    return {"ratio_all": ratio_all, "ratio_pareto": ratio_pareto,
             "pessimistic": None if np.isnan(ratio_all) else bool(ratio_all > 1)}
 
 

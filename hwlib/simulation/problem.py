@@ -92,6 +92,8 @@ class SelectionProblem:
         if not (np.isfinite(acc).all() and np.isfinite(hw).all()):
             raise InputError("acc and hw must be finite")
         A = np.zeros((acc.size, 0), np.int64) if A is None else np.asarray(A, dtype=np.int64)
+        if A.ndim != 2 or len(A) != acc.size:
+            raise InputError(f"A must hold one row of op codes per architecture ({acc.size}), got shape {A.shape}")
         if pairing == "sorted":
             lex = np.lexsort(A.T[::-1]) if A.shape[1] else np.arange(acc.size)
             acc, A, hw = acc[lex], A[lex], np.sort(hw)

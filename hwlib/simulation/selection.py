@@ -9,7 +9,9 @@ With both objectives minimised, ``F = (-acc / 100, hw)``:
 MRA of a selected point is the accuracy gap (percentage points) to the most accurate point of
 ``P*`` that weakly dominates it; ``MRA_all`` / ``MRA_pareto`` average it over ``T`` / ``T_par``.
 HV is measured in the ``F`` plane against ``(0, ref1)``, by default ``ref1 = 1.1 * max hw`` of the
-point set (the released code's reference, which grows with the set). Kendall tau compares true and
+point set (the released code's reference, which grows with the set; it lies beyond the points only
+while that largest value is positive, as it is for z-scored hardware values of any but tiny sets,
+so pass ``ref1`` for other values). Kendall tau compares true and
 predicted hardware values. ``hv_selected`` and ``hv_verified`` are equal by construction
 (dominated points add no area); both are reported because the protocol names both.
 
@@ -324,12 +326,12 @@ def evaluate_blocks(problem: SelectionProblem, pos: np.ndarray, block: np.ndarra
     """
     acc, hw = problem.acc[pos], problem.hw[pos]
     trials, levels = hw.shape[0], values.shape[1]
-    ref1 = 1.1 * hw.max(axis=-1) if ref1 is None else ref1
+    ref1 = 1.1 * hw.max(axis=-1) if ref1 is None else np.asarray(ref1, dtype=np.float64)
     by_value = value_order(problem, pos, block)
     out = np.empty((10, trials, levels))
     noisy = np.empty((trials, levels), dtype=bool)
-    select_batch(acc, -acc / 100.0, hw, block, values, ref1, by_value[0], out, noisy,
-                 pos.shape[1] == problem.n_archs)
+    same = pos.shape[1] == problem.n_archs and bool((ref1 == ref1[0]).all())
+    select_batch(acc, -acc / 100.0, hw, block, values, ref1, by_value[0], out, noisy, same)
     res = dict(zip(("mra_all", "mra_pareto", "hv_selected", "hv_verified", "hv_predicted",
                     "n_selected", "n_verified", "hv_true", "n_true"), out[:9]))
     kt = np.full((trials, levels), np.nan)

@@ -4,6 +4,7 @@ and the simulation at the same Kendall tau as a yardstick.
 
 from __future__ import annotations
 
+import numbers
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -112,6 +113,9 @@ def predictor_selection(problem: SelectionProblem, predictor: str, n_train: int,
 def _check_predictor_run(problem: SelectionProblem, n_train: int, n: int) -> None:
     if problem.pairing != "architecture":
         raise InputError("real predictors need pairing='architecture' (the quirk pairs unrelated values)")
+    for name, value in (("n_train", n_train), ("n", n)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise InputError(f"{name} must be a whole number, got {value!r}")
     if not 1 <= n_train < problem.n_archs or not 2 <= n <= problem.n_archs - n_train:
         raise InputError(f"need 1 <= n_train and 2 <= n with n_train + n <= {problem.n_archs}, "
                          f"got n_train={n_train}, n={n}")
