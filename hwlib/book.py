@@ -75,10 +75,14 @@ def missing_pages(html: Path, root: Path | None = None) -> list[str]:
 
 
 def _digest_files(digest, folder: Path, pattern: str) -> None:
+    """Add the files of ``folder`` matching ``pattern`` to ``digest``; not the hidden ones (a
+    runner's locks and claims) nor ``__pycache__``."""
     if folder.is_dir():
         for path in sorted(folder.rglob(pattern)):
-            if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(str(path.relative_to(folder)).encode())
+            inside = path.relative_to(folder)
+            if path.is_file() and "__pycache__" not in inside.parts and not any(
+                    part.startswith(".") for part in inside.parts):
+                digest.update(str(inside).encode())
                 digest.update(path.read_bytes())
 
 

@@ -22,6 +22,7 @@ import math
 import re
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -350,6 +351,10 @@ def run(profile: str = "full", predictors: Sequence[str] | None = None, datasets
         progress: bool = True, max_groups: int | None = None) -> dict[str, Any]:
     """Compute the grid's missing cells, cheapest groups first, and store them as they finish.
 
+    Several runs may share one results folder (started with the same command in two terminals,
+    say): each claims a group before computing it (:class:`_Claims`) and passes over the groups
+    another holds, so that together they share out the grid.
+
     Parameters
     ----------
     profile : str
@@ -373,7 +378,8 @@ def run(profile: str = "full", predictors: Sequence[str] | None = None, datasets
     Returns
     -------
     dict
-        ``groups_done``, ``cells_done``, ``seconds``, ``stopped`` (``'complete'``, ``'budget'``,
+        ``groups_done``, ``cells_done``, ``claimed_elsewhere`` (groups passed over: another run
+        held them), ``seconds``, ``stopped`` (``'complete'``, ``'budget'``,
         ``'interrupted'`` or ``'max_groups'``).
 
     A Ctrl-C stops the run; every group already finished is stored (a group is written whole,
@@ -393,7 +399,21 @@ def run(profile: str = "full", predictors: Sequence[str] | None = None, datasets
     run_id = store.register_run()
     bar = _bar(sum(cost[g] for g in todo), len(todo), progress)
     started = time.monotonic()
-    stats = {"groups_done": 0, "cells_done": 0, "stopped": "complete"}
+    stats = {"groups_done": 0, "cells_done": 0, "claimed_elsewhere": 0, "stopped": "complete"}
+    claims = _Claims(store.root)
+
+    def take(group: Group) -> bool:
+        """Claim the group; False (and the group passed over) when another runner holds it or
+        stored it meanwhile."""
+        if claims.take(group):
+            done[group.table].update(store.get(group.table, group.keys))   # stored meanwhile?
+            if any(k not in done[group.table] for k in group.keys):
+                return True
+            claims.release(group)
+        else:
+            stats["claimed_elsewhere"] += 1
+        bar.update(cost[group])
+        return False
 
     def finish(group: Group, records: list[dict]) -> None:
         keys = dict(zip(group.seeds, group.keys))
@@ -401,6 +421,7 @@ def run(profile: str = "full", predictors: Sequence[str] | None = None, datasets
                  "hpo_budget": cfg.hpo_budget, **r} for r in records if keys[r["seed"]] not in done[group.table]]
         store.put(group.table, rows, sort_by=SORT_COLUMNS)
         done[group.table].update(r["key"] for r in rows)
+        claims.release(group)
         stats["groups_done"] += 1
         stats["cells_done"] += len(rows)
         bar.update(cost[group])
@@ -415,12 +436,14 @@ def run(profile: str = "full", predictors: Sequence[str] | None = None, datasets
                 if not fits(group):
                     stats["stopped"] = "budget"
                     break
-                finish(group, _compute_group(*_task(group, done, cfg.hpo_budget)))
+                if take(group):
+                    finish(group, _compute_group(*_task(group, done, cfg.hpo_budget)))
         else:
-            stats["stopped"] = _run_pool(todo, done, cfg.hpo_budget, jobs, scheduler, fits, finish)
+            stats["stopped"] = _run_pool(todo, done, cfg.hpo_budget, jobs, scheduler, fits, take, finish)
     except KeyboardInterrupt:
         stats["stopped"] = "interrupted"
     finally:
+        claims.release_all()
         bar.close()
     if max_groups is not None and stats["stopped"] == "complete" and len(todo) < len(groups):
         stats["stopped"] = "max_groups"
@@ -435,7 +458,7 @@ def _task(group: Group, done: dict[str, set[str]], hpo_budget) -> tuple:
 
 
 def _run_pool(todo: list[Group], done, hpo_budget, jobs: int, scheduler: str | None,
-              fits: Callable[[Group], bool], finish: Callable) -> str:
+              fits: Callable[[Group], bool], take: Callable[[Group], bool], finish: Callable) -> str:
     """Run groups on ``jobs`` local processes or a Dask cluster, ``jobs`` in flight at a time."""
     client = None
     if scheduler is not None:
@@ -459,6 +482,8 @@ def _run_pool(todo: list[Group], done, hpo_budget, jobs: int, scheduler: str | N
                 if not fits(group):
                     stopped, queue = "budget", []
                     break
+                if not take(group):
+                    continue
                 running[executor.submit(_compute_group, *_task(group, done, hpo_budget))] = group
             if not running:
                 break
@@ -470,6 +495,45 @@ def _run_pool(todo: list[Group], done, hpo_budget, jobs: int, scheduler: str | N
             future.cancel()
         executor.shutdown(wait=False, cancel_futures=True) if client is None else client.close()
     return stopped
+
+
+class _Claims:
+    """Groups this process computes, each held by an exclusive lock on a file of
+    ``<results>/.claims/``, so that several runners over one results folder (two started with the
+    same command, say) share out the grid instead of computing the same groups twice.
+
+    A lock goes with its process: a runner that is killed leaves no claim behind. Where ``fcntl``
+    is missing (Windows), every claim succeeds.
+    """
+
+    def __init__(self, root: Path):
+        self.folder = Path(root) / ".claims"
+        self.held: dict[Group, Any] = {}
+
+    def take(self, group: Group) -> bool:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover
+            return True
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = f"{group.table.replace('/', '--')}--{group.train_size}.lock"
+        handle = open(self.folder / name, "a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        self.held[group] = handle
+        return True
+
+    def release(self, group: Group) -> None:
+        handle = self.held.pop(group, None)
+        if handle is not None:
+            handle.close()          # (closing the file drops its lock)
+
+    def release_all(self) -> None:
+        for group in list(self.held):
+            self.release(group)
 
 
 def _checksum(dataset: str) -> str:

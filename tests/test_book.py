@@ -87,6 +87,12 @@ def test_build_key_changes_with_profile_and_results(tmp_path, monkeypatch):
     book._digest.cache_clear()
     (tmp_path / "new.csv").write_text("a\n1\n")
     assert book.build_key() != full
+    with_new = book.build_key()
+    book._digest.cache_clear()
+    (tmp_path / ".claims").mkdir()                       # a runner's lock files are not results
+    (tmp_path / ".claims" / "t--10.lock").write_text("")
+    (tmp_path / ".lock").write_text("")
+    assert book.build_key() == with_new
 
 
 def test_build_note_names_the_profile_and_rejects_an_unknown_one(tmp_path, monkeypatch):

@@ -55,6 +55,30 @@ def test_budget_and_interrupt_lose_no_finished_group(store, monkeypatch):
     assert study.plan(**TINY, store=store)["cells_done"] == 6
 
 
+def test_runs_sharing_a_results_folder_share_out_the_groups(store, monkeypatch):
+    first = study.grid(**TINY)[0]
+    held = study._Claims(store.root)
+    assert held.take(first)                       # another runner computes this group
+    out = study.run(**TINY, store=store, progress=False)
+    assert out == {**out, "groups_done": 7, "cells_done": 21, "claimed_elsewhere": 1, "stopped": "complete"}
+    held.release(first)
+    assert study.run(**TINY, store=store, progress=False)["cells_done"] == 3
+
+    # a run that finds a group stored by the other meanwhile passes over it
+    other = Store(store.root.parent / "other")
+    real, computed = study._compute_group, []
+
+    def compute(*args):
+        computed.append(args[:3])
+        if len(computed) == 1:                    # while this group runs, another run does the rest
+            inner = study.run(**TINY, store=other, progress=False)
+            assert inner["groups_done"] == 7 and inner["claimed_elsewhere"] == 1
+        return real(*args)
+    monkeypatch.setattr(study, "_compute_group", compute)
+    assert study.run(**TINY, store=other, progress=False)["groups_done"] == 1
+    assert len(computed) == len(set(computed)) == 8 and study.plan(**TINY, store=other)["cells_done"] == 24
+
+
 def test_cli_run_stops_cleanly_on_sigterm(tmp_path, monkeypatch, capsys, require_data):
     import os
     import signal
