@@ -126,13 +126,24 @@ def table1_rows(per_dataset: pd.DataFrame, seeds: int, macro: pd.DataFrame | Non
     return rows
 
 
-def lut_mean_rows(lut_mean: pd.Series) -> list[dict]:
-    """The lookup table's mean tau over each benchmark's five hard datasets."""
+def lut_mean_rows(lut_mean: pd.Series, per_dataset: pd.DataFrame | None = None) -> list[dict]:
+    """The lookup table's mean tau over each benchmark's five hard datasets.
+
+    ``per_dataset``: the second frame of :func:`hwlib.comparison.lut_means`; the datasets whose
+    table could not take the protocol's base are named as a reason.
+    """
     rows = []
     for bench, (where, paper) in PAPER_LUT_MEANS.items():
         stand = _stand_in(bench)
+        reasons = [stand] if stand else []
+        if per_dataset is not None and "base_reason" in per_dataset:
+            mine = per_dataset[per_dataset["benchmark"] == bench]
+            moved = mine[~mine["base_reason"].fillna("").isin(["", PROTOCOL_BASE])]
+            if len(moved):
+                reasons.append(f"another lookup-table base on {len(moved)} of {len(mine)} datasets (the data "
+                               f"lack the protocol base's neighbours: {', '.join(moved['dataset'])})")
         rows.append(_row("Predictors", where, f"lookup table mean tau, {bench}", paper,
-                         float(lut_mean.get(bench, np.nan)), "kendalltau", [stand] if stand else []))
+                         float(lut_mean.get(bench, np.nan)), "kendalltau", reasons))
     return rows
 
 
@@ -262,7 +273,7 @@ def scorecard(profile: str = "quick", trials: int | None = None, seeds: int | No
     macro = (lookup_table_comparison(["transnas_macro-cpu_latency"], range(seeds), 124)
              if "transnas_macro-cpu_latency" in data.list_datasets() else None)
     benchmarks = {"hwnas": data.hard_datasets("hwnas"), "transnas": data.hard_datasets("transnas")}
-    lut_mean, _ = comparison.lut_means(benchmarks)
+    lut_mean, lut_per_dataset = comparison.lut_means(benchmarks)
     results = study.results("full", compute=False)
     curve = comparison.curves(results) if len(results) else None
     capped = profiles.capped_sizes("full")
@@ -283,7 +294,7 @@ def scorecard(profile: str = "quick", trials: int | None = None, seeds: int | No
     _add_sampler_note(claim_list)
     if curve is not None:
         _add_lut_notes(claim_list, curve)
-    rows = (table1_rows(per_dataset, seeds, macro) + lut_mean_rows(lut_mean) + claim_list
+    rows = (table1_rows(per_dataset, seeds, macro) + lut_mean_rows(lut_mean, lut_per_dataset) + claim_list
             + simulation_rows(grids["sorted"], grids["architecture"], live_tables, trials))
     return pd.DataFrame(rows, columns=COLUMNS)
 
@@ -347,19 +358,22 @@ def _add_sampler_note(rows: list[dict]) -> None:
 
 
 def formatted(card: pd.DataFrame) -> pd.DataFrame:
-    """The scorecard for reading: paper, ours and difference as text (counts whole, the rest to
-    three decimals; a claim's texts as they are), empty where there is no number."""
-    def text(value, whole):
+    """The scorecard for reading: paper, ours and difference as text (counts whole; the paper's
+    values with the digits it gives, up to three decimals; ours and the differences to three
+    decimals; a claim's texts as they are), empty where there is no number."""
+    def text(value, whole, paper=False):
         if isinstance(value, str):
             return value
         if value is None or not np.isfinite(value):
             return ""
-        return f"{value:+.0f}" if whole == "diff" else f"{value:.0f}" if whole else f"{value:.3f}"
+        if whole:
+            return f"{value:+.0f}" if whole == "diff" else f"{value:.0f}"
+        return f"{round(value, 3):g}" if paper else f"{value:.3f}"
 
     out = card.copy()
     whole = out["quantity"].str.startswith("architectures")
     for col in ("paper", "ours"):
-        out[col] = [text(v, w) for v, w in zip(out[col], whole)]
+        out[col] = [text(v, w, col == "paper") for v, w in zip(out[col], whole)]
     out["difference"] = [text(v, "diff") if w else ("" if not np.isfinite(v) else f"{v:+.3f}")
                          for v, w in zip(out["difference"].astype(float), whole)]
     return out

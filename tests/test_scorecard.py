@@ -74,6 +74,11 @@ def test_stand_in_data_is_named_as_the_reason(monkeypatch):
     rows = pd.DataFrame(scorecard.lut_mean_rows(pd.Series({"hwnas": 0.9, "transnas": 0.1})))
     assert rows["verdict"].tolist() == ["differs", "differs"]
     assert rows["reason"].tolist() == ["not explained", "stand-in data (x)"]
+    per = pd.DataFrame({"benchmark": ["hwnas"] * 3, "dataset": ["a", "b", "c"],
+                        "base_reason": [scorecard.PROTOCOL_BASE, "its neighbours are missing", ""]})
+    rows = pd.DataFrame(scorecard.lut_mean_rows(pd.Series({"hwnas": 0.9, "transnas": 0.1}), per))
+    assert rows["reason"][0] == ("another lookup-table base on 1 of 3 datasets (the data lack the protocol "
+                                 "base's neighbours: b)")
 
 
 def _results(predictors, seeds):
@@ -168,7 +173,7 @@ def test_formatted_rounds_numbers_and_keeps_claims():
                          "paper": [0.45, 5000.0, "more than half"], "ours": [0.46161, 5174.36, "3 of 5"],
                          "difference": [0.01161, 174.36, np.nan]})
     out = scorecard.formatted(card)
-    assert out["paper"].tolist() == ["0.450", "5000", "more than half"]
+    assert out["paper"].tolist() == ["0.45", "5000", "more than half"]     # the paper's digits
     assert out["ours"].tolist() == ["0.462", "5174", "3 of 5"]
     assert out["difference"].tolist() == ["+0.012", "+174", ""]
 
