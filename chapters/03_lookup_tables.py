@@ -32,7 +32,7 @@ from IPython.display import Markdown, display
 from hwlib import data, profiles
 from hwlib.plotting import plot_lut_comparison
 from hwlib.lookup import PAPER_TABLE1, evaluate_lut, lookup_table_comparison, lut_predictions
-from hwlib.spaces import nb201_str_to_ops
+from hwlib.spaces import nb201_ops_to_str, nb201_str_to_ops
 
 pd.set_option("display.max_colwidth", None)  # tables show their text whole
 
@@ -47,7 +47,8 @@ per_dataset = lookup_table_comparison(hwnas + transnas, seeds, train_size)
 #
 # **Table 3.1.** `lut` is the lookup table's Kendall tau over every architecture of the dataset,
 # `lr` Linear Regression's mean test tau; `paper_*` are the published values of the same device and
-# metric.
+# metric (for the TransNAS tasks, the paper's Table 1 has one Tesla V100 column, the mean over its
+# tasks, which stands on each task's row).
 
 # %%
 per_dataset[["dataset", "lut", "lr", "paper_lut", "paper_lr", "n_measured"]].round(3)
@@ -104,7 +105,7 @@ display(Markdown(
 
 # %%
 moved = per_dataset[per_dataset["lut_base_reason"] != "the protocol's base"]
-moved[["dataset", "lut_base", "lut", "paper_lut"]].round(3)
+moved[["dataset", "lut_base", "lut", "paper_lut"]].round(3).reset_index(drop=True)
 
 # %% [markdown]
 # How much the base alone matters shows on a complete dataset (**Table 3.4**): the same lookup table
@@ -114,7 +115,7 @@ moved[["dataset", "lut_base", "lut", "paper_lut"]].round(3)
 alt = nb201_str_to_ops(moved["lut_base"].iloc[0]) if len(moved) else (1, 0, 1, 2, 0, 0)
 complete = [n for n in hwnas if n not in set(moved["dataset"])]
 sensitivity = pd.DataFrame([{"dataset": n, "all-'none' base": evaluate_lut(n)["kendalltau"],
-                             f"base {alt}": evaluate_lut(n, base=alt)["kendalltau"]} for n in complete])
+                             f"base {nb201_ops_to_str(alt)}": evaluate_lut(n, base=alt)["kendalltau"]} for n in complete])
 sensitivity.round(3)
 
 # %% tags=["hide-input"]
@@ -129,7 +130,7 @@ display(Markdown(
     f"the complete datasets: a lookup table's quality hinges on its base. The pairs that differ from "
     f"the paper are {far_names} (lookup table {far_values or '-'}); "
     + (f"each is one whose data force another base (as do {', '.join(exact_anyway) or 'no other'}, "
-       "where the table stays nearly exact), and the shift is of the size the base alone causes "
+       "where the table still matches the paper's value), and the shift is of the size the base alone causes "
        "above, so the differences very likely come from the base, not from the method."
        if far_forced else "not all of them had their base moved, so the base does not explain them all.")
     + "\n\n**The image dataset.** The paper's numbers may come from the cifar100 or ImageNet16-120 "

@@ -163,7 +163,14 @@ def build_note(profile: str) -> str:
         note = ("*This chapter was built with the **quick** profile: CI's smaller settings, computed when the "
                 f"book was built. At hand: {_results_summary()}.*")
     else:
-        note = (f"*This chapter was built with the **{profile}** profile: the paper's settings, rendered from "
+        from .predictors import REGISTRY
+        from .profiles import settings
+
+        cfg = settings("predictors", profile)
+        heavy = ", ".join(REGISTRY[p].label for p in cfg.heavy)
+        note = (f"*This chapter was built with the **{profile}** profile: the paper's settings (but {heavy} on "
+                f"{cfg.heavy_seeds} seeds up to {cfg.heavy_max_size} samples, and every predictor at its defaults: "
+                f"chapter 'Predictor comparison' says why and what it changes), rendered from "
                 f"{_results_summary()}; only what they lack is computed.*")
     display(Markdown(note))
     return note

@@ -237,7 +237,7 @@ def _transnas_lut(tables, lut):
     return (f"median {median:.0f} samples; {within} of {len(cross)} between 50 and 100"
             if np.isfinite(median) else f"{int(cross.isna().sum())} of {len(cross)} do not within 234 samples; "
             f"{within} between 50 and 100",
-            bool(50 <= median <= 100))
+            bool(within > len(cross) / 2))
 
 
 def _with_mlps(table: pd.DataFrame) -> pd.DataFrame:
@@ -423,7 +423,8 @@ CLAIMS = [
           "more than half", _beat_lut_early),
     Claim("Fig. 1a caption", "No predictor needs more than about 60 samples to beat the lookup table (HW-NAS)",
           "at most 60", _beat_lut_by_60),
-    Claim("Sec. 4", "On TransNAS, most predictors need 50 to 100 samples to beat the lookup table",
+    Claim("Sec. 4", "On TransNAS, most predictors need 50 to 100 samples to beat the lookup table (more than half "
+          "cross it between 50 and 100)",
           "50 to 100", _transnas_lut, "transnas"),
     Claim("Sec. 5", "BOHAMIANN reaches Kendall tau about 0.8 (HW-NAS)", "KT ~ 0.8", _bohamiann_08,
           reads=("bohamiann",)),

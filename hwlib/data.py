@@ -344,9 +344,10 @@ def devices_dir() -> Path:
 OWN_DATASETS = {
     "own-cpu_latency": ("nb201", "own_cpu/nb201-cifar10-s32-ref.csv", "norm_q25_ms", "ms", 1.0,
                         "own CPU latency (lower quartile of 15 repeats timed in turns beside a reference network, "
-                        "relative to it; quiet machine), NB201 cifar10 network, 32 px, batch 1, 1 thread"),
+                        "divided by the reference's and scaled by its median, on a quiet machine), NB201 cifar10 "
+                        "network, 32 px, batch 1, 1 thread"),
     "transnas_macro-cpu_latency": ("transnas_macro", "own_cpu/transnas_macro-s64-quiet.csv", "min_ms", "ms", 1.0,
-                                   "own CPU latency (fastest of 5 repeats timed in turns, quiet machine), TransNAS "
+                                   "own CPU latency (fastest of 5 repeats timed in turns, on a quiet machine), TransNAS "
                                    "macro backbone, 64 px, batch 1, 1 thread"),
     "nb201-flops": ("nb201", "counts/nb201-cifar10-s32.csv", "macs", "MMAC", 1e-6,
                     "exact multiply-accumulates, NB201 cifar10 network, 32 px"),

@@ -269,7 +269,9 @@ def effect(tuned: pd.DataFrame, defaults: pd.DataFrame) -> pd.DataFrame:
     if pair.empty:
         return pd.DataFrame(columns=cols)
     by = ["group", "predictor", "nominal_train_size"]
-    seeds = pair.groupby([*by, "seed"])[["kendalltau_tuned", "kendalltau_default"]].mean()
+    # the means of both sides and their difference over the same cells: those where both are defined
+    both = pair.dropna(subset=["kendalltau_tuned", "kendalltau_default"])
+    seeds = both.groupby([*by, "seed"])[["kendalltau_tuned", "kendalltau_default"]].mean()
     seeds["gain"] = seeds["kendalltau_tuned"] - seeds["kendalltau_default"]
     g, cells = seeds.groupby(level=by), pair.groupby(by)
     out = pd.DataFrame({

@@ -82,6 +82,11 @@ def test_effect_pairs_by_cell_and_averages_each_group(require_data):
     assert best["tau_tuned"] == pytest.approx(2.5 / 3) and best["mlp_best"] and best["cells"] == 3
     micro_best = tuning.standing(tuned, defaults).set_index("group").loc[MICRO_GROUP]
     assert micro_best["tau_default"] == pytest.approx(0.4) and micro_best["cells"] == 6
+    undefined = tuned.copy()      # a tau undefined on one side (constant predictions): that cell leaves both
+    undefined.loc[(undefined["dataset"] == MACRO) & (undefined["seed"] == 0), "kendalltau"] = np.nan
+    macro = tuning.effect(undefined, defaults).set_index("group").loc[MACRO_GROUP]
+    assert macro["tuned"] - macro["default"] == pytest.approx(macro["gain"]) and macro["seeds"] == 2
+    assert macro["default"] == pytest.approx(0.7) and macro["tuned"] == pytest.approx(0.8)
     chosen = tuning.choices(tuned).set_index("parameter").loc["lr"]
     assert (chosen["statistic"], chosen["value"], chosen["share"], chosen["runs_changed"], chosen["runs"]) == (
         "most often", 0.01, 1.0, 6, 9)
