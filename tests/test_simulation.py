@@ -547,6 +547,11 @@ def test_pessimism_and_error_smoothness():
                         "mra_pareto": [1.0, 1.0, 1.0], "sim_mra_pareto": [0.5, 0.5, np.nan]})
     out = findings.simulation_pessimism(cmp)
     assert out["ratio_all"] == pytest.approx(1.75) and out["pessimistic"] and out["ratio_pareto"] == 0.5
+    assert (out["cells_all"], out["cells_pareto"], out["cells"]) == (2, 2, 3)
+    ratios = findings.equal_tau_ratios(cmp.assign(dataset=["d1", "d2", "d2"], predictor="p", n_train=[10, 10, 20]))
+    assert ratios.loc[("MRA_all", "d1"), ("p", 10)] == 2.0 and np.isnan(ratios.loc[("MRA_all", "d2"), ("p", 20)])
+    assert np.isnan(ratios.loc[("MRA_pareto", "d1"), ("p", 20)])   # a cell that does not exist
+    assert np.nanmedian(ratios.loc["MRA_all"]) == pytest.approx(out["ratio_all"])
     outside = findings.simulation_pessimism(cmp.assign(sim_mra_all=np.nan))   # every tau outside the simulated range
     assert outside["pessimistic"] is None and np.isnan(outside["ratio_all"])
     real = pd.DataFrame({"predictor": ["a", "a", "b"], "neighbour_corr": [0.4, 0.6, 0.3]})

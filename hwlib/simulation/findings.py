@@ -18,7 +18,7 @@ from .published import PUBLISHED
 __all__ = ["mean_over_datasets", "published_table", "compare_published", "accuracy_scale_effect", "pairing_effect",
            "verification_gap", "verification_helps", "mra_by_dataset", "hv_table", "hv_span", "hv_by_size", "hv_trends",
            "reference_share", "conclusions", "conclusions_in_words",
-           "simulation_pessimism", "error_smoothness", "equal_tau_summary"]
+           "simulation_pessimism", "equal_tau_ratios", "error_smoothness", "equal_tau_summary"]
 
 Grids = Mapping[str, pd.DataFrame]
 
@@ -227,6 +227,11 @@ def conclusions_in_words(table: pd.DataFrame) -> dict[str, str]:
     return words
 
 
+def _mra_ratio(sim: pd.Series, real: pd.Series) -> pd.Series:
+    """Simulated over real MRA per cell; NaN where the real MRA is 0 or the simulated one missing."""
+    return (sim / real).replace([np.inf, -np.inf], np.nan)
+
+
 def simulation_pessimism(cmp: pd.DataFrame) -> dict:
     """Is the simulation pessimistic? MRA of the simulation over that of trained predictors at
     the same Kendall tau (rows of :func:`hwlib.simulation.equal_tau`).
@@ -234,18 +239,35 @@ def simulation_pessimism(cmp: pd.DataFrame) -> dict:
     Returns
     -------
     dict
-        ``ratio_all``, ``ratio_pareto`` (medians over the compared cells; a cell whose real MRA is
-        0, or whose Kendall tau lies outside the simulated range, is left out) and ``pessimistic``
-        (``ratio_all > 1``; None when no cell could be compared).
+        ``ratio_all``, ``ratio_pareto``: medians of the per-cell ratios (one cell: one row of
+        ``cmp``, i.e. one (dataset, predictor, n_train); a cell whose real MRA is 0, or whose
+        Kendall tau lies outside the simulated range, is left out; the ratios are
+        :func:`equal_tau_ratios`); ``cells_all``, ``cells_pareto``: how many cells each median is
+        over, of ``cells`` (all rows); ``pessimistic``: ``ratio_all > 1`` (None when no cell could
+        be compared).
     """
-    def median_ratio(sim: pd.Series, real: pd.Series) -> float:
-        ratios = (sim / real).replace(np.inf, np.nan).dropna()
-        return float(ratios.median()) if len(ratios) else float("nan")
-
-    ratio_all = median_ratio(cmp["sim_mra_all"], cmp["mra_all"])
-    ratio_pareto = median_ratio(cmp["sim_mra_pareto"], cmp["mra_pareto"])
-    return {"ratio_all": ratio_all, "ratio_pareto": ratio_pareto,
+    ratios_all = _mra_ratio(cmp["sim_mra_all"], cmp["mra_all"]).dropna()
+    ratios_pareto = _mra_ratio(cmp["sim_mra_pareto"], cmp["mra_pareto"]).dropna()
+    ratio_all = float(ratios_all.median()) if len(ratios_all) else float("nan")
+    ratio_pareto = float(ratios_pareto.median()) if len(ratios_pareto) else float("nan")
+    return {"ratio_all": ratio_all, "ratio_pareto": ratio_pareto, "cells_all": len(ratios_all),
+            "cells_pareto": len(ratios_pareto), "cells": len(cmp),
             "pessimistic": None if np.isnan(ratio_all) else bool(ratio_all > 1)}
+
+
+def equal_tau_ratios(cmp: pd.DataFrame) -> pd.DataFrame:
+    """The per-cell ratios whose medians :func:`simulation_pessimism` reports: simulated over real
+    MRA at the same Kendall tau, per row of :func:`hwlib.simulation.equal_tau`.
+
+    Returns
+    -------
+    DataFrame
+        Rows (quantity, dataset), quantity ``'MRA_all'`` or ``'MRA_pareto'``; columns (predictor,
+        n_train); NaN for a cell left out (real MRA 0, or Kendall tau outside the simulated range).
+    """
+    cells = cmp.set_index(["dataset", "predictor", "n_train"])
+    return pd.concat({q: _mra_ratio(cells[f"sim_{k}"], cells[k]).unstack(["predictor", "n_train"])
+                      for q, k in (("MRA_all", "mra_all"), ("MRA_pareto", "mra_pareto"))}, names=["quantity"])
 
 
 def error_smoothness(real: pd.DataFrame, simulated: Mapping[str, float]) -> dict:
