@@ -25,8 +25,11 @@
 #   of the architecture predicts them out of fold, from that device's own data); the target is
 #   fit as the devices' consensus (the mean of the denoised sources) plus a ridge regression of
 #   what the consensus misses on the denoised sources.
-# * **Consensus ensemble** (the strongest, the default of `hwlib transfer`): the mean of
-#   consensus fits that each leave one tenth of the samples out (the jackknife at 10 samples).
+# * **Consensus ensemble** (the default of `hwlib transfer`, and the method the chapter's
+#   verdicts follow): the mean of consensus fits that each leave one tenth of the samples out
+#   (the jackknife at 10 samples). It became the default as the strongest of the first four
+#   methods here, judged on HELP's test devices, before the two anchored ensembles below were
+#   added; it was kept, not chosen again, and the tables below show where those score higher.
 # * **Best-source anchored ensemble**: the same, anchored on the denoised source that ranks each
 #   fit's samples best instead of the consensus.
 # * **Anchor chosen by the jackknife**: both ensembles, keeping the one whose fits predict the
@@ -39,6 +42,7 @@
 import os
 
 profile = os.environ.get("HWLIB_PROFILE", "full")  # "quick" (CI: 3 seeds, 2 selection trials) or "full" (50 seeds, 20 trials)
+level = 0.005  # differences of mean Spearman or tau up to this (rounded to 3 decimals) are called level in the text
 
 # %%
 import matplotlib.pyplot as plt
@@ -60,15 +64,37 @@ n_seeds = len(cfg["seeds"])
 # ## HELP's protocol
 #
 # Sources are HELP's nine meta-training devices, targets its six test devices; 10 target samples
-# drawn at random, the prediction scored on all 15625 cells (the 10 among them). HELP's own query
-# set is not part of the files at hand (they hold each device's latency of every cell and the cell
-# index, no split), so all cells are scored; HELP's published numbers stand beside ours as
-# published. NASFLAT (MLSys 2024), which improves on HELP with graph-network ensembles, reports on
-# the same split; its numbers stand beside ours in Table 6.2 and Figure 6.2.
+# drawn at random from all 15625 cells, the prediction scored on all of them (the 10 among them).
+# This is HELP's choice of devices, not HELP's split of the cells:
+#
+# * HELP's loader (`remove_outlier=True`, its default) drops the fastest and the slowest 10 % of
+#   each device's cells from both its pool of target samples and its query set, the fixed slices
+#   of its cell order that it draws from and scores on. The book draws from and scores on every
+#   cell, extremes included: a wider range of values is easier to rank (trimming it lowers a
+#   correlation), so this likely raises our Spearman against HELP's published numbers.
+# * HELP's split is not in the data files at hand (they hold each device's latency of every cell),
+#   but it could be rebuilt from HELP's code; the book does not, so HELP's published numbers stand
+#   beside ours as published, not rerun.
+# * The targets raspi4, eyeriss and fpga and the source pixel3 are HW-NAS-Bench's cifar10 values
+#   (`HELP_TARGETS`, `HELP_SOURCES` in `hwlib.transfer.sources`; read from HELP's per-device lists,
+#   which carry them), not measurements of HELP's own.
+# * The methods' variants, and the goal below, were judged on HELP's six test devices themselves:
+#   there was no held-out validation device (HELP kept titanx_1, titanx_32, titanx_256 and
+#   gold_6240 for that), so the numbers below are not those of a method chosen blind.
+#
+# NASFLAT (MLSys 2024), which improves on HELP with graph-network ensembles, reports on the same
+# devices; its numbers stand beside ours in Table 6.2 and Figure 6.2.
+
+# %% tags=["hide-input"]
+display(Markdown(
+    f"The goal this project set its transfer methods on this protocol (`hwlib.transfer.report.GOALS`): with "
+    f"10 target samples, a mean Spearman correlation (over all cells) of at least {report.GOALS['help_mean']:.2f} "
+    f"over the six test devices, and at least {report.GOALS['help_min']:.2f} on the worst of them (the goal's "
+    f"floor). HELP's published numbers average {pd.Series(transfer.HELP_PUBLISHED).mean():.3f}."))
 
 # %% [markdown]
-# **Table 6.1.** HELP's protocol: mean Spearman over seeds per test device (rows) and transfer method,
-# the strongest method's Kendall tau and 5th-percentile Spearman, and HELP's published Spearman.
+# **Table 6.1.** HELP's devices: mean Spearman over seeds per test device (rows) and transfer method,
+# the default method's Kendall tau and 5th-percentile Spearman, and HELP's published Spearman.
 
 # %%
 help_table = report.help_table(results["help"])
@@ -79,17 +105,26 @@ report.plot_help(help_table)
 plt.show()
 display(Markdown(f"**Figure 6.1.** Mean Spearman correlation over {n_seeds} seeds of each transfer method "
                  "with 10 target samples on HELP's six test devices, and HELP's published number (black). "
-                 "Dashed: the goal's floor of 0.90."))
+                 f"Dashed: the goal's floor for the worst device, {report.GOALS['help_min']:.2f}."))
 
 # %% tags=["hide-input"]
-goals = report.help_goals(help_table)
+goals = report.help_goals(help_table, level)
+method_means = help_table.loc["mean", [m for m in transfer.list_methods() if m in help_table]].astype(float)
+top = method_means.idxmax()
+top_lead = round(method_means[top] - goals["mean"], 3)
 display(Markdown(
-    f"With 10 samples, the strongest method reaches a mean Spearman of **{goals['mean']:.3f}** over the six "
-    f"devices (HELP: {goals['help_mean']:.3f}); the goal of 0.95 is "
+    f"With 10 samples, the default method ({transfer.STRONGEST}) reaches a mean Spearman of **{goals['mean']:.3f}** "
+    f"over the six devices (HELP: {goals['help_mean']:.3f}); the goal's mean of {report.GOALS['help_mean']:.2f} is "
     f"{'met' if goals['mean_ok'] else 'missed'}. Its worst device is {goals['worst_device']} at "
-    f"{goals['worst']:.3f}, so the floor of 0.90 is {'met' if goals['min_ok'] else 'missed'}. It beats HELP's "
-    f"published number on {', '.join(goals['beats']) or 'no device'}"
-    + (f" and falls short on {', '.join(goals['misses'])}." if goals["misses"] else ".")
+    f"{goals['worst']:.3f}, so the floor of {report.GOALS['help_min']:.2f} is "
+    f"{'met' if goals['min_ok'] else 'missed'}. "
+    f"Against HELP's published numbers (differences of {level} or less counted as level) it is ahead on "
+    f"{', '.join(goals['beats']) or 'no device'}"
+    + (f", level on {', '.join(goals['level'])}" if goals["level"] else "")
+    + (f" and behind on {', '.join(goals['misses'])}." if goals["misses"] else ".")
+    + (f" The highest mean is {top}'s, {method_means[top]:.3f}, {top_lead:+.3f} against "
+       "the default" + (": level by the margin above." if top_lead <= level else ".")
+       if top != transfer.STRONGEST else "")
     + f" The best proxy alone reaches {help_table.at['mean', 'proxy']:.3f}: most of the gain comes from "
     "combining devices and from denoising them, not from any single close relative. Anchored on the best "
     f"source instead of the consensus, the ensemble reaches {help_table.at['mean', 'anchored_ensemble']:.3f} "
@@ -99,9 +134,9 @@ display(Markdown(
 # %% [markdown]
 # ### Beside NASFLAT
 #
-# NASFLAT (Akhauri & Abdelfattah, MLSys 2024) reports on HELP's split too (its NAS-Bench-201 task
+# NASFLAT (Akhauri & Abdelfattah, MLSys 2024) reports on HELP's devices too (its NAS-Bench-201 task
 # "ND": HELP's nine sources, its six test devices), with 5 to 20 target samples; its paper's table
-# gives the mean Spearman with 20. **Table 6.2** sets the strongest method beside NASFLAT's
+# gives the mean Spearman with 20. **Table 6.2** sets the default method beside NASFLAT's
 # per-device numbers from its released result files, with 10 and with 20 samples (ours: the same
 # seeds as above, 20 samples drawn as the 10 are). The protocols differ: NASFLAT picks its target
 # samples with a sampler (k-means over CATE embeddings) where ours are drawn at random, averages 5
@@ -109,10 +144,10 @@ display(Markdown(
 # published, not rerun.
 
 # %% [markdown]
-# **Table 6.2.** Mean Spearman per HELP test device: the strongest method (ours) and NASFLAT with 10
+# **Table 6.2.** Mean Spearman per HELP test device: the default method (ours) and NASFLAT with 10
 # and with 20 target samples, HELP's published number with 10, and how well a model of the device's
 # own measurements ranks them (a LightGBM on the one-hot cells, out of fold over all the cells it
-# holds): a reference for how much noise they hold.
+# holds): what one tree model learns from the device's own cells, not a ceiling set by their noise.
 
 # %%
 nasflat = report.nasflat_table(results["help"], results["help_sizes"])
@@ -124,44 +159,50 @@ nasflat.round(3)
 every_size = report.nasflat_table(results["help"], results["help_sizes"], sizes=report.NASFLAT_SIZES)
 report.plot_nasflat(every_size)
 plt.show()
-display(Markdown(f"**Figure 6.2.** Spearman against the number of target samples on HELP's split, the mean over "
-                 "its six test devices (left) and the worst of them (right): the strongest method (mean over "
+display(Markdown(f"**Figure 6.2.** Spearman against the number of target samples on HELP's devices, the mean over "
+                 "its six test devices (left) and the worst of them (right): the default method (mean over "
                  f"{n_seeds} seeds), NASFLAT as its result files report it (5 trials, its own sampler) and "
-                 "HELP's published point. Dotted: the goal's floor of 0.90."))
+                 f"HELP's published point. Dotted: the goal's floor, {report.GOALS['help_min']:.2f}."))
 
 # %% tags=["hide-input"]
 devices_only = nasflat.drop("mean")
 fit_ms = 1000 * results["help"].loc[results["help"]["method"] == transfer.STRONGEST, "fit_time"].mean()
-ahead = {n: devices_only.index[devices_only[f"ours @{n}"] > devices_only[f"NASFLAT @{n}"]].tolist() for n in (10, 20)}
+lead = {n: (devices_only[f"ours @{n}"] - devices_only[f"NASFLAT @{n}"]).round(3) for n in (10, 20)}
 display(Markdown(
-    f"With 10 samples the strongest method's mean Spearman is **{nasflat.at['mean', 'ours @10']:.3f}**, "
+    f"With 10 samples the default method's mean Spearman is **{nasflat.at['mean', 'ours @10']:.3f}**, "
     f"NASFLAT's {nasflat.at['mean', 'NASFLAT @10']:.3f}; with 20, **{nasflat.at['mean', 'ours @20']:.3f}** "
-    f"against {nasflat.at['mean', 'NASFLAT @20']:.3f}. Ours is ahead on "
-    f"{', '.join(ahead[10]) or 'no device'} with 10 samples and on {', '.join(ahead[20]) or 'no device'} "
-    f"with 20. Its worst device with 20 samples is {devices_only['ours @20'].idxmin()} at "
+    f"against {nasflat.at['mean', 'NASFLAT @20']:.3f}. Per device (differences of {level} or less counted as level; "
+    f"NASFLAT's numbers are means over its 5 trials, ours over {n_seeds} seeds): "
+    + "; ".join(f"with {n} samples ours is ahead on {', '.join(d.index[d > level]) or 'no device'}, level on "
+                f"{', '.join(d.index[d.abs() <= level]) or 'no device'}, behind on "
+                f"{', '.join(d.index[d < -level]) or 'no device'}" for n, d in lead.items())
+    + f". Its worst device with 20 samples is {devices_only['ours @20'].idxmin()} at "
     f"{devices_only['ours @20'].min():.3f}; NASFLAT's is {devices_only['NASFLAT @20'].idxmin()} at "
     f"{devices_only['NASFLAT @20'].min():.3f}. "
     + ("A consensus of denoised devices and a few ridge regressions keeps pace with a meta-trained graph "
        "network here" if nasflat.at["mean", "ours @20"] >= nasflat.at["mean", "NASFLAT @20"] - 0.01 else
        "The meta-trained graph network is ahead here")
-    + f"; one fit of the strongest method took {fit_ms:.0f} ms on average on this CPU (the denoising of "
+    + f"; one fit of the default method took {fit_ms:.0f} ms on average on this CPU (the denoising of "
     "each source device, once per device, not counted)."))
-behind = devices_only[devices_only["NASFLAT @20"] > devices_only["ours @20"]]
-at_noise = [d for d in behind.index if behind.at[d, "ours @10"] >= behind.at[d, own_fit.name] - 0.005]
-if at_noise:
+behind = devices_only[lead[20] < -level]
+at_own = [d for d in behind.index if behind.at[d, "ours @10"] >= behind.at[d, own_fit.name] - level]
+if at_own:
     display(Markdown(
         f"Of the devices where NASFLAT is ahead with 20 samples ({', '.join(behind.index)}), on "
-        f"{', '.join(at_noise)} ours with 10 samples already ranks as well as a model of the device's own cells: "
-        + "; ".join(f"on {d} a model fit on four fifths of all its cells ranks the other fifth at "
-                    f"{own_fit[d]:.3f}, ours {devices_only.at[d, 'ours @10']:.3f}" for d in at_noise)
-        + ". What ten samples leave there, thousands of the device's own measurements do not teach a tree "
-        "model either."))
+        f"{', '.join(at_own)} ours with 10 samples ranks about as well as a tree model of the device's own cells: "
+        + "; ".join(f"on {d} a LightGBM fit on four fifths of all its cells ranks the other fifth at "
+                    f"{own_fit[d]:.3f}, ours {devices_only.at[d, 'ours @10']:.3f}, NASFLAT "
+                    f"{devices_only.at[d, 'NASFLAT @10']:.3f} with 10 samples and "
+                    f"{devices_only.at[d, 'NASFLAT @20']:.3f} with 20" for d in at_own)
+        + ". That column is what one model learns from the device's own measurements, not a limit set by their "
+        "noise: a better model, or the other devices, can rank the cells better, as NASFLAT does there."))
 ours5, worst_later = every_size.drop("mean")["ours @5"], every_size.drop("mean")[["ours @10", "ours @15", "ours @20"]]
-turns = every_size.at["mean", "ours @5"] < every_size.at["mean", "NASFLAT @5"]
+lead5 = round(every_size.at["mean", "ours @5"] - every_size.at["mean", "NASFLAT @5"], 3)
 display(Markdown(
-    f"With 5 samples the order {'turns' if turns else 'holds'}"
-    + f": the strongest method's mean is {every_size.at['mean', 'ours @5']:.3f}, "
-    f"NASFLAT's {every_size.at['mean', 'NASFLAT @5']:.3f}, and ours falls to {ours5.min():.3f} on "
+    "With 5 samples the two are "
+    + ("level" if abs(lead5) <= level else "apart, ours ahead" if lead5 > 0 else "apart, NASFLAT ahead")
+    + f": the default method's mean is {every_size.at['mean', 'ours @5']:.3f}, "
+    f"NASFLAT's {every_size.at['mean', 'NASFLAT @5']:.3f} (over only 5 trials), and ours falls to {ours5.min():.3f} on "
     f"{ours5.idxmin()} (Figure 6.2, right), where NASFLAT, choosing its five samples with a sampler, "
     f"reaches {every_size.at[ours5.idxmin(), 'NASFLAT @5']:.3f}. From 10 samples on, the worst device of ours "
     f"stays at {worst_later.min().min():.3f} or above."))
@@ -173,18 +214,18 @@ display(Markdown(
 # device chooses too: `hwlib transfer --pick 10` names ten NB201 cells spread along what the
 # other devices say, one from each tenth of their consensus, fastest first
 # (`hwlib.transfer.pick_cells`). **Table 6.3** measures what that is worth on HELP's
-# split: the strongest method with the same numbers of samples, drawn at random and spread, on
+# devices: the default method with the same numbers of samples, drawn at random and spread, on
 # the same seeds.
 #
-# **Table 6.3.** Spearman of the strongest method on HELP's split with random and with spread target
+# **Table 6.3.** Spearman of the default method on HELP's devices with random and with spread target
 # samples: the mean over the six test devices and the worst of them, and what spreading changes.
 
 # %%
 samplers = report.sampler_table(pd.concat([results["help"], results["help_sizes"]]), results["help_spread"])
-samplers.round(3)
+samplers.round(3) + 0.0  # (+ 0.0: no "-0.000")
 
 # %% tags=["hide-input"]
-change = samplers["spread - random"]
+change = samplers["spread - random"].round(3) + 0.0
 few, many = change[change.index < 10], change[change.index >= 10]
 best = change["worst device"].idxmax()
 display(Markdown(
@@ -192,10 +233,10 @@ display(Markdown(
     f"{change['mean'].max():+.3f}, and the worst device by up to {change['worst device'].max():+.3f} (with {best} "
     f"samples: {samplers.at[best, ('random', 'worst device')]:.3f} to "
     f"{samplers.at[best, ('spread', 'worst device')]:.3f})."
-    + (" With ten samples or more it hardly matters which cells are measured" if (many["mean"].abs() < 0.005).all()
+    + (" With ten samples or more it hardly matters which cells are measured" if (many["mean"].abs() <= level).all()
        else " With ten samples or more the choice still moves the mean")
     + ("; with fewer, spreading them pays." if len(few) and (few["worst device"] > 0.05).all() else
-       "; with fewer, spreading them helps a little." if len(few) and (few["worst device"] > 0.005).all() else ".")
+       "; with fewer, spreading them helps a little." if len(few) and (few["worst device"] > level).all() else ".")
     + " What `--pick` adds is a definite list to measure, the same on every run."))
 
 # %% [markdown]
@@ -208,7 +249,8 @@ display(Markdown(
 
 # %% [markdown]
 # **Table 6.4.** Leave one device out: Kendall tau at 10 target samples per dataset and transfer
-# method, beside the best single-device predictor on 124 samples; `beats`: the strongest method does.
+# method, beside the best single-device predictor on 124 samples; `beats`: the default method
+# (consensus_ensemble) does.
 
 # %%
 curves = report.lodo_curves(results["lodo"], results["baselines"])
@@ -229,7 +271,7 @@ proxy124 = report.lodo_table(curves, size=124)["proxy"]
 anchored = lodo_table[lodo_table["anchored_ensemble"] > lodo_table["its tau @124"]]
 selected = lodo_table[lodo_table["selected_ensemble"] > lodo_table["its tau @124"]]
 display(Markdown(
-    f"With 10 target samples, the strongest transfer method beats every single-device predictor trained on "
+    f"With 10 target samples, the default transfer method beats every single-device predictor trained on "
     f"124 samples on {len(beaten)} of {len(lodo_table)} datasets ({', '.join(beaten) or 'none'})"
     + ("." if missed.empty else "; it does not on " + ", ".join(
         f"{d} ({r[transfer.STRONGEST]:.2f} against {r['best single @124']}'s {r['its tau @124']:.2f}; the "
@@ -242,7 +284,9 @@ display(Markdown(
        if len(anchored) else " Anchored on the best source, the ensemble beats them nowhere either.")
     + (" Choosing the anchor by the jackknife's held-out error, on the target's samples alone, beats them on "
        + ", ".join(f"{d} ({r['selected_ensemble']:.2f})" for d, r in selected.iterrows()) + "."
-       if len(selected) else "")))
+       if len(selected) else "")
+    + f" Over the {len(lodo_table)} datasets the default's mean tau is {lodo_table[transfer.STRONGEST].mean():.3f}, "
+    + ", ".join(f"{m}'s {lodo_table[m].mean():.3f}" for m in ("anchored_ensemble", "selected_ensemble")) + "."))
 
 # %% [markdown]
 # ### FLOPs and parameters as two more sources
@@ -259,11 +303,14 @@ proxies = report.proxies_table(lodo_table, report.lodo_table(report.lodo_curves(
 proxies.round(3)
 
 # %% tags=["hide-input"]
-gain = proxies["devices + FLOPs, params"].max(axis=1) - proxies["devices"].max(axis=1)
+fixed = "selected_ensemble"  # gains and verdicts of one method fixed in advance, not the best of three each side
+gain = (proxies[("devices + FLOPs, params", fixed)] - proxies[("devices", fixed)]).round(3) + 0.0
 won = proxies[proxies[("reference", "beaten with proxies")]].index.tolist()
 display(Markdown(
     f"**Table 6.5.** Kendall tau at 10 target samples (mean over {n_seeds} seeds) from the other devices alone "
     "and with FLOPs and parameters as sources, beside the best single-device predictor on 124 samples. "
+    f"The verdicts and the changes below are those of one method fixed in advance, the ensemble whose anchor "
+    f"the jackknife chooses ({fixed}), with and without the proxies; not the best of the three on either side. "
     f"With them, the ensemble whose anchor the jackknife chooses beats every single-device predictor on 124 "
     f"samples on {len(won)} of {len(proxies)} datasets ({', '.join(won) or 'none'}). They help most where the devices "
     f"say least about the target: {gain.idxmax()} gains {gain.max():+.3f} (an accelerator's arithmetic "
@@ -278,6 +325,14 @@ display(Markdown(
 # predictors on 10 and on 124), the Pareto-optimal candidates under (true accuracy, predicted
 # hardware value) selected and judged with the true values (chapter "Selection simulation").
 
+# %% tags=["hide-input"]
+n_selection = results["selection"]["dataset"].nunique()
+display(Markdown(
+    f"**Table 6.6.** The selection simulation: per kind of predictor, predictor and number of training samples, "
+    f"the means over {n_selection} datasets and {cfg['selection_trials']} trials each of Kendall tau over the "
+    "candidates, MRA_all and MRA_pareto (percentage points), the hypervolume of the selection and its loss against "
+    "the true front, and the number of architectures selected; ordered by MRA_all."))
+
 # %%
 selection = report.selection_table(results["selection"])
 selection.round(3)
@@ -286,7 +341,7 @@ selection.round(3)
 report.plot_selection(selection)
 plt.show()
 display(Markdown(f"**Figure 6.4.** Mean reduction in accuracy of the whole selection and of its verified "
-                 f"Pareto subset, and the hypervolume lost against the true front; means over the five "
+                 f"Pareto subset, and the hypervolume lost against the true front; means over the {n_selection} "
                  f"datasets and {cfg['selection_trials']} trials each. Orange: transfer (10 samples)."))
 
 # %% tags=["hide-input"]
@@ -297,7 +352,8 @@ at124 = sel[(sel["kind"] == "single") & (sel["n_train"] == 124)].sort_values("hv
 few = sel[(sel["kind"] == "single") & (sel["n_train"] == 10)].sort_values("n_selected").iloc[0]
 misleading = few["mra_all"] < ours["mra_all"] and few["hv_loss"] > ours["hv_loss"]
 display(Markdown(
-    f"Selected with the transfer predictor on 10 samples, the architectures lose {ours['hv_loss']:.3f} of "
+    f"Selected with the default transfer predictor ({transfer.STRONGEST}) on 10 samples, the architectures "
+    f"lose {ours['hv_loss']:.3f} of "
     f"hypervolume against the true front and give up {ours['mra_all']:.2f} percentage points of accuracy on "
     f"average (MRA_all; {ours['mra_pareto']:.2f} after verification). The single-device predictor that loses "
     f"least hypervolume on 10 samples ({at10['predictor']}) loses {at10['hv_loss']:.3f} (MRA_all "
@@ -312,7 +368,7 @@ display(Markdown(
 # ## This project's CPU as the new device
 #
 # The project measured every NB201 cell on its own CPU (chapter "Your own device"), a device that
-# none of the sources is. **Table 6.6** takes it as the new device, every other device a source,
+# none of the sources is. **Table 6.7** takes it as the new device, every other device a source,
 # on the study's splits, beside the single-device predictors and the lookup table.
 
 # %% tags=["hide-input"]
@@ -321,12 +377,15 @@ if len(results["own"]):
     own_table = report.lodo_table(own_curves)
     own_lut = evaluate_lut(report.OWN_TARGET)["kendalltau"]
     row = own_table.iloc[0]
+    top = row[[m for m in transfer.list_methods() if m in own_table]].astype(float).idxmax()
     few, few_tau = report.single_at(own_curves, report.OWN_TARGET, row["best single @124"], 10)
     display(Markdown(
-        f"**Table 6.6.** Leave one device out with this CPU the target: Kendall tau at 10 target samples "
+        f"**Table 6.7.** Leave one device out with this CPU the target: Kendall tau at 10 target samples "
         f"(mean over {n_seeds} seeds) per transfer method, beside the best single-device predictor on 124 "
-        f"samples. With 10 measurements the strongest method reaches {row[transfer.STRONGEST]:.3f}; "
-        f"{row['best single @124']} reaches {few_tau:.3f} on {few} measurements of the CPU and "
+        f"samples. With 10 measurements the default method reaches {row[transfer.STRONGEST]:.3f}"
+        + (f" ({top} {row[top]:.3f}, " + ("level with it" if round(row[top] - row[transfer.STRONGEST], 3) <= level
+                                          else "above it") + ")" if top != transfer.STRONGEST else "")
+        + f"; {row['best single @124']} reaches {few_tau:.3f} on {few} measurements of the CPU and "
         f"{row['its tau @124']:.3f} on 124; the lookup table, from 25 measurements, {own_lut:.3f}."))
     display(own_table.round(3))
 else:
@@ -337,8 +396,8 @@ else:
 #
 # The project also timed NB201 cells on an NVIDIA H200 at batch 256 (chapter "Your own device",
 # "A borrowed GPU"): close to half the cells, a random sample, timed beside a reference network. A
-# GPU of a newer generation than every source, measured on another software stack. **Table 6.7**
-# takes it as the new device as Table 6.6 took the CPU: 625 of its cells are the test set, the
+# GPU of a newer generation than every source, measured on another software stack. **Table 6.8**
+# takes it as the new device as Table 6.7 took the CPU: 625 of its cells are the test set, the
 # rest the training pool (as for any partial measurement, `hwlib.protocol.test_set_size`); the
 # single-device predictors' reference is the study's largest size up to 124 that the pool holds.
 
@@ -350,18 +409,30 @@ if len(results["gpu"]):
     grow = gpu_table.iloc[0]
     gpu_name = results["gpu"]["target"].iloc[0]
     few, few_tau = report.single_at(gpu_curves, gpu_name, grow[f"best single @{ref}"], 10)
-    retest_tau = devices.retest_pairs(devices.gpu_dataset_pass())[1]["kendalltau_value"]
+    retest = devices.retest_pairs(devices.gpu_dataset_pass())[1]
+    retest_tau = retest["kendalltau_value"]
     gpu_n = load_dataset(gpu_name).n_archs
+    gpu_test = protocol.test_set_size("nb201", gpu_n)
+    top = grow[[m for m in transfer.list_methods() if m in gpu_table]].astype(float).idxmax()
+    vs_retest = round(grow[transfer.STRONGEST] - retest_tau, 3)
     display(Markdown(
-        f"**Table 6.7.** Leave one device out with the H200 the target ({n_seeds} seeds; {gpu_n} cells measured, "
-        f"{protocol.test_set_size('nb201', gpu_n)} of them the test set): Kendall tau at 10 target samples per "
-        f"transfer method, beside the best single-device predictor on {ref}. With 10 measurements the strongest "
-        f"method reaches {grow[transfer.STRONGEST]:.3f}; {grow[f'best single @{ref}']} reaches {few_tau:.3f} on "
-        f"{few} measurements of the GPU and {grow[f'its tau @{ref}']:.3f} on {ref}. For scale: "
-        f"two passes of the GPU (on two machines) agree at tau {retest_tau:.3f}, so ten measurements and the "
-        f"other devices' tables rank this pass "
-        + ("better than a second pass of the same GPU would."
-           if grow[transfer.STRONGEST] > retest_tau else "about as well as a second pass of the same GPU would.")))
+        f"**Table 6.8.** Leave one device out with the H200 the target ({n_seeds} seeds; {gpu_n} cells measured, "
+        f"{gpu_test} of them the test set): Kendall tau at 10 target samples per "
+        f"transfer method, beside the best single-device predictor on {ref}. With 10 measurements the default "
+        f"method reaches {grow[transfer.STRONGEST]:.3f}"
+        + (f" ({top} {grow[top]:.3f}, " + ("level with it" if round(grow[top] - grow[transfer.STRONGEST], 3) <= level
+                                           else "above it") + ")" if top != transfer.STRONGEST else "")
+        + f"; {grow[f'best single @{ref}']} reaches {few_tau:.3f} on "
+        f"{few} measurements of the GPU and {grow[f'its tau @{ref}']:.3f} on {ref}. For a rough scale: two passes "
+        f"of the GPU (on two machines) agree at tau {retest_tau:.3f} on the {retest['n']} cells both hold, while "
+        f"the prediction from ten measurements and the other devices' tables agrees with this pass on its "
+        f"{gpu_test} test cells at {grow[transfer.STRONGEST]:.3f}: "
+        + ("more closely than" if vs_retest > level else "about as closely as" if vs_retest >= -level
+           else "less closely than")
+        + " the other pass does. The two figures are not the same measure: the retest sets two noisy passes "
+        "against each other, so the noise of both lowers it, while the prediction is scored against one noisy "
+        "pass, and on other cells; they do not show that the prediction is closer to the GPU's true ranking than "
+        "a second measurement would be."))
     display(gpu_table.round(3))
 else:
     display(Markdown("The project's GPU measurements are not at hand."))
@@ -369,11 +440,11 @@ else:
 # %% [markdown]
 # ### Ten picked cells, measured
 #
-# Table 6.7 draws its ten samples at random, once per seed. A user measures one set of cells once:
+# Table 6.8 draws its ten samples at random, once per seed. A user measures one set of cells once:
 # right before the H200's third pass, on the same machine, the project measured the ten cells
 # that `hwlib transfer --pick 10 --sources others` names (spread along the other devices'
 # consensus; `hwlib measure --archs`, beside the same reference network), as the README's
-# ten-measurement path does on a new device. From those ten alone, the strongest method
+# ten-measurement path does on a new device. From those ten alone, the default method
 # (`hwlib predict --predictor consensus_ensemble`) predicts the pass's other cells
 # (`transfer.score_picked`).
 
@@ -382,11 +453,14 @@ picked_name = devices.gpu_picked() if len(results["gpu"]) else None
 if picked_name is not None:
     picked = transfer.score_picked(picked_name, gpu_name)
     random10 = results["gpu"].query("method == @transfer.STRONGEST and train_size == 10")["kendalltau"]
+    n_devices = len({transfer.device_of(n) for n in transfer.resolve_sources(picked_name, "others")})
     display(Markdown(
         f"The ten picked cells, measured, rank the other {picked['n_scored']} cells of the pass at Kendall tau "
         f"{picked['kendalltau']:.3f} (Spearman {picked['spearman']:.3f}), from {picked['n_sources']} source "
-        f"devices. Ten random cells gave {random10.mean():.3f} on average over {len(random10)} draws (from "
-        f"{random10.min():.3f} to {random10.max():.3f}, on the 625 test cells); two passes of the GPU agree at "
+        f"datasets of {n_devices} physical devices (HELP's GPUs each at several batch sizes, HW-NAS-Bench's "
+        f"devices each with several metrics). Ten random cells gave {random10.mean():.3f} on average over "
+        f"{len(random10)} draws (from {random10.min():.3f} to {random10.max():.3f}, on the {gpu_test} test "
+        "cells); two passes of the GPU agree at "
         f"{retest_tau:.3f}. "
         + f"The picked set does better than {(random10 < picked['kendalltau']).mean():.0%} of the random draws. "
         "One set on one device says no more than that; on HELP's devices (Table 6.3) spreading the cells "

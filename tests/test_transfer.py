@@ -319,6 +319,8 @@ def test_help_table_and_goals_from_runs():
     goals = report.help_goals(table)
     assert goals["mean_ok"] and goals["min_ok"] and goals["mean"] == pytest.approx(0.99)
     assert set(goals["beats"]) == {report.short(t) for t in transfer.HELP_TARGETS}
+    close = report.help_goals(table, level=1.0)                 # every difference within the margin
+    assert close["beats"] == close["misses"] == [] and len(close["level"]) == len(transfer.HELP_TARGETS)
 
 
 def test_nasflat_table_sets_the_strongest_method_beside_nasflat_at_10_and_20_samples():
