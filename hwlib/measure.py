@@ -52,7 +52,7 @@ import pandas as pd
 from .errors import DataError, InputError
 from .machine import cpu_model
 from .networks import NB201_IMAGES, all_archs, build_network, default_input_size
-from .paths import atomic_write, atomic_write_json
+from .paths import atomic_write, atomic_write_json, try_lock
 from .spaces import get_space
 
 __all__ = ["Settings", "machine_description", "select_archs", "time_network", "time_networks", "measure",
@@ -480,24 +480,14 @@ def _claimed(path: Path) -> Iterator[None]:
     """Hold ``path``'s measurements for this process (a lock on its description ``<path>.json``).
 
     A second process measuring into the same file, or merging it, is refused with an
-    :class:`InputError` instead of appending to a file that the first one replaces. Where
-    ``fcntl`` is missing (Windows), nothing is locked.
+    :class:`InputError` instead of appending to a file that the first one replaces.
     """
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover
+    handle = try_lock(path.with_name(path.name + ".json"))
+    if handle is None:
+        raise InputError(f"{path} is in use by another process (measuring into it or merging it); "
+                         "wait for it to stop, or use another file")
+    with handle:
         yield
-        return
-    with open(path.with_name(path.name + ".json"), "rb") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise InputError(f"{path} is in use by another process (measuring into it or merging it); "
-                             "wait for it to stop, or use another file") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def test_retest(first: pd.DataFrame, second: pd.DataFrame, column: str = "median_ms") -> dict:

@@ -19,11 +19,12 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .errors import InputError
 
-__all__ = ["project_root", "data_dir", "mirror_dir", "cache_dir", "results_dir", "atomic_write", "atomic_write_json"]
+__all__ = ["project_root", "data_dir", "mirror_dir", "cache_dir", "results_dir", "atomic_write", "atomic_write_json",
+           "try_lock"]
 
 
 def project_root() -> Path:
@@ -107,3 +108,20 @@ def _json_default(obj: Any) -> Any:
     if hasattr(obj, "tolist"):          # numpy scalars and arrays
         return obj.tolist()
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def try_lock(path: str | os.PathLike) -> IO | None:
+    """An exclusive lock on ``path`` (created if missing) for this process, or None when another
+    holds it. The lock lasts until the returned file is closed, or its process ends. Where
+    ``fcntl`` is missing (Windows), nothing is locked and the file is returned all the same."""
+    handle = open(path, "a")
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover
+        return handle
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle

@@ -31,6 +31,7 @@ import pandas as pd
 from .errors import InputError
 from .experiments import SORT_COLUMNS, group_keys, plan_groups, predictor_table, worker_cells
 from .metrics import METRIC_NAMES
+from .paths import try_lock
 from .profiles import check_profile, settings
 from .store import Store
 
@@ -502,8 +503,8 @@ class _Claims:
     ``<results>/.claims/``, so that several runners over one results folder (two started with the
     same command, say) share out the grid instead of computing the same groups twice.
 
-    A lock goes with its process: a runner that is killed leaves no claim behind. Where ``fcntl``
-    is missing (Windows), every claim succeeds.
+    A lock goes with its process (:func:`hwlib.paths.try_lock`): a runner that is killed leaves no
+    claim behind.
     """
 
     def __init__(self, root: Path):
@@ -511,17 +512,9 @@ class _Claims:
         self.held: dict[Group, Any] = {}
 
     def take(self, group: Group) -> bool:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover
-            return True
         self.folder.mkdir(parents=True, exist_ok=True)
-        name = f"{group.table.replace('/', '--')}--{group.train_size}.lock"
-        handle = open(self.folder / name, "a")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
+        handle = try_lock(self.folder / f"{group.table.replace('/', '--')}--{group.train_size}.lock")
+        if handle is None:
             return False
         self.held[group] = handle
         return True
