@@ -60,16 +60,6 @@ cfg = report.settings(profile)
 results = report.run_all(profile, progress=False)
 n_seeds = len(cfg["seeds"])
 
-
-def beside_default(row: pd.Series) -> str:
-    """' (METHOD TAU, level with it)' or '..., above it)' when a method of ``row`` scores higher than
-    the default; '' when none does."""
-    top = row[[m for m in transfer.list_methods() if m in row.index]].astype(float).idxmax()
-    if top == transfer.STRONGEST:
-        return ""
-    lead = round(row[top] - row[transfer.STRONGEST], 3)
-    return f" ({top} {row[top]:.3f}, {'level with it' if lead <= level else 'above it'})"
-
 # %% [markdown]
 # ## HELP's protocol
 #
@@ -392,7 +382,8 @@ if len(results["own"]):
         f"**Table 6.7.** Leave one device out with this CPU the target: Kendall tau at 10 target samples "
         f"(mean over {n_seeds} seeds) per transfer method, beside the best single-device predictor on 124 "
         f"samples. With 10 measurements the default method reaches {row[transfer.STRONGEST]:.3f}"
-        + beside_default(row) + f"; {row['best single @124']} reaches {few_tau:.3f} on {few} measurements of the CPU and "
+        + report.beside_default(row, level)
+        + f"; {row['best single @124']} reaches {few_tau:.3f} on {few} measurements of the CPU and "
         f"{row['its tau @124']:.3f} on 124; the lookup table, from 25 measurements, {own_lut:.3f}."))
     display(own_table.round(3))
 else:
@@ -425,7 +416,7 @@ if len(results["gpu"]):
         f"**Table 6.8.** Leave one device out with the H200 the target ({n_seeds} seeds; {gpu_n} cells measured, "
         f"{gpu_test} of them the test set): Kendall tau at 10 target samples per "
         f"transfer method, beside the best single-device predictor on {ref}. With 10 measurements the default "
-        f"method reaches {grow[transfer.STRONGEST]:.3f}" + beside_default(grow)
+        f"method reaches {grow[transfer.STRONGEST]:.3f}" + report.beside_default(grow, level)
         + f"; {grow[f'best single @{ref}']} reaches {few_tau:.3f} on "
         f"{few} measurements of the GPU and {grow[f'its tau @{ref}']:.3f} on {ref}. For a rough scale: two passes "
         f"of the GPU (on two machines) agree at tau {retest_tau:.3f} on the {retest['n']} cells both hold, while "

@@ -394,6 +394,19 @@ def test_single_at_reads_the_smallest_size_of_at_least_the_one_asked():
         report.single_at(curves, "d", "lr", 200)
 
 
+def test_beside_default_names_a_method_that_scores_above_the_default():
+    from hwlib.transfer import report
+
+    other = next(m for m in transfer.list_methods() if m != transfer.STRONGEST)
+    row = pd.Series({transfer.STRONGEST: 0.800, other: 0.7, "best single @124": "lr"})
+    assert report.beside_default(row) == ""
+    row[other] = 0.804
+    assert report.beside_default(row, level=0.005) == f" ({other} 0.804, level with it)"
+    assert report.beside_default(row) == f" ({other} 0.804, above it)"
+    with pytest.raises(InputError, match="default method"):
+        report.beside_default(pd.Series({other: 0.5}))
+
+
 def test_profile_settings():
     from hwlib.transfer import report
 

@@ -15,7 +15,7 @@ from . import HELP_PUBLISHED, HELP_TARGETS, LODO_SIZES, NASFLAT_REPORTED, STRONG
 
 __all__ = ["settings", "run_all", "GOALS", "help_table", "help_goals", "nasflat_table", "own_data_fit",
            "plot_nasflat", "sampler_table", "lodo_curves", "lodo_table", "proxies_table", "selection_table",
-           "plot_help", "plot_lodo", "plot_selection", "short", "single_at", "OWN_TARGET", "NASFLAT_SIZES"]
+           "plot_help", "plot_lodo", "plot_selection", "short", "single_at", "beside_default", "OWN_TARGET", "NASFLAT_SIZES"]
 
 #: The issue's goals: HELP protocol mean Spearman and worst device; LODO: 10 samples vs 124.
 GOALS = {"help_mean": 0.95, "help_min": 0.90, "lodo_size": 10, "lodo_reference_size": 124}
@@ -245,6 +245,21 @@ def single_at(curves: pd.DataFrame, dataset: str, predictor: str, size: int) -> 
         raise InputError(f"{predictor} has no run of at least {size} samples on {dataset}")
     row = part.sort_values("train_size").iloc[0]
     return int(row["train_size"]), float(row["kendalltau"])
+
+
+def beside_default(row: pd.Series, level: float = 0.0) -> str:
+    """Text for the method of ``row`` (one score per transfer method) that scores highest, when it is
+    not the default: ' (METHOD SCORE, level with it)' when it leads the default by at most ``level``
+    (rounded to three decimals, as the tables show it), ' (METHOD SCORE, above it)' otherwise; '' when
+    the default scores highest."""
+    methods = [m for m in TRANSFER_REGISTRY if m in row.index]
+    if STRONGEST not in methods:
+        raise InputError(f"the row holds no score of the default method {STRONGEST!r}")
+    top = row[methods].astype(float).idxmax()
+    if top == STRONGEST:
+        return ""
+    lead = round(float(row[top]) - float(row[STRONGEST]), 3)
+    return f" ({top} {float(row[top]):.3f}, {'level with it' if lead <= level else 'above it'})"
 
 
 def proxies_table(devices: pd.DataFrame, proxies: pd.DataFrame) -> pd.DataFrame:
