@@ -45,16 +45,10 @@ card = scorecard.scorecard(profile, trials=trials, seeds=seeds, n_jobs=n_jobs)
 count = scorecard.summary(card)
 for key, value in count.items():
     glue(f"n_{key}", value, display=False)
+glue("other_verdicts", scorecard.other_verdicts(count), display=False)
 
 # %% tags=["hide-input"]
-display(Markdown(
-    f"**Summary.** Of the paper's {count['total']} numbers and claims checked here, **{count['reproduced']} are "
-    f"reproduced**, {count['differs']} differ, {count['provisional']} are provisional (checked on the part of the "
-    f"grid committed so far) and {count['not_run']} are not yet run. By part: the paper's Table 1, "
-    f"{count['table_1_reproduced']} of {count['table_1_total']}; the predictor comparison (its claims and the lookup "
-    f"table's means), "
-    f"{count['predictors_reproduced']} of {count['predictors_total']}; the selection simulation, "
-    f"{count['simulation_reproduced']} of {count['simulation_total']}."))
+display(Markdown("**Summary.** " + scorecard.headline(count)))
 
 # %% tags=["hide-input"]
 fig = scorecard.plot_scorecard(card)

@@ -32,8 +32,8 @@ import pandas as pd
 from .claims import PAPER_SEEDS, fewer_seeds, seed_counts
 
 __all__ = ["PAPER_LUT_MEANS", "paper_lut_means", "TOLERANCE", "verdict", "table1_rows", "lut_mean_rows",
-           "claim_rows", "simulation_rows", "scorecard", "formatted", "styled", "summary", "reason_counts",
-           "plot_scorecard", "COLUMNS"]
+           "claim_rows", "simulation_rows", "scorecard", "formatted", "styled", "summary", "headline",
+           "other_verdicts", "reason_counts", "plot_scorecard", "COLUMNS"]
 
 log = logging.getLogger(__name__)
 
@@ -401,6 +401,28 @@ def summary(card: pd.DataFrame) -> dict[str, int]:
         key = section.lower().replace(" ", "_")
         out[f"{key}_total"], out[f"{key}_reproduced"] = len(part), int((part["verdict"] == "reproduced").sum())
     return out
+
+
+def other_verdicts(count: dict[str, int]) -> str:
+    """The counts of :func:`summary` beside the reproduced ones, as the rest of a sentence that
+    names those: ' and D differ', or, where any are provisional or not yet run, ', D differ, P are
+    provisional (...) and N are not yet run' (each named only where there are any)."""
+    parts = [f"{count['differs']} differ"]
+    if count["provisional"]:
+        parts.append(f"{count['provisional']} are provisional (checked on the part of the full study committed so far)")
+    if count["not_run"]:
+        parts.append(f"{count['not_run']} are not yet run")
+    return ", ".join([""] + parts[:-1]) + " and " + parts[-1]
+
+
+def headline(count: dict[str, int]) -> str:
+    """The scorecard's counts (:func:`summary`) as Markdown: how many are reproduced, the
+    :func:`other_verdicts`, then the reproduced per part of the paper."""
+    return (f"Of the paper's {count['total']} numbers and claims checked here, **{count['reproduced']} are "
+            f"reproduced**{other_verdicts(count)}. By part: the paper's Table 1, {count['table_1_reproduced']} of "
+            f"{count['table_1_total']}; the predictor comparison (its claims and the lookup table's means), "
+            f"{count['predictors_reproduced']} of {count['predictors_total']}; the selection simulation, "
+            f"{count['simulation_reproduced']} of {count['simulation_total']}.")
 
 
 def _split_reasons(text: str) -> list[str]:

@@ -146,6 +146,20 @@ def test_summary_counts_by_section():
                                        "predictors_total": 1, "predictors_reproduced": 0}
 
 
+def test_headline_names_provisional_and_not_run_only_where_there_are_any():
+    count = {"total": 5, "reproduced": 3, "differs": 2, "provisional": 0, "not_run": 0,
+             "table_1_total": 2, "table_1_reproduced": 1, "predictors_total": 2, "predictors_reproduced": 1,
+             "simulation_total": 1, "simulation_reproduced": 1}
+    text = scorecard.headline(count)
+    assert text.startswith("Of the paper's 5 numbers and claims checked here, **3 are reproduced** and 2 differ.")
+    assert "provisional" not in text and "not yet run" not in text
+    assert "Table 1, 1 of 2; the predictor comparison (its claims and the lookup table's means), 1 of 2" in text
+    assert scorecard.other_verdicts(count) == " and 2 differ"
+    more = scorecard.headline({**count, "differs": 1, "provisional": 1, "not_run": 1})
+    assert "**3 are reproduced**, 1 differ, 1 are provisional (checked on the part" in more
+    assert more.split(". By part")[0].endswith("and 1 are not yet run")
+
+
 def test_reason_counts_keep_a_reasons_own_semicolons():
     card = pd.DataFrame({"verdict": ["differs", "differs", "provisional", "reproduced"],
                          "reason": ["stand-in data (micro for macro; its tau 0.51); fewer seeds (gcn: 10 of 50)",
