@@ -15,7 +15,8 @@ from . import HELP_PUBLISHED, HELP_TARGETS, LODO_SIZES, NASFLAT_REPORTED, STRONG
 
 __all__ = ["settings", "run_all", "GOALS", "help_table", "help_goals", "nasflat_table", "own_data_fit",
            "plot_nasflat", "sampler_table", "lodo_curves", "lodo_table", "proxies_table", "selection_table",
-           "plot_help", "plot_lodo", "plot_selection", "short", "single_at", "beside_default", "OWN_TARGET", "NASFLAT_SIZES"]
+           "plot_help", "plot_lodo", "plot_selection", "short", "single_at", "beside_default", "OWN_TARGET",
+           "NASFLAT_SIZES"]
 
 #: The issue's goals: HELP protocol mean Spearman and worst device; LODO: 10 samples vs 124.
 GOALS = {"help_mean": 0.95, "help_min": 0.90, "lodo_size": 10, "lodo_reference_size": 124}
