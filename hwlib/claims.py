@@ -448,7 +448,7 @@ def seed_counts(records: pd.DataFrame) -> dict[str, int]:
 
 def fewer_seeds(seeds: Mapping[str, int], reads=()) -> str:
     """Which of the predictors read (``reads``; empty: all of ``seeds``) ran fewer seeds than the
-    paper, as a reason: ``'fewer seeds (bonas, gcn, nao: 10 of 50)'``; ``''`` when none did."""
+    paper, as a reason: ``'fewer seeds (gcn, nao: 10 of 50)'``; ``''`` when none did."""
     names = [p for p in (reads or seeds) if seeds.get(p, PAPER_SEEDS) < PAPER_SEEDS]
     by_count: dict[int, list[str]] = {}
     for p in sorted(names):

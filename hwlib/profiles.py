@@ -25,7 +25,7 @@ __all__ = ["PROFILES", "SETTINGS", "settings", "check_profile", "capped_sizes"]
 PROFILES = ("quick", "full")
 
 #: The slow-to-train predictors, run on fewer seeds and sizes (chapter "Predictor comparison").
-_HEAVY_FULL = ("bonas", "gcn", "nao")
+_HEAVY_FULL = ("gcn", "nao")
 _HEAVY_QUICK = ("sparse_gp", "ngb", "bohamiann", "bananas", "bonas", "gcn", "mlp_large", "nao")
 
 #: chapter -> setting -> (quick value, full value). A chapter's papermill parameters of the same
