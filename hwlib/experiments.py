@@ -94,8 +94,9 @@ def run_cells(ds, predictor: str, train_size: int, seeds: Sequence[int], params:
     The lookup table measures its own base and neighbours (:mod:`hwlib.predictors.lut`) among
     all architectures, whatever the training set; it is scored on each seed's test set.
     Seeds are trained together when the regressor offers ``fit_predict_seeds`` and no HPO runs;
-    then ``fit_time`` is the stack's time (fit and test predictions) divided by the seeds and
-    ``query_time`` is None.
+    then ``fit_time`` and ``query_time`` are the stack's training and prediction times divided
+    by the seeds. (Stacked cells committed before query times were recorded this way, on
+    2026-12-02, hold the prediction in ``fit_time`` and no ``query_time``.)
 
     ``fit_time`` and ``query_time`` are CPU seconds of this process (:func:`time.process_time`,
     all its threads), not wall time: the cost of a cell, whether the machine is busy with other
@@ -145,11 +146,11 @@ def _run_stacked(spec, space, X, y, splits, seeds, train_size, params, base) -> 
         params = {"search_space": space, **params}
     train = np.stack([pool[:train_size] for _, pool in splits])
     test = np.stack([t for t, _ in splits])
-    t0 = time.process_time()
-    pred = cls.fit_predict_seeds(X[train], y[train], X[test], [int(s) for s in seeds], **params)
-    per_seed = (time.process_time() - t0) / len(seeds)
-    return [{**base, "seed": int(s), **evaluate_predictions(y[t], p), "fit_time": per_seed,
-             "query_time": None, "batched_seeds": len(seeds)} for s, t, p in zip(seeds, test, pred)]
+    times: dict[str, float] = {}
+    pred = cls.fit_predict_seeds(X[train], y[train], X[test], [int(s) for s in seeds], times=times, **params)
+    fit, query = times["fit"] / len(seeds), times["query"] / len(seeds)
+    return [{**base, "seed": int(s), **evaluate_predictions(y[t], p), "fit_time": fit,
+             "query_time": query, "batched_seeds": len(seeds)} for s, t, p in zip(seeds, test, pred)]
 
 
 def _mean(values: list) -> float | None:

@@ -72,8 +72,9 @@ def test_stacked_seeds_are_used(monkeypatch):
     from hwlib.predictors.classic import RidgeRegressor
     calls = []
 
-    def fit_predict_seeds(cls, X_train, y_train, X_test, seeds, **params):
+    def fit_predict_seeds(cls, X_train, y_train, X_test, seeds, times=None, **params):
         calls.append((X_train.shape, X_test.shape, list(seeds)))
+        times.update(fit=0.75, query=0.375)
         return np.stack([cls(random_state=s, **params).fit(a, b).predict(c)
                          for a, b, c, s in zip(X_train, y_train, X_test, seeds)])
 
@@ -81,7 +82,8 @@ def test_stacked_seeds_are_used(monkeypatch):
     ds = _dataset()
     runs = E.run_cells(ds, "ridge", 20, [3, 4, 5])
     assert calls == [((3, 20, 30), (3, 450, 30), [3, 4, 5])]   # 900 architectures: half for testing
-    assert all(r["batched_seeds"] == 3 and r["query_time"] is None for r in runs)
+    # the stack's training and prediction times, shared out over its seeds
+    assert all(r["batched_seeds"] == 3 and (r["fit_time"], r["query_time"]) == (0.25, 0.125) for r in runs)
     monkeypatch.delattr(RidgeRegressor, "fit_predict_seeds")
     single = E.run_cells(ds, "ridge", 20, [3, 4, 5])
     assert [r["kendalltau"] for r in runs] == pytest.approx([r["kendalltau"] for r in single])

@@ -194,6 +194,16 @@ def test_fit_predict_seeds_shared_test_set(synthetic):
     np.testing.assert_array_equal(shared, per_seed)
 
 
+def test_fit_predict_seeds_reports_training_and_prediction_times(synthetic):
+    A, y = synthetic
+    X = _features(SmallMLPRegressor, A)
+    X_train, y_train = np.stack([X[:50], X[50:100]]), np.stack([y[:50], y[50:100]])
+    times = {}
+    SmallMLPRegressor.fit_predict_seeds(X_train, y_train, X[300:], [0, 1], epochs=20, times=times)
+    assert set(times) == {"fit", "query"}
+    assert 0 <= times["query"] < times["fit"]      # 20 epochs of training against one forward pass
+
+
 @pytest.mark.parametrize("bad", [
     dict(X_train=np.zeros((2, 10, 30)), y_train=np.zeros((2, 9)), X_test=np.zeros((2, 5, 30))),
     dict(X_train=np.zeros((3, 10, 30)), y_train=np.zeros((3, 10)), X_test=np.zeros((3, 5, 30))),

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Iterator, Sequence
@@ -270,8 +271,8 @@ class TorchRegressor(RegressorMixin, BaseEstimator):
 
     @classmethod
     def fit_predict_seeds(cls, X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray,
-                          seeds: Sequence[int], max_stack: int | None = None, **params
-                          ) -> np.ndarray:
+                          seeds: Sequence[int], max_stack: int | None = None,
+                          times: dict | None = None, **params) -> np.ndarray:
         """Fit one model per seed, all stacked together, and predict.
 
         Row ``s`` of the result equals, bit for bit (with one torch thread, the default),
@@ -287,6 +288,9 @@ class TorchRegressor(RegressorMixin, BaseEstimator):
         seeds : sequence of S ints
         max_stack : int or None
             Train at most this many seeds at a time (bounds memory); None: all at once.
+        times : dict, optional
+            Filled with the CPU seconds (:func:`time.process_time`) of the whole stack's
+            training (``'fit'``) and prediction (``'query'``).
         **params
             Constructor parameters (not ``random_state``).
 
@@ -301,13 +305,21 @@ class TorchRegressor(RegressorMixin, BaseEstimator):
         est._check_width(X_train.shape[2])
         step = max_stack or len(seeds)
         out = np.empty(X_test.shape[:2])
+        spent = {"fit": 0.0, "query": 0.0}
         for a in range(0, len(seeds), step):
             part = slice(a, a + step)
+            t0 = time.process_time()
             yz, mean, std = _zscore(y_train[part])
             with training_context():
                 model = est._fit_stack(X_train[part], yz, [int(s) for s in seeds[part]])
+                t1 = time.process_time()
                 z = est._predict_stack(model, X_test[part])
             out[part] = z * std[:, None] + mean[:, None]
+            t2 = time.process_time()
+            spent["fit"] += t1 - t0
+            spent["query"] += t2 - t1
+        if times is not None:
+            times.update(spent)
         return out
 
 
