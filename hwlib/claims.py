@@ -19,7 +19,7 @@ import pandas as pd
 from .comparison import curve_table, size_reaching
 
 __all__ = ["Claim", "CLAIMS", "GAIN_SIZES", "PAPER_SEEDS", "check_claims", "fewer_seeds", "LUT_CLAIMS", "lut_claims",
-           "seed_counts"]
+           "seed_counts", "QUERY_TIME_LIMIT", "QUERY_TIME_CLAIM", "check_query_time"]
 
 BENCHMARK_TITLES = {"hwnas": "HW-NAS-Bench", "transnas": "TransNAS-Bench-101"}
 
@@ -541,3 +541,61 @@ def lut_claims(curve: pd.DataFrame, lut_mean: pd.Series, **kwargs) -> pd.DataFra
     differs from predictors that do. ``kwargs`` as :func:`check_claims`."""
     claims = check_claims(curve, lut_mean, **kwargs)
     return claims[claims["paper"].isin(LUT_CLAIMS)].reset_index(drop=True)
+
+
+#: The paper's bound on every predictor's query time, in seconds (Sec. 6).
+QUERY_TIME_LIMIT = 0.05
+#: Where the paper says so, and what it says.
+QUERY_TIME_CLAIM = {"where": "Sec. 6", "claim": "The query time of every predictor is less than 0.05 s and thus "
+                    "negligible (CPU seconds for one model to predict its test set: 625 or 256 architectures)",
+                    "paper": "< 0.05 s"}
+
+
+def check_query_time(times: pd.DataFrame, predictors: list[str] | None = None) -> dict:
+    """The paper's claim about query times (:data:`QUERY_TIME_CLAIM`), checked on recorded ones.
+
+    Parameters
+    ----------
+    times : DataFrame
+        :func:`hwlib.comparison.query_time_table` (index benchmark, predictor; one column per
+        training size), or any frame of seconds indexed by predictor (last index level).
+    predictors : list of str, optional
+        The predictors the claim is about (default: every trained predictor of the study).
+
+    Returns
+    -------
+    dict
+        :data:`QUERY_TIME_CLAIM` with ``ours`` (the predictors over the limit, each at its slowest,
+        else the slowest of all), ``verdict`` ('differs' as soon as one recorded time is over the
+        limit, whatever the others; 'provisional' while it holds on those recorded but some
+        predictor records none; 'not run' without any) and ``reason`` (the predictors without a
+        recorded query time).
+    """
+    from .study import study_predictors
+
+    predictors = list(predictors or study_predictors())
+    names = times.index.get_level_values(-1) if len(times) else pd.Index([])
+    slowest = {}
+    for name in predictors:
+        rows = times[names == name]
+        if rows.notna().to_numpy().any():
+            stacked = rows.stack()
+            where = stacked.idxmax()
+            slowest[name] = (float(stacked.max()), where[-1])
+    missing = [p for p in predictors if p not in slowest]
+    over = {p: v for p, v in slowest.items() if v[0] >= QUERY_TIME_LIMIT}
+    unrecorded = f"no query time recorded: {', '.join(missing)}" if missing else ""
+
+    def describe(items):
+        return ", ".join(f"{p} {t:.3f} s ({n} samples)" for p, (t, n) in items)
+    if not slowest:
+        return {**QUERY_TIME_CLAIM, "ours": "-", "verdict": "not run", "reason": unrecorded}
+    if over:
+        ours = f"over 0.05 s: {describe(sorted(over.items(), key=lambda kv: -kv[1][0]))}"
+        return {**QUERY_TIME_CLAIM, "ours": ours, "verdict": "differs", "reason": unrecorded}
+    top = max(slowest.items(), key=lambda kv: kv[1][0])
+    ours = f"slowest: {describe([top])}"
+    if missing:
+        return {**QUERY_TIME_CLAIM, "ours": ours, "verdict": "provisional",
+                "reason": f"holds on the predictors that record one; {unrecorded}"}
+    return {**QUERY_TIME_CLAIM, "ours": ours, "verdict": "reproduced", "reason": ""}

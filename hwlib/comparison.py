@@ -15,8 +15,8 @@ import pandas as pd
 
 __all__ = ["stand_ins", "every_dataset", "curves", "curve_table", "lut_means", "lut_crossing", "size_reaching",
            "ranking_agreement", "variant_effect", "released_code_effect", "LONG_SAMPLER", "sampler_effect",
-           "fit_time_table", "cpu_hours", "best_per_dataset", "least_squares_rank", "least_squares_dips",
-           "undefined_share"]
+           "fit_time_table", "query_time_table", "measure_query_times", "cpu_hours", "best_per_dataset",
+           "least_squares_rank", "least_squares_dips", "undefined_share"]
 
 
 def stand_ins() -> dict[str, str]:
@@ -292,6 +292,62 @@ def fit_time_table(results: pd.DataFrame) -> pd.DataFrame:
     """Mean fit time (seconds per model) per predictor (rows) and nominal training size, per benchmark."""
     size = "nominal_train_size" if "nominal_train_size" in results else "train_size"
     return results.groupby(["benchmark", "predictor", size], sort=False)["fit_time"].mean().unstack(size)
+
+
+def query_time_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Median recorded query time (CPU seconds for one model to predict its test set) per predictor
+    (rows) and nominal training size, per benchmark. Only cells that record one count (stacked
+    cells committed before 2 December 2026 do not: :func:`hwlib.experiments.run_cells`); a
+    predictor without any is absent."""
+    size = "nominal_train_size" if "nominal_train_size" in results else "train_size"
+    if "query_time" not in results:
+        return pd.DataFrame(index=pd.MultiIndex.from_arrays([[], []], names=["benchmark", "predictor"]))
+    recorded = results[results["query_time"].notna()]
+    return recorded.groupby(["benchmark", "predictor", size], sort=False)["query_time"].median().unstack(size)
+
+
+def measure_query_times(dataset: str, predictors: Sequence[str], train_size: int = 124, seed: int = 0,
+                        repeats: int = 5) -> pd.DataFrame:
+    """Query time of each predictor measured now: fitted once (defaults) on the protocol's split
+    ``seed`` of ``dataset`` with ``train_size`` samples, then timed predicting the split's test set.
+
+    Returns
+    -------
+    DataFrame
+        Index predictor; ``query_s``: the fastest of ``repeats`` predictions of the test set (CPU
+        seconds of this process), ``per_arch_us``: the same per architecture (microseconds),
+        ``test_archs``, ``train_size``.
+
+    Raises
+    ------
+    InputError
+        An unknown dataset or predictor, one that does not support the dataset's search space, a
+        training size out of range.
+    """
+    import time
+
+    from .data import load_dataset
+    from .encodings import encode
+    from .experiments import _check_request
+    from .predictors import make_regressor
+    from .protocol import split, test_set_size
+
+    ds = load_dataset(dataset)
+    specs = [_check_request(ds, name, train_size) for name in predictors]   # a clear error first
+    test, pool = split(ds.n_archs, seed, test_set_size(ds.search_space, ds.n_archs))
+    train, encoded, rows = pool[:train_size], {}, []
+    for name, spec in zip(predictors, specs):
+        enc = spec.encoding
+        X = encoded.setdefault(enc, encode(ds.A, enc, ds.search_space))
+        model = make_regressor(name, ds.search_space, random_state=seed).fit(X[train], ds.y_z[train])
+        best = np.inf
+        for _ in range(repeats):
+            t0 = time.process_time()
+            model.predict(X[test])
+            best = min(best, time.process_time() - t0)
+        rows.append({"predictor": name, "query_s": best, "per_arch_us": 1e6 * best / len(test),
+                     "test_archs": len(test), "train_size": train_size})
+    return pd.DataFrame(rows).set_index("predictor")
 
 
 def cpu_hours(results: pd.DataFrame) -> pd.Series:

@@ -11,7 +11,9 @@ import pandas as pd
 
 from .data import load_dataset
 
-__all__ = ["PREDICTOR_STYLE", "predictor_style", "plot_figure1", "plot_per_dataset", "plot_spread", "plot_tuning", "plot_centred_pair", "plot_fit_times", "plot_distributions", "plot_kendall_matrix", "plot_difficulty", "plot_lut_comparison"]
+__all__ = ["PREDICTOR_STYLE", "predictor_style", "plot_figure1", "plot_per_dataset", "plot_spread", "plot_tuning",
+           "plot_centred_pair", "plot_fit_times", "plot_query_times", "plot_distributions", "plot_kendall_matrix",
+           "plot_difficulty", "plot_lut_comparison"]
 
 
 #: One colour and marker per predictor (registry name), the same in every figure of the book.
@@ -190,14 +192,29 @@ def plot_fit_times(times: pd.DataFrame, titles: dict[str, str]) -> plt.Figure:
 
     ``times``: :func:`hwlib.comparison.fit_time_table` (index benchmark, predictor).
     """
+    return _plot_times(times, titles, "fit time per model (s)")
+
+
+def plot_query_times(times: pd.DataFrame, titles: dict[str, str], limit: float | None = None) -> plt.Figure:
+    """Median query time (one model predicting its test set) against training size (log-log), one
+    panel per benchmark, with the paper's bound ``limit`` (seconds) as a dashed line.
+
+    ``times``: :func:`hwlib.comparison.query_time_table` (index benchmark, predictor).
+    """
+    return _plot_times(times, titles, "query time per model (s)", limit)
+
+
+def _plot_times(times: pd.DataFrame, titles: dict[str, str], ylabel: str, limit: float | None = None
+                ) -> plt.Figure:
     benches = [b for b in titles if b in times.index.get_level_values(0)]
     fig, axes = plt.subplots(1, len(benches), figsize=(6.5 * len(benches), 4.5), squeeze=False)
     for ax, bench in zip(axes[0], benches):
         for name, row in times.loc[bench].iterrows():
-            row = row.dropna()
+            row = row.dropna().sort_index()
             ax.plot(row.index, row.to_numpy(float), **predictor_style(name), ms=4, lw=1.2, label=_label(name))
-        ax.set(xscale="log", yscale="log", xlabel="training samples", ylabel="fit time per model (s)",
-               title=titles[bench])
+        if limit is not None:
+            ax.axhline(limit, color="black", ls="--", lw=1, label="the paper's bound")
+        ax.set(xscale="log", yscale="log", xlabel="training samples", ylabel=ylabel, title=titles[bench])
         ax.grid(alpha=0.3)
     axes[0, -1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()

@@ -47,6 +47,7 @@ SETTINGS: dict[str, dict[str, tuple[Any, Any]]] = {
         "quirk_sizes": ((5, 11), (5, 11, 25, 55)),
         "sampler_seeds": (1, 5),                 # BOHAMIANN sampled as long as pybnn's defaults
         "sampler_sizes": ((55,), (25, 124, 614, 3036, 15000)),
+        "query_size": (25, 124),                 # training size of the query times measured now
         # the brief tuning of the protocol, tuned against default (hwlib.tuning; None: its datasets)
         "tuning_datasets": (("transnas_macro-cpu_latency", "cifar10-edgegpu_latency"), None),
         "tuning_predictors": (("ridge", "mlp_small"), ("ridge", "svr", "mlp_small", "mlp_large", "bonas", "bananas")),

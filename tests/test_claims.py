@@ -177,3 +177,22 @@ def test_claims_about_the_mlps_are_not_run_without_them(study_records):
     mlps = ["after ~20 samples", "~200 vs ~800 (4x)", "only MLPs > 0.9"]
     assert (claims.loc[mlps, "verdict"] == "not run").all()
     assert claims.loc["50 to 100", "verdict"] == "reproduced"    # a claim about every predictor
+
+
+def _query_times(values: dict) -> pd.DataFrame:
+    """A query-time table (index benchmark, predictor; sizes as columns) of ``values``: p -> [s at 5, at 11]."""
+    return pd.DataFrame([{"benchmark": "hwnas", "predictor": p, 5: a, 11: b} for p, (a, b) in values.items()]
+                        ).set_index(["benchmark", "predictor"])
+
+
+def test_the_query_time_claim_differs_on_one_slow_predictor_whatever_the_others():
+    times = _query_times({"lr": (0.001, 0.002), "ngb": (0.02, 0.12)})
+    claim = K.check_query_time(times, ["lr", "ngb", "gcn"])
+    assert claim["verdict"] == "differs" and claim["paper"] == "< 0.05 s"
+    assert claim["ours"] == "over 0.05 s: ngb 0.120 s (11 samples)"
+    assert claim["reason"] == "no query time recorded: gcn"
+    fast = _query_times({"lr": (0.001, 0.002), "ngb": (0.02, 0.03)})
+    assert K.check_query_time(fast, ["lr", "ngb", "gcn"])["verdict"] == "provisional"    # gcn might be slow
+    held = K.check_query_time(fast, ["lr", "ngb"])
+    assert (held["verdict"], held["ours"], held["reason"]) == ("reproduced", "slowest: ngb 0.030 s (11 samples)", "")
+    assert K.check_query_time(fast.iloc[:0], ["lr"])["verdict"] == "not run"

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from hwlib import comparison as C
+from hwlib.errors import InputError
 
 
 def test_curves_mean_and_standard_error(study_records):
@@ -93,3 +94,23 @@ def test_variant_effect_runs_both_variants_on_the_same_splits(tmp_path, require_
     nothing = C.variant_effect(datasets, ["ridge"], {"a": {"alpha": 2.0}, "b": {}}, [25], range(2),
                                store=Store(tmp_path / "empty"), compute=False)
     assert nothing.empty and list(nothing.columns) == ["a", "b", "difference"]
+
+
+def test_query_time_table_takes_the_median_of_the_cells_that_record_one(study_records):
+    records = study_records(lambda b, p, s: 0.5)
+    records["query_time"] = np.where(records["predictor"] == "svr", records["seed"] + 1.0, np.nan)
+    records.loc[(records["predictor"] == "svr") & (records["seed"] == 2), "query_time"] = 10.0
+    table = C.query_time_table(records)
+    assert set(table.index.get_level_values("predictor")) == {"svr"}     # the others record none
+    assert (table.loc[("hwnas", "svr")].dropna() == 2.0).all()              # median of 1, 2, 10 at each size
+    assert C.query_time_table(records.drop(columns="query_time")).empty
+
+
+def test_measure_query_times_times_each_predictor_on_the_test_set(require_data):
+    out = C.measure_query_times("cifar10-raspi4_latency", ["lr", "mlp_small"], train_size=11, repeats=2)
+    assert out.index.tolist() == ["lr", "mlp_small"]
+    assert (out["test_archs"] == 625).all() and (out["train_size"] == 11).all()
+    assert (out["query_s"] > 0).all()
+    assert out["per_arch_us"].to_numpy() == pytest.approx(1e6 * out["query_s"].to_numpy() / 625)
+    with pytest.raises(InputError, match="train size 20000"):
+        C.measure_query_times("cifar10-raspi4_latency", ["lr"], train_size=20000)

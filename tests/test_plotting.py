@@ -57,3 +57,19 @@ def test_tuning_figure_draws_tuned_and_default_per_group():
     lines = fig.axes[0].lines
     assert len(lines) == 4 and [ln.get_linestyle() for ln in lines[:2]] == ["--", "-"]
     assert lines[1].get_ydata().tolist() == [0.518, 0.565]
+
+
+def test_query_times_figure_draws_each_recorded_predictor_and_the_papers_bound():
+    import matplotlib
+    matplotlib.use("Agg")
+    import pandas as pd
+
+    times = pd.DataFrame({5: [0.001, 0.1, 0.002], 11: [0.001, 0.12, float("nan")]},
+                         index=pd.MultiIndex.from_tuples([("hwnas", "lr"), ("hwnas", "ngb"), ("transnas", "lr")],
+                                                         names=["benchmark", "predictor"]))
+    fig = plotting.plot_query_times(times, {"hwnas": "HW-NAS-Bench", "transnas": "TransNAS"}, limit=0.05)
+    hw, trans = fig.axes[:2]
+    assert len(hw.lines) == 3 and len(trans.lines) == 2          # the predictors and the bound
+    assert hw.lines[1].get_ydata().tolist() == [0.1, 0.12]
+    assert list(hw.lines[-1].get_ydata()) == [0.05, 0.05] and hw.get_yscale() == "log"
+    assert trans.lines[0].get_xdata().tolist() == [5]            # a size without a record is left out

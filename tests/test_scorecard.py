@@ -263,3 +263,13 @@ def test_the_lookup_table_claims_note_what_they_say_against_the_papers_table():
     assert rows[0]["note"] == ("against the paper's lookup-table mean (0.437) instead of ours: the last needs 15 "
                                "(lr) (reproduced)")
     assert rows[1]["note"] == ""
+
+
+def test_the_query_time_claim_names_the_machine_where_it_differs():
+    records = _results(["lr", "ngb"], seeds=3).assign(benchmark="hwnas", query_time=[0.001] * 3 + [0.2] * 3)
+    row = scorecard.query_time_row(records)
+    assert (row["section"], row["where"], row["verdict"]) == ("Predictors", "Sec. 6", "differs")
+    assert row["ours"] == "over 0.05 s: ngb 0.200 s (10 samples)"
+    assert row["reason"].startswith("CPU seconds of one core of the machine that ran the study (")
+    assert "no query time recorded: " in row["reason"] and "Table 2.12" in row["note"]
+    assert scorecard.query_time_row(records.assign(query_time=np.nan))["verdict"] == "not run"
