@@ -433,3 +433,22 @@ def test_above_chance_on_real_data(name, require_data):
     model = make_predictor(name, ds.search_space, random_state=0, **REAL[name])
     pred = model.fit(ds.A[train], ds.y_z[train]).predict(ds.A[test])
     assert kendalltau(ds.y_z[test], pred) > 0.5
+
+
+def test_bonas_trains_large_stacks_in_parts_of_a_few_members_alike(synthetic, monkeypatch):
+    """BONAS caps its stacks (its arrays would leave the caches); the parts train as the whole."""
+    assert BONASRegressor()._stack_limit(124) == 5 and BONASRegressor()._stack_limit(25) == 25
+    assert BONASRegressor(hidden=8, batch_size=16)._stack_limit(1000) == 320
+    A, y = synthetic
+    X = _features(BONASRegressor, A)
+    rows = np.stack([np.arange(40) + 7 * s for s in range(3)])
+    kw = dict(epochs=2, hidden=8, batch_size=16)
+    whole = BONASRegressor.fit_predict_seeds(X[rows], y[rows], X[300:], [0, 1, 2], max_stack=3, **kw)
+    monkeypatch.setattr(BONASRegressor, "STACK_ACTIVATIONS", 16 * 8)        # one member at a time
+    stacks = []
+    fit_stack = BONASRegressor._fit_stack
+    monkeypatch.setattr(BONASRegressor, "_fit_stack",
+                        lambda self, X, yz, seeds: stacks.append(len(seeds)) or fit_stack(self, X, yz, seeds))
+    parts = BONASRegressor.fit_predict_seeds(X[rows], y[rows], X[300:], [0, 1, 2], **kw)
+    assert stacks == [1, 1, 1]
+    np.testing.assert_array_equal(parts, whole)

@@ -14,7 +14,9 @@ stacking seeds can gain: at most about 1.6x with these kernels, and 2.7x even if
 ran at the peak of a large product and nothing else cost anything (``bench/bench_predictors.py``
 measures both bounds, its *products alone* and *arithmetic ceiling*). BONAS (batch 128, 9 nodes)
 spends its step in elementwise passes over (members, 9, batch, 64) arrays, bound by memory
-traffic, not by per-operation overhead: neither stacking nor a hand-written backward shortens it.
+traffic, not by per-operation overhead: neither stacking nor a hand-written backward shortens it,
+and a stack of more than about five members at the defaults trains more slowly per member (its
+arrays leave the caches), so ``BONASRegressor`` caps its stacks (``STACK_ACTIVATIONS``).
 
 GCN, as the released code's ``GCNPredictor``: the adjacency gets self-loops and is row-normalised
 (``A``); each of 4 layers averages ``relu(A X W1)`` and ``relu(rownorm(A^T) X W2)`` (Xavier-uniform,

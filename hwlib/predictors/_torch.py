@@ -251,6 +251,11 @@ class TorchRegressor(RegressorMixin, BaseEstimator):
     def _check_width(self, n_features: int) -> None:
         """Raise :class:`InputError` if the regressor cannot take ``n_features`` inputs."""
 
+    def _stack_limit(self, n_train: int) -> int | None:
+        """Most seeds :meth:`fit_predict_seeds` trains as one stack on ``n_train`` samples when
+        not told (None: all at once)."""
+        return None
+
     def fit(self, X, y):
         """Fit on ``X`` (n, d) and ``y`` (n,); returns self."""
         X, y = validate_data(self, X, y, dtype=np.float32, y_numeric=True)
@@ -287,7 +292,9 @@ class TorchRegressor(RegressorMixin, BaseEstimator):
             Test features per seed (or one test set for all).
         seeds : sequence of S ints
         max_stack : int or None
-            Train at most this many seeds at a time (bounds memory); None: all at once.
+            Train at most this many seeds at a time (bounds memory); None: the regressor's own
+            limit where it has one (BONAS: a larger stack trains more slowly per seed), else all
+            at once. The predictions do not depend on it.
         times : dict, optional
             Filled with the CPU seconds (:func:`time.process_time`) of the whole stack's
             training (``'fit'``) and prediction (``'query'``).
@@ -303,7 +310,7 @@ class TorchRegressor(RegressorMixin, BaseEstimator):
         est = cls(**params)
         X_train, y_train, X_test = _check_stacks(X_train, y_train, X_test, seeds)
         est._check_width(X_train.shape[2])
-        step = max_stack or len(seeds)
+        step = max_stack or est._stack_limit(X_train.shape[1]) or len(seeds)
         out = np.empty(X_test.shape[:2])
         spent = {"fit": 0.0, "query": 0.0}
         for a in range(0, len(seeds), step):
