@@ -232,9 +232,10 @@ display(Markdown(
 #
 # **Figure 2.4.** Mean fit time per model against training size (CPU seconds on one core, including
 # any hyperparameter search; torch models that train their seeds as one stacked model report the
-# stack's time divided by its seeds). Records up to 30 November 2026 hold wall seconds of a runner
-# that shared its machine with other work, so some of them run long; the few that a paused run had
-# inflated many times over were computed again.
+# stack's time divided by its seeds, which until 2 December 2026 included predicting the test set:
+# section "Query time"). Records up to 30 November 2026 hold wall seconds of a runner that shared
+# its machine with other work, so some of them run long; the few that a paused run had inflated
+# many times over were computed again.
 
 # %% tags=["hide-input"]
 times = comparison.fit_time_table(results)
