@@ -269,7 +269,7 @@ def test_the_query_time_claim_names_the_machine_where_it_differs():
     records = _results(["lr", "ngb"], seeds=3).assign(benchmark="hwnas", query_time=[0.001] * 3 + [0.2] * 3)
     row = scorecard.query_time_row(records)
     assert (row["section"], row["where"], row["verdict"]) == ("Predictors", "Sec. 6", "differs")
-    assert row["ours"] == "over 0.05 s: ngb 0.200 s (10 samples)"
+    assert row["ours"] == "0.05 s or more: ngb 0.200 s (HW-NAS-Bench, 10 samples)"
     assert row["reason"].startswith("CPU seconds of one core of the machine that ran the study (")
     assert "no query time recorded: " in row["reason"] and "Table 2.12" in row["note"]
     assert scorecard.query_time_row(records.assign(query_time=np.nan))["verdict"] == "not run"
