@@ -189,7 +189,8 @@ def query_time_row(results: pd.DataFrame) -> dict:
     """The paper's claim about query times (:func:`hwlib.claims.check_query_time`) as a scorecard
     row, checked on the query times that ``results`` (the committed study's) record. Where it
     differs, the reason is the machine: query times are CPU seconds of the one that ran the study
-    (named from the runs' provenance), and the paper names neither its own nor how it timed."""
+    (named from the runs' provenance), and the paper names neither its own nor how it timed. The
+    note names the predictors that record none, where it does not already say so."""
     from .claims import check_query_time
     from .comparison import query_time_table
     from .study import study_store
@@ -197,13 +198,13 @@ def query_time_row(results: pd.DataFrame) -> dict:
     c = check_query_time(query_time_table(results))
     runs = study_store("full", False).provenance().values()
     cpus = ", ".join(sorted({r["cpu"] for r in runs if r.get("cpu")})) or "unrecorded"
-    why = {"differs": "; ".join(filter(None, [f"CPU seconds of one core of the machine that ran the study ({cpus}); "
-                                              "the paper names neither its machine nor how it timed", c["reason"]])),
+    why = {"differs": f"CPU seconds of one core of the machine that ran the study ({cpus}), which the paper does "
+                      "not name, nor how it timed",
            "provisional": c["reason"], "not run": "no query times in the committed results"}
+    measured = "chapter 2, Table 2.12 measures every predictor's on the machine that builds the book"
     return {"section": "Predictors", "where": c["where"], "quantity": c["claim"], "paper": c["paper"],
-            "ours": c["ours"], "difference": np.nan, "verdict": c["verdict"],
-            "reason": why.get(c["verdict"], ""),
-            "note": "chapter 2, Table 2.12 measures every predictor's on the machine that builds the book"}
+            "ours": c["ours"], "difference": np.nan, "verdict": c["verdict"], "reason": why.get(c["verdict"], ""),
+            "note": "; ".join(filter(None, [c["reason"] if c["verdict"] == "differs" else "", measured]))}
 
 
 def _sim_means(grid: pd.DataFrame) -> pd.DataFrame:
