@@ -588,7 +588,7 @@ def _add_study_commands(sub) -> None:
     """``study plan|run|tune|verify``: the full study."""
     study = sub.add_parser("study", help="the predictor study at full scale: plan, run, verify its committed results",
                            description="The grid: every trained predictor on the study's datasets, 11 training "
-                           "sizes, 50 seeds (GCN, BONAS, NAO: 10 seeds up to 3036). Its records live in results/ "
+                           "sizes, 50 seeds (GCN and NAO: 10 seeds up to 3036). Its records live in results/ "
                            "($HWLIB_RESULTS_DIR), committed; the book renders from them.")
     study = study.add_subparsers(dest="action", required=True, metavar="ACTION")
     for name, help_text in [("plan", "cells in the grid, cells done, CPU-hours spent and left, per predictor"),

@@ -3,7 +3,7 @@
 The grid of a profile (:mod:`hwlib.profiles`, chapter ``predictors``) is every trained predictor
 on every dataset of the study (the five hard datasets of each benchmark, and the project's own
 measured devices where at hand), at the protocol's 11 training sizes and 50 seeds; the slow
-graph models (GCN, BONAS, NAO) on fewer seeds and sizes. Its unit of work is a *group*: one
+graph models (GCN and NAO) on fewer seeds and sizes. Its unit of work is a *group*: one
 (dataset, predictor, training size) with all its missing seeds, since the torch models train
 their seeds stacked.
 
