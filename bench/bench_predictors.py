@@ -27,6 +27,11 @@ Examples::
     python bench/bench_predictors.py --predictors mlp_small,mlp_large --sizes 124 --ratio-only
     python bench/bench_predictors.py --predictors gcn,bonas,nao --ratio-only --epochs 5
 
+``--stacks 1,5,10,40`` also trains ``--ratio-seeds`` seeds of each of those predictors in stacks
+of at most that many members (``fit_predict_seeds``' ``max_stack``; ``0``: the regressor's own
+limit) and gives CPU milliseconds per seed and the ratio to the first stack size: how large a
+stack pays (BONAS' cap, ``BONASRegressor.STACK_ACTIVATIONS``, comes from this sweep).
+
 ``--epochs N`` sets ``epochs`` of every model that has that parameter (a quick run); the line
 then also gives the time scaled to the model's default epochs (training time is linear in
 epochs). Prints a table; ``--json PATH`` also writes the numbers.
@@ -205,6 +210,26 @@ def stack_ratio(name, ds, X, n, seeds, n_single, epochs, repeats=1, peak=None) -
             "products_per_seed_cpu_s": products, "products_bound": best["single"][1] / products}
 
 
+def stack_sweep(name, ds, X, n, seeds, stacks, epochs, repeats=1) -> dict[int, float]:
+    """CPU seconds per seed of training and predicting ``seeds`` seeds in stacks of at most each
+    of ``stacks`` members (0: the regressor's own limit), the fastest of ``repeats`` alternating
+    rounds, after an untimed warm-up."""
+    cls = get_spec(name).regressor_class()
+    params = _params(name, ds.search_space, epochs, stacked=True)
+    splits = [split(ds.n_archs, s, test_set_size(ds.search_space)) for s in range(seeds)]
+    tr = np.stack([p[:n] for _, p in splits])
+    te = np.stack([t for t, _ in splits])
+    quick = {"epochs": 1} if "epochs" in params else {}
+    cls.fit_predict_seeds(X[tr[:2]], ds.y_z[tr[:2]], X[te[:2]], [0, 1], **{**params, **quick})
+    best = {m: np.inf for m in stacks}
+    for _ in range(repeats):
+        for m in stacks:
+            c0 = time.process_time()
+            cls.fit_predict_seeds(X[tr], ds.y_z[tr], X[te], list(range(seeds)), max_stack=m or None, **params)
+            best[m] = min(best[m], (time.process_time() - c0) / seeds)
+    return best
+
+
 def _ratio_seeds(spec: str) -> dict[str, int]:
     """``'gcn=10,bonas=10,50'`` -> {'gcn': 10, 'bonas': 10, '*': 50} (a bare int: the default)."""
     out = {}
@@ -228,6 +253,8 @@ def main(argv=None) -> int:
     p.add_argument("--ratio-single", type=int, default=3, help="single fits timed for the ratio")
     p.add_argument("--ratio-repeats", type=int, default=1,
                    help="alternating rounds of single and stacked fits; the fastest counts")
+    p.add_argument("--stacks", default=None,
+                   help="also a sweep of stack sizes, e.g. 1,5,10,40 (0: the regressor's own limit)")
     p.add_argument("--ratio-only", action="store_true", help="skip the fit-time table")
     p.add_argument("--no-ratio", action="store_true", help="skip the stacking ratio")
     p.add_argument("--json", default=None, help="also write the results here")
@@ -239,7 +266,7 @@ def main(argv=None) -> int:
     names = [n for n in args.predictors.split(",") if ds.search_space in get_spec(n).spaces]
     print(f"# {args.dataset} ({ds.n_archs} archs, pool {len(pool)}), python {platform.python_version()}, "
           f"epochs {'default' if args.epochs is None else args.epochs}", flush=True)
-    results = {"dataset": args.dataset, "epochs": args.epochs, "fit_s": {}, "stacking": {}}
+    results = {"dataset": args.dataset, "epochs": args.epochs, "fit_s": {}, "stacking": {}, "stack_sweep": {}}
     encoded = {}
     for name in names:
         enc = get_spec(name).encoding
@@ -271,6 +298,13 @@ def main(argv=None) -> int:
                   f"({r['flops_per_seed'] / 1e9:.2f} GFLOP per seed at {peak / 1e9:.0f} GFLOP/s), "
                   f"products alone {r['products_bound']:.1f}x "
                   f"({1e3 * r['products_per_seed_cpu_s']:.1f} CPU ms/seed)", flush=True)
+            if args.stacks:
+                stacks = [int(m) for m in args.stacks.split(",")]
+                sweep = stack_sweep(name, ds, X, args.ratio_size, seeds, stacks, args.epochs, args.ratio_repeats)
+                results["stack_sweep"][name] = sweep
+                first = sweep[stacks[0]]
+                print(f"{name:<10} stacks of at most: " + "  ".join(
+                    f"{m or 'own'}: {1e3 * t:.1f} ms/seed ({first / t:.2f}x)" for m, t in sweep.items()), flush=True)
     if args.json:
         atomic_write_json(args.json, results)
     return 0

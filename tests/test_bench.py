@@ -68,3 +68,13 @@ def test_store_benchmark_finds_both_readers_equal_on_mixed_columns(tmp_path, mon
     monkeypatch.setenv("HWLIB_RESULTS_DIR", str(tmp_path))
     assert module.main([]) == 0
     assert "same records: yes" in capsys.readouterr().out
+
+
+def test_stack_sweep_times_each_stack_size(bench, require_data):
+    from hwlib.data import load_dataset
+    from hwlib.encodings import encode
+
+    ds = load_dataset("cifar10-raspi4_latency")
+    X = encode(ds.A, "graph", ds.search_space)
+    sweep = bench.stack_sweep("bonas", ds, X, 11, seeds=3, stacks=[1, 0, 3], epochs=1)
+    assert list(sweep) == [1, 0, 3] and all(0 < t < 60 for t in sweep.values())
