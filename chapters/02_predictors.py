@@ -253,10 +253,12 @@ pd.DataFrame(committed).set_index("predictor").rename(index=labels)[
 protocol = {r["predictor"]: r for r in study.plan("full", heavy=())["by_predictor"]}
 heavy_hours = sum(protocol[p]["cpu_hours_left"] + protocol[p]["cpu_hours_done"] for p in cfg.heavy if p in protocol)
 rest_hours = sum(r["cpu_hours_left"] + r["cpu_hours_done"] for p, r in protocol.items() if p not in cfg.heavy)
+heavy_labels = [labels[p] for p in cfg.heavy]
+heavy_text = " and ".join(filter(None, [", ".join(heavy_labels[:-1]), heavy_labels[-1] if heavy_labels else ""]))
 display(Markdown(
     f"**The heavy predictors.** Trained as the protocol says, GCN takes 300 epochs at batch size 7 (some "
     f"{15000 // 7} optimiser steps per epoch at 15000 samples), and NAO trains an LSTM encoder-decoder. At the "
-    f"protocol's grid (50 seeds, all 11 sizes), {', '.join(labels[p] for p in cfg.heavy)} would cost an estimated "
+    f"protocol's grid (50 seeds, all 11 sizes), {heavy_text} would cost an estimated "
     f"{heavy_hours:.0f} CPU-hours, the other predictors together {rest_hours:.0f} (estimates from the recorded fit "
     f"times where there are any, else from priors). The full profile therefore runs them on {cfg.heavy_seeds} seeds "
     f"and sizes up to {cfg.heavy_max_size}: their curves stop there, and their bands are wider. The parameters "

@@ -167,7 +167,8 @@ def build_note(profile: str) -> str:
         from .profiles import settings
 
         cfg = settings("predictors", profile)
-        heavy = ", ".join(REGISTRY[p].label for p in cfg.heavy)
+        labels = [REGISTRY[p].label for p in cfg.heavy]
+        heavy = " and ".join(filter(None, [", ".join(labels[:-1]), labels[-1] if labels else ""]))
         note = (f"*This chapter was built with the **{profile}** profile: the paper's settings (but {heavy} on "
                 f"{cfg.heavy_seeds} seeds up to {cfg.heavy_max_size} samples, and every predictor at its defaults: "
                 f"chapter 'Predictor comparison' says why and what it changes), rendered from "

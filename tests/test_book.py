@@ -98,6 +98,7 @@ def test_build_key_changes_with_profile_and_results(tmp_path, monkeypatch):
 def test_build_note_names_the_profile_and_rejects_an_unknown_one(tmp_path, monkeypatch):
     monkeypatch.setenv("HWLIB_RESULTS_DIR", str(tmp_path / "none"))
     assert "no committed results" in book.build_note("full")
+    assert "(but GCN and NAO on 10 seeds up to 3036 samples," in book.build_note("full")   # a list in words
     assert "**quick** profile" in book.build_note("quick")
     with pytest.raises(InputError, match="unknown profile 'fast'"):
         book.build_note("fast")
