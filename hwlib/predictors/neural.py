@@ -318,7 +318,7 @@ class BONASRegressor(_GraphRegressor):
     #: ``fit_predict_seeds`` trains at once: BONAS' step is elementwise passes bound by memory
     #: traffic, and once a stack's arrays leave the caches it trains more slowly per seed. Five
     #: members at the defaults (the fastest of stacks of 1 to 40 at 124 and 614 samples): 40 seeds
-    #: at 124 samples take 0.7 CPU seconds each in stacks of five, 1.0 in one stack of 40
+    #: at 124 samples take 15-30 % less CPU time each in stacks of five than in one stack of 40
     #: (``bench/bench_predictors.py --predictors bonas --ratio-only --ratio-seeds 40 --stacks
     #: 1,2,5,10,20,40``).
     STACK_ACTIVATIONS = 5 * 128 * 64
