@@ -44,7 +44,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from hwlib import analysis, claims as paper_claims, comparison, data, expectations, plotting, profiles, scorecard, study, tuning
-from hwlib.predictors import REGISTRY
+from hwlib.predictors import REGISTRY, labels_in_words
 
 pd.set_option("display.max_colwidth", None)  # tables show their text whole
 
@@ -253,8 +253,7 @@ pd.DataFrame(committed).set_index("predictor").rename(index=labels)[
 protocol = {r["predictor"]: r for r in study.plan("full", heavy=())["by_predictor"]}
 heavy_hours = sum(protocol[p]["cpu_hours_left"] + protocol[p]["cpu_hours_done"] for p in cfg.heavy if p in protocol)
 rest_hours = sum(r["cpu_hours_left"] + r["cpu_hours_done"] for p, r in protocol.items() if p not in cfg.heavy)
-heavy_labels = [labels[p] for p in cfg.heavy]
-heavy_text = " and ".join(filter(None, [", ".join(heavy_labels[:-1]), heavy_labels[-1] if heavy_labels else ""]))
+heavy_text = labels_in_words(cfg.heavy)
 display(Markdown(
     f"**The heavy predictors.** Trained as the protocol says, GCN takes 300 epochs at batch size 7 (some "
     f"{15000 // 7} optimiser steps per epoch at 15000 samples), and NAO trains an LSTM encoder-decoder. At the "

@@ -163,12 +163,11 @@ def build_note(profile: str) -> str:
         note = ("*This chapter was built with the **quick** profile: CI's smaller settings, computed when the "
                 f"book was built. At hand: {_results_summary()}.*")
     else:
-        from .predictors import REGISTRY
+        from .predictors import labels_in_words
         from .profiles import settings
 
         cfg = settings("predictors", profile)
-        labels = [REGISTRY[p].label for p in cfg.heavy]
-        heavy = " and ".join(filter(None, [", ".join(labels[:-1]), labels[-1] if labels else ""]))
+        heavy = labels_in_words(cfg.heavy)
         note = (f"*This chapter was built with the **{profile}** profile: the paper's settings (but {heavy} on "
                 f"{cfg.heavy_seeds} seeds up to {cfg.heavy_max_size} samples, and every predictor at its defaults: "
                 f"chapter 'Predictor comparison' says why and what it changes), rendered from "

@@ -10,7 +10,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from hwlib.encodings import onehot
 from hwlib.metrics import kendalltau
-from hwlib.predictors import REGISTRY, make_predictor, make_regressor
+from hwlib.predictors import REGISTRY, UnknownPredictor, labels_in_words, make_predictor, make_regressor
 from hwlib.predictors import classic as C
 
 CLASSIC = [name for name, spec in REGISTRY.items() if spec.target.startswith("hwlib.predictors.classic:")]
@@ -94,6 +94,15 @@ def test_only_the_protocols_tuned_predictors_declare_a_search_space():
         assert is_tunable(REGISTRY[name].regressor_class()) == REGISTRY[name].tuned, name
     assert C.RidgeRegressor.hpo_space["alpha"] == [0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5]
     assert C.SVMRegressor.hpo_space["C"] == [0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5]
+
+
+def test_labels_in_words():
+    assert labels_in_words(["gcn", "bonas", "nao"]) == "GCN, BONAS and NAO"
+    assert labels_in_words(["gcn", "nao"]) == "GCN and NAO"
+    assert labels_in_words(["lr"]) == "Linear Regression"
+    assert labels_in_words([]) == ""
+    with pytest.raises(UnknownPredictor, match="'gnc'"):
+        labels_in_words(["gnc"])
 
 
 def test_gp_matches_scikit_learn():

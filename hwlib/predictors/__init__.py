@@ -19,8 +19,8 @@ from sklearn.pipeline import Pipeline
 from ..encodings import Encoder
 from ..errors import InputError
 
-__all__ = ["PredictorSpec", "REGISTRY", "list_predictors", "get_spec", "make_regressor",
-           "make_predictor", "UnknownPredictor", "UnsupportedSpace"]
+__all__ = ["PredictorSpec", "REGISTRY", "list_predictors", "get_spec", "labels_in_words",
+           "make_regressor", "make_predictor", "UnknownPredictor", "UnsupportedSpace"]
 
 ALL_SPACES = ("nb201", "transnas_macro", "transnas_micro")
 CELL_SPACES = ("nb201", "transnas_micro")
@@ -100,6 +100,13 @@ def get_spec(name: str) -> PredictorSpec:
         return REGISTRY[name]
     except KeyError:
         raise UnknownPredictor(f"unknown predictor {name!r}; known: {', '.join(REGISTRY)}") from None
+
+
+def labels_in_words(names) -> str:
+    """The predictors' labels as a list in words: ``['gcn', 'bonas', 'nao']`` ->
+    ``'GCN, BONAS and NAO'`` (``''`` for none); raises :class:`UnknownPredictor`."""
+    labels = [get_spec(n).label for n in names]
+    return " and ".join(filter(None, [", ".join(labels[:-1]), labels[-1] if labels else ""]))
 
 
 def make_regressor(name: str, search_space: str = "nb201", random_state=None, **params):
