@@ -356,13 +356,16 @@ display(Markdown(
     f"**Table 2.6.** What each predictor reaches with {found.samples} training architectures on "
     f"{', '.join(found.datasets)}: mean Kendall tau over seeds (each the mean over the datasets) with its "
     f"standard error, the {expectations.LOW}th and {expectations.HIGH}th percentile of single runs (one dataset, one seed: "
-    f"what one fit may give), Spearman's rho, fit time (CPU seconds), whether it beats the lookup table "
+    f"what one fit may give), Spearman's rho, fit time (CPU seconds to train one model) and query time (CPU "
+    f"milliseconds to predict its test set; none where the records hold none, see 'Query time' below), whether it "
+    f"beats the lookup table "
     f"(tau {found.lut:.3f}), and the selection's mean reduction in accuracy among {select_from} candidates "
     f"({sim_trials} simulated trials per deviation level; empty below the lowest Kendall tau simulated, "
     f"{found.selection_floor:.2f}). " + verdict
     + (f"Not at hand at this size: {', '.join(f'{labels[p]} ({why})' for p, why in found.missing.items())}."
        if found.missing else "")))
-found.table.assign(predictor=found.table["predictor"].map(labels)).set_index("predictor").round(3)
+found.table.assign(predictor=found.table["predictor"].map(labels), query_seconds=1e3 * found.table["query_seconds"]
+                   ).rename(columns={"query_seconds": "query (ms)"}).set_index("predictor").round(3)
 
 # %% [markdown]
 # **Figure 2.6.** What one fit may give: for the five best predictors of Table 2.6, the mean Kendall
@@ -495,7 +498,7 @@ display(sampler.rename(index=labels, level=0).round(3))
 # ## Query time
 #
 # The paper closes its recommendations (Section 6) with: "the query time for all predictors is less
-# than 0.05 s and thus negligible"; only training time tells them apart. **Figure 2.6** shows the
+# than 0.05 s and thus negligible"; only training time tells them apart. **Figure 2.8** shows the
 # recorded query times: CPU seconds for one fitted model to predict its test set (625 architectures
 # on HW-NAS-Bench, 256 on TransNAS), the median over the cells of a training size, the paper's bound
 # dashed. The torch models that train their seeds as one stacked model recorded their prediction

@@ -137,7 +137,9 @@ def _cmd_expect(args: argparse.Namespace) -> None:
     else:
         table = found.table.copy()
         table["beats_lut"] = table["beats_lut"].map({True: "yes", False: "no"})
-        print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}", na_rep="-"))
+        print("(fit_seconds, query_seconds: CPU seconds to train one model and to predict its test set; "
+              "- where the records hold no query time)")
         line = f"best: {close['predictor'].iloc[0]}"
         if len(close) > 1:
             line += (f"; within two standard errors of it: {', '.join(close['predictor'][1:])}; the fastest to "

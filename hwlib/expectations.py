@@ -43,7 +43,7 @@ _NB201_CELLS = 5 ** 6  # every NAS-Bench-201 cell: the most a selection can choo
 LOW, HIGH = 10, 90
 
 COLUMNS = ["predictor", "kendalltau", "se", f"p{LOW}", f"p{HIGH}", "spearman", "fit_seconds",
-           "beats_lut", "runs", "sizes"]
+           "query_seconds", "beats_lut", "runs", "sizes"]
 
 
 @dataclass
@@ -125,18 +125,22 @@ def _per_size(runs: pd.DataFrame) -> pd.DataFrame:
     per_seed = runs.groupby([size, "seed"])[["kendalltau", "spearman"]].mean()
     by = per_seed.groupby(level=0)
     tau = runs.groupby(size)["kendalltau"]
+    query = runs["query_time"] if "query_time" in runs else pd.Series(np.nan, index=runs.index)
     return pd.DataFrame({
         "kendalltau": by["kendalltau"].mean(), "se": by["kendalltau"].sem(),
         f"p{LOW}": tau.quantile(LOW / 100), f"p{HIGH}": tau.quantile(HIGH / 100),
         "spearman": by["spearman"].mean(),
-        "fit_seconds": runs.groupby(size)["fit_time"].mean(), "runs": tau.count()}).sort_index()
+        "fit_seconds": runs.groupby(size)["fit_time"].mean(),
+        "query_seconds": query.astype(float).groupby(runs[size]).mean(), "runs": tau.count()}).sort_index()
 
 
 def spread(results: pd.DataFrame, predictors: Sequence[str] | None = None) -> pd.DataFrame:
     """Each predictor's statistics at every training size of ``results`` that every dataset of
     ``results`` holds (:func:`hwlib.comparison.every_dataset`): the mean Kendall tau (over seeds,
     each the mean over the datasets), its standard error, the percentiles of single runs,
-    Spearman's rho, fit time and runs.
+    Spearman's rho, fit and query time and runs. ``fit_seconds``: CPU seconds to train one model;
+    ``query_seconds``: to predict its test set, NaN where no run recorded it (the stacked torch
+    models' records made before 2026-12-02 count their prediction in ``fit_seconds``).
 
     Returns
     -------
@@ -148,7 +152,8 @@ def spread(results: pd.DataFrame, predictors: Sequence[str] | None = None) -> pd
     frames = [_per_size(results[results["predictor"] == p]).rename_axis("train_size").reset_index()
               .assign(predictor=p) for p in names if (results["predictor"] == p).any()]
     if not frames:
-        return pd.DataFrame(columns=["predictor", "train_size", *COLUMNS[1:-2], "runs"])
+        return pd.DataFrame(columns=["predictor", "train_size"]
+                            + [c for c in COLUMNS[1:] if c not in ("beats_lut", "sizes")])
     out = pd.concat(frames, ignore_index=True)
     return out[["predictor", "train_size"] + [c for c in out.columns if c not in ("predictor", "train_size")]]
 
@@ -166,8 +171,9 @@ def _at(stats: pd.DataFrame, samples: int) -> tuple[dict | None, str]:
     w = (np.log(samples) - np.log(a)) / (np.log(b) - np.log(a))
     lo, hi = stats.loc[a], stats.loc[b]
     row = ((1 - w) * lo + w * hi).to_dict()
-    row["fit_seconds"] = float(np.exp((1 - w) * np.log(max(lo["fit_seconds"], 1e-9))
-                                      + w * np.log(max(hi["fit_seconds"], 1e-9))))
+    for seconds in ("fit_seconds", "query_seconds"):   # (NaN where either size lacks it)
+        row[seconds] = float(np.exp((1 - w) * np.log(np.maximum(lo[seconds], 1e-9))
+                                    + w * np.log(np.maximum(hi[seconds], 1e-9))))
     row["runs"] = int(min(lo["runs"], hi["runs"]))
     return row, f"{a}-{b}"
 
@@ -291,7 +297,8 @@ class Comparison:
         trained on the dataset alone; ``'transfer'``: a method of :mod:`hwlib.transfer`, the other
         devices' measurements beside; ``label`` says so), and ``close_to_best`` (within two
         standard errors, the best's, of the best Kendall tau at that size). ``fit_seconds``: CPU
-        seconds of a single-device fit, wall seconds of a transfer fit. With ``select_from``, also
+        seconds of a single-device fit, wall seconds of a transfer fit; ``query_seconds``: CPU
+        seconds of a single-device model's prediction of the test set. With ``select_from``, also
         ``mra_all`` and ``mra_pareto`` (:func:`selection_cost`).
     lut : float or None
         The lookup table's Kendall tau over all architectures; None where the data cannot build

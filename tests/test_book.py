@@ -52,6 +52,19 @@ def test_every_chapter_defaults_to_the_environment_profile_else_full():
         assert not re.search(r"^\s*(def|class) ", text, re.M), f"{name} defines a function or class"
 
 
+def test_figures_and_tables_are_numbered_in_order_once_each():
+    # a bold "**Figure 2.6**" introduces or captions a figure; later mentions are plain text, so
+    # bold numbers never go back (a second "Figure 2.6" after 2.7 is a numbering slip) and run 1, 2, ...
+    for name in book.chapter_names():
+        text = (ROOT / "chapters" / f"{name}.py").read_text()
+        for kind in ("Figure", "Table"):
+            numbers = [(int(a), int(b)) for a, b in re.findall(rf"\*\*{kind} (\d+)\.(\d+)(?:\.|\*\*)", text)]
+            assert numbers == sorted(numbers), f"{name}: a bold {kind} number goes back: {numbers}"
+            distinct = list(dict.fromkeys(numbers))
+            assert [n for _, n in distinct] == list(range(1, len(distinct) + 1)), f"{name}: {kind}s {distinct}"
+            assert len({c for c, _ in distinct}) <= 1, f"{name}: {kind}s of several chapters: {distinct}"
+
+
 def test_config_executes_the_sources_and_fails_on_errors():
     import yaml
 

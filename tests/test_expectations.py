@@ -134,6 +134,11 @@ def test_cli_reads_the_committed_results(require_data, capsys):
     taus = [r["kendalltau"] for r in rows]
     assert taus == sorted(taus, reverse=True)
     assert {"lr", "ridge"} <= {r["predictor"] for r in rows}
+    ridge = next(r for r in rows if r["predictor"] == "ridge")
+    assert 0 < ridge["query_seconds"] < 1                        # recorded for every Ridge cell
+    assert main(["expect", "--samples", "124"]) == 0
+    out = capsys.readouterr().out
+    assert "query_seconds" in out and "CPU seconds to train one model and to predict its test set" in out
 
 
 def test_cli_errors_are_one_line(require_data, capsys):
@@ -291,6 +296,7 @@ def test_compare_on_the_command_line(own, capsys):
                  "--json"]) == 0
     found = json.loads(capsys.readouterr().out)
     assert found["dataset"] == "phone" and found["runs"][0]["train_size"] == 25
+    assert found["runs"][0]["query_seconds"] > 0
     assert main(["compare", "--dataset", str(path), "--predictors", "ridge,lr", "--sizes", "55", "--seeds", "0",
                  "--jobs", "2", "--json"]) == 0        # the workers read the file registered here
     assert {r["train_size"] for r in json.loads(capsys.readouterr().out)["runs"]} == {55}
@@ -312,3 +318,16 @@ def test_choice_check_sets_a_samples_choice_beside_the_whole_dataset():
     assert summary["loss"] == pytest.approx(0.15) and summary["agreement"] == pytest.approx(1 / 3)
     with pytest.raises(InputError, match="size 124 is not run in both"):
         expectations.choice_check(found, whole, 124)
+
+
+def test_query_time_is_read_where_recorded(study):
+    timed = study.assign(query_time=np.where(study["predictor"] == "good", 0.002, np.nan))
+    found = expectations.expect(124, results=timed).table.set_index("predictor")
+    assert found.loc["good", "query_seconds"] == pytest.approx(0.002)
+    assert np.isnan(found.loc["flat", "query_seconds"])          # not recorded: not made up
+    n = int(round(np.sqrt(55 * 124)))
+    assert expectations.expect(n, results=timed).table.set_index("predictor").loc[
+        "good", "query_seconds"] == pytest.approx(0.002)
+    assert np.isnan(expectations.expect(124, results=study).table["query_seconds"]).all()
+    spread = expectations.spread(timed.iloc[:0])
+    assert list(spread.columns) == list(expectations.spread(timed).columns)
