@@ -263,6 +263,9 @@ def _cmd_study_plan(args: argparse.Namespace) -> None:
 
     result = plan(args.profile, predictors=_names(args.predictors), datasets=_names(args.datasets))
     result["tuning"] = progress(args.profile)
+    missing = result.pop("missing")
+    if args.missing:
+        result["missing"] = missing
     if args.json:
         print(json.dumps(result, indent=1))
         return
@@ -275,6 +278,13 @@ def _cmd_study_plan(args: argparse.Namespace) -> None:
     t = result["tuning"]
     print(f"tuning (hwlib study tune): {t['cells_done']}/{t['cells_total']} cells done, "
           f"{t['cpu_hours_done']:.2f} CPU-hours spent")
+    if args.missing:
+        print(f"groups lacking cells ({len(missing)}), in the order `hwlib study run` takes them:")
+        if missing:
+            print(f"{'dataset':<38} {'predictor':<10} {'size':>6} {'missing':>8} {'cpu-h left':>11}")
+        for m in missing:
+            print(f"{m['dataset']:<38} {m['predictor']:<10} {m['train_size']:>6} {m['cells_missing']:>8}"
+                  f" {m['cpu_hours_left']:>11.2f}" + ("  (running)" if m["running"] else ""))
 
 
 def _interrupt(signum, frame):
@@ -604,7 +614,10 @@ def _add_study_commands(sub) -> None:
         p.add_argument("--datasets", metavar="D,...", help="only these datasets (default: all of the study)")
         if name == "plan":
             p.add_argument("--json", action="store_true", help="print JSON (cells_total, cells_done, "
-                           "cpu_hours_done, cpu_hours_left, by_predictor, tuning)")
+                           "cpu_hours_done, cpu_hours_left, by_predictor, tuning; with --missing, missing)")
+            p.add_argument("--missing", action="store_true", help="also list the groups (a predictor on a "
+                           "dataset at one size) that lack cells, in the order `study run` takes them, with "
+                           "their estimated CPU-hours and whether a runner holds one now")
             p.set_defaults(func=_cmd_study_plan)
         else:
             p.add_argument("--budget", metavar="TIME", help="stop cleanly before this much time is spent "

@@ -286,13 +286,22 @@ def plan(profile: str = "full", store: Store | None = None, predictors: Sequence
     dict
         ``profile``, ``cells_total``, ``cells_done``, ``cpu_hours_done`` (from the recorded fit
         times), ``cpu_hours_left`` (estimated), ``by_predictor``: a list of objects with
-        ``predictor``, ``cells_total``, ``cells_done``, ``cpu_hours_done``, ``cpu_hours_left``.
+        ``predictor``, ``cells_total``, ``cells_done``, ``cpu_hours_done``, ``cpu_hours_left``;
+        ``missing``: the groups (a predictor on a dataset at one training size) that lack cells,
+        in the order :func:`run` takes them, each with ``dataset``, ``predictor``,
+        ``train_size``, ``cells_missing``, ``cpu_hours_left`` and ``running`` (whether a runner
+        holds it now).
     """
     store = store or _results_store()
     groups = grid(profile, predictors, datasets, **overrides)
     done = _done_keys(store, groups)
     left = estimate_seconds(store, groups, done)
     spent = _spent_seconds(store, groups, done)
+    claims = _Claims(store.root)
+    missing = [{"dataset": g.dataset, "predictor": g.predictor, "train_size": g.train_size,
+                "cells_missing": sum(k not in done[g.table] for k in g.keys),
+                "cpu_hours_left": left[g] / 3600, "running": claims.held_elsewhere(g)}
+               for g in _in_run_order(_missing_groups(groups, done), left)]
     rows: dict[str, dict] = {}
     for g in groups:
         row = rows.setdefault(g.predictor, {"predictor": g.predictor, "cells_total": 0, "cells_done": 0,
@@ -305,7 +314,16 @@ def plan(profile: str = "full", store: Store | None = None, predictors: Sequence
     return {"profile": profile, "results": str(store.root),
             "cells_total": sum(r["cells_total"] for r in by), "cells_done": sum(r["cells_done"] for r in by),
             "cpu_hours_done": sum(r["cpu_hours_done"] for r in by),
-            "cpu_hours_left": sum(r["cpu_hours_left"] for r in by), "by_predictor": by}
+            "cpu_hours_left": sum(r["cpu_hours_left"] for r in by), "by_predictor": by, "missing": missing}
+
+
+def _missing_groups(groups: Sequence[Group], done: dict[str, set[str]]) -> list[Group]:
+    return [g for g in groups if any(k not in done[g.table] for k in g.keys)]
+
+
+def _in_run_order(groups: Sequence[Group], cost: Mapping[Group, float]) -> list[Group]:
+    """Cheapest first (ties by name): the order in which :func:`run` computes them."""
+    return sorted(groups, key=lambda g: (cost[g], g.dataset, g.predictor, g.train_size))
 
 
 def _spent_seconds(store: Store, groups: Sequence[Group], done: dict[str, set[str]]) -> dict[Group, float]:
@@ -392,9 +410,9 @@ def run(profile: str = "full", predictors: Sequence[str] | None = None, datasets
     cfg = settings("predictors", profile)
     groups = grid(profile, predictors, datasets)
     done = _done_keys(store, groups)
-    todo = [g for g in groups if any(k not in done[g.table] for k in g.keys)]
+    todo = _missing_groups(groups, done)
     cost = estimate_seconds(store, todo, done)
-    todo.sort(key=lambda g: (cost[g], g.dataset, g.predictor, g.train_size))
+    todo = _in_run_order(todo, cost)
     if max_groups is not None:
         todo = todo[:max_groups]
     run_id = store.register_run()
@@ -511,13 +529,26 @@ class _Claims:
         self.folder = Path(root) / ".claims"
         self.held: dict[Group, Any] = {}
 
+    def _path(self, group: Group) -> Path:
+        return self.folder / f"{group.table.replace('/', '--')}--{group.train_size}.lock"
+
     def take(self, group: Group) -> bool:
         self.folder.mkdir(parents=True, exist_ok=True)
-        handle = try_lock(self.folder / f"{group.table.replace('/', '--')}--{group.train_size}.lock")
+        handle = try_lock(self._path(group))
         if handle is None:
             return False
         self.held[group] = handle
         return True
+
+    def held_elsewhere(self, group: Group) -> bool:
+        """Whether another process holds the group now (creates no lock file)."""
+        if group in self.held or not self._path(group).exists():
+            return False
+        handle = try_lock(self._path(group))
+        if handle is None:
+            return True
+        handle.close()
+        return False
 
     def release(self, group: Group) -> None:
         handle = self.held.pop(group, None)

@@ -79,6 +79,27 @@ def test_runs_sharing_a_results_folder_share_out_the_groups(store, monkeypatch):
     assert len(computed) == len(set(computed)) == 8 and study.plan(**TINY, store=other)["cells_done"] == 24
 
 
+def test_plan_lists_the_missing_groups_in_run_order(store, monkeypatch):
+    first = study.grid(**TINY)[0]
+    held = study._Claims(store.root)
+    assert held.take(first)                       # a runner computes this group now
+    missing = study.plan(**TINY, store=store)["missing"]
+    assert len(missing) == 8 and {m["cells_missing"] for m in missing} == {3}
+    assert [(m["predictor"], m["train_size"]) for m in missing if m["running"]] == [
+        (first.predictor, first.train_size)]
+    held.release(first)
+    assert not any(m["running"] for m in study.plan(**TINY, store=store)["missing"])
+
+    real, order = study._compute_group, []
+    monkeypatch.setattr(study, "_compute_group", lambda *a: order.append(a[:3]) or real(*a))
+    study.run(**TINY, store=store, progress=False, max_groups=3)
+    cell = lambda m: (m["dataset"], m["predictor"], m["train_size"])  # noqa: E731
+    assert order == [cell(m) for m in missing[:3]]
+    assert {cell(m) for m in study.plan(**TINY, store=store)["missing"]} == {cell(m) for m in missing[3:]}
+    study.run(**TINY, store=store, progress=False)
+    assert study.plan(**TINY, store=store)["missing"] == []
+
+
 def test_cli_run_stops_cleanly_on_sigterm(tmp_path, monkeypatch, capsys, require_data):
     import os
     import signal
@@ -218,7 +239,12 @@ def test_cli(store, monkeypatch, capsys):
     assert main(["study", "plan", "--profile", "quick", "--predictors", "lr", "--json"]) == 0
     plan = json.loads(capsys.readouterr().out)
     assert {"cells_total", "cells_done", "cpu_hours_done", "cpu_hours_left", "by_predictor"} <= set(plan)
-    assert plan["tuning"]["cells_done"] == 0 < plan["tuning"]["cells_total"]
+    assert plan["tuning"]["cells_done"] == 0 < plan["tuning"]["cells_total"] and "missing" not in plan
+    assert main(["study", "plan", "--profile", "quick", "--predictors", "lr", "--datasets", "cifar10-raspi4_latency",
+                 "--missing"]) == 0
+    out = capsys.readouterr().out
+    assert "groups lacking cells (4), in the order `hwlib study run` takes them" in out
+    assert out.count(" lr ") == 4
     assert main(["study", "run", "--profile", "quick", "--predictors", "lr", "--datasets",
                  "cifar10-raspi4_latency", "--budget", "5m"]) == 0
     assert "12 cells" in capsys.readouterr().out
