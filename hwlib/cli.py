@@ -326,9 +326,9 @@ def _cmd_study_run(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGTERM, handlers[0])
         signal.signal(signal.SIGINT, handlers[1])
-    elsewhere = (f"; {result['claimed_elsewhere']} groups left to the other runner(s) computing them"
+    elsewhere = (f"; {result['claimed_elsewhere']} part(s) left to the other runner(s) computing them"
                  if result["claimed_elsewhere"] else "")
-    print(f"study: {result['cells_done']} cells in {result['groups_done']} groups, {result['seconds']:.0f} s; "
+    print(f"study: {result['cells_done']} cells in {result['groups_done']} part(s), {result['seconds']:.0f} s; "
           f"stopped: {result['stopped']}{elsewhere}")
     return 130 if result["stopped"] == "interrupted" else 0
 
@@ -604,9 +604,11 @@ def _add_study_commands(sub) -> None:
                            "($HWLIB_RESULTS_DIR), committed; the book renders from them.")
     study = study.add_subparsers(dest="action", required=True, metavar="ACTION")
     for name, help_text in [("plan", "cells in the grid, cells done, CPU-hours spent and left, per predictor"),
-                            ("run", "compute missing cells, cheapest first, storing each group as it finishes")]:
+                            ("run", "compute missing cells, cheapest first, storing each part as it finishes")]:
         p = study.add_parser(name, help=help_text, description=help_text + (
-            ". Runs may share one results folder: each claims the group it computes (a lock in "
+            " (a part: a predictor on a dataset at one size, or for BONAS one of the stacks of about five "
+            "seeds that it trains at once, so that a stopped run loses at most one stack). Runs may share one "
+            "results folder: each claims the part it computes (a lock in "
             "results/.claims, gone with its process) and passes over those another holds, so the same "
             "command started twice, pinned to two cores, say, shares out the grid." if name == "run" else ""))
         p.add_argument("--profile", default="full", help="profile whose grid (default full; quick: CI's subset)")

@@ -317,8 +317,27 @@ def plan(profile: str = "full", store: Store | None = None, predictors: Sequence
             "cpu_hours_left": sum(r["cpu_hours_left"] for r in by), "by_predictor": by, "missing": missing}
 
 
+def _missing(group: Group, done: dict[str, set[str]]) -> int:
+    return sum(k not in done[group.table] for k in group.keys)
+
+
 def _missing_groups(groups: Sequence[Group], done: dict[str, set[str]]) -> list[Group]:
-    return [g for g in groups if any(k not in done[g.table] for k in g.keys)]
+    return [g for g in groups if _missing(g, done)]
+
+
+def _parts(group: Group, done: dict[str, set[str]]) -> list[Group]:
+    """The group's seeds in the stacks its predictor trains (``_stack_limit``: BONAS' stacks
+    of about five), those that lack cells: :func:`run` stores each part as it finishes, so an
+    interrupted run loses at most the stack in training. Fixed boundaries, so that runners
+    sharing a results folder claim the same parts. A predictor without a limit: the whole group.
+    """
+    from .predictors import get_spec
+
+    regressor = get_spec(group.predictor).regressor_class()()
+    size = getattr(regressor, "_stack_limit", lambda n: None)(group.train_size) or len(group.seeds)
+    parts = [Group(group.dataset, group.predictor, group.nominal_size, group.train_size,
+                   group.seeds[a:a + size], group.keys[a:a + size]) for a in range(0, len(group.seeds), size)]
+    return [part for part in parts if _missing(part, done)]
 
 
 def _in_run_order(groups: Sequence[Group], cost: Mapping[Group, float]) -> list[Group]:
@@ -370,9 +389,12 @@ def run(profile: str = "full", predictors: Sequence[str] | None = None, datasets
         progress: bool = True, max_groups: int | None = None) -> dict[str, Any]:
     """Compute the grid's missing cells, cheapest groups first, and store them as they finish.
 
-    Several runs may share one results folder (started with the same command in two terminals,
-    say): each claims a group before computing it (:class:`_Claims`) and passes over the groups
-    another holds, so that together they share out the grid.
+    A group (a predictor on a dataset at one training size) is computed in parts of the seeds its
+    predictor trains as one stack (:func:`_parts`; the whole group for most predictors), and each
+    part is stored as it finishes. Several runs may share one results folder (started with the
+    same command in two terminals, say): each claims a part before computing it
+    (:class:`_Claims`) and passes over the parts another holds, so that together they share out
+    the grid.
 
     Parameters
     ----------
@@ -392,16 +414,16 @@ def run(profile: str = "full", predictors: Sequence[str] | None = None, datasets
     store : Store, optional
         Where records are read and written (default: the committed ``results/``).
     max_groups : int, optional
-        Stop after this many groups (tests).
+        Stop after this many parts (tests).
 
     Returns
     -------
     dict
-        ``groups_done``, ``cells_done``, ``claimed_elsewhere`` (groups passed over: another run
-        held them), ``seconds``, ``stopped`` (``'complete'``, ``'budget'``,
+        ``groups_done`` (parts), ``cells_done``, ``claimed_elsewhere`` (parts passed over:
+        another run held them), ``seconds``, ``stopped`` (``'complete'``, ``'budget'``,
         ``'interrupted'`` or ``'max_groups'``).
 
-    A Ctrl-C stops the run; every group already finished is stored (a group is written whole,
+    A Ctrl-C stops the run; every part already finished is stored (a part is written whole,
     atomically, as it finishes).
     """
     if jobs < 1:
@@ -410,9 +432,13 @@ def run(profile: str = "full", predictors: Sequence[str] | None = None, datasets
     cfg = settings("predictors", profile)
     groups = grid(profile, predictors, datasets)
     done = _done_keys(store, groups)
-    todo = _missing_groups(groups, done)
-    cost = estimate_seconds(store, todo, done)
-    todo = _in_run_order(todo, cost)
+    missing = _missing_groups(groups, done)
+    group_cost = estimate_seconds(store, missing, done)
+    todo, cost = [], {}
+    for group in _in_run_order(missing, group_cost):
+        for part in _parts(group, done):
+            todo.append(part)
+            cost[part] = group_cost[group] * _missing(part, done) / _missing(group, done)
     if max_groups is not None:
         todo = todo[:max_groups]
     run_id = store.register_run()
@@ -422,7 +448,7 @@ def run(profile: str = "full", predictors: Sequence[str] | None = None, datasets
     claims = _Claims(store.root)
 
     def take(group: Group) -> bool:
-        """Claim the group; False (and the group passed over) when another runner holds it or
+        """Claim the part; False (and the part passed over) when another runner holds it or
         stored it meanwhile."""
         if claims.take(group):
             done[group.table].update(store.get(group.table, group.keys))   # stored meanwhile?
@@ -444,7 +470,7 @@ def run(profile: str = "full", predictors: Sequence[str] | None = None, datasets
         stats["groups_done"] += 1
         stats["cells_done"] += len(rows)
         bar.update(cost[group])
-        bar.set_postfix_str(f"{stats['groups_done']}/{len(todo)} groups, {group.predictor} {group.dataset} n={group.train_size}")
+        bar.set_postfix_str(f"{stats['groups_done']}/{len(todo)} parts, {group.predictor} {group.dataset} n={group.train_size}")
 
     def fits(group: Group) -> bool:
         return budget is None or time.monotonic() - started + cost[group] <= budget
@@ -529,8 +555,10 @@ class _Claims:
         self.folder = Path(root) / ".claims"
         self.held: dict[Group, Any] = {}
 
-    def _path(self, group: Group) -> Path:
-        return self.folder / f"{group.table.replace('/', '--')}--{group.train_size}.lock"
+    def _path(self, group: Group, first_seed: str | None = None) -> Path:
+        """The lock of a group or of a part of it (:func:`_parts`), named by its first seed."""
+        first = group.seeds[0] if first_seed is None else first_seed
+        return self.folder / f"{group.table.replace('/', '--')}--{group.train_size}--{first}.lock"
 
     def take(self, group: Group) -> bool:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -541,13 +569,12 @@ class _Claims:
         return True
 
     def held_elsewhere(self, group: Group) -> bool:
-        """Whether another process holds the group now (creates no lock file)."""
-        if group in self.held or not self._path(group).exists():
-            return False
-        handle = try_lock(self._path(group))
-        if handle is None:
-            return True
-        handle.close()
+        """Whether another process holds the group or a part of it now (creates no lock file)."""
+        for path in self.folder.glob(self._path(group, "*").name):
+            handle = try_lock(path)
+            if handle is None:
+                return True
+            handle.close()
         return False
 
     def release(self, group: Group) -> None:
@@ -571,7 +598,7 @@ def _bar(total_seconds: float, n_groups: int, enabled: bool):
     from tqdm.auto import tqdm
 
     return tqdm(total=max(total_seconds, 1e-9), unit="s", unit_scale=True, disable=not enabled,
-                desc=f"study ({n_groups} groups)", smoothing=0.05,
+                desc=f"study ({n_groups} parts)", smoothing=0.05,
                 bar_format="{desc}: {percentage:3.0f}%|{bar}| est. {n:.0f}/{total:.0f} cpu-s "
                            "[{elapsed}<{remaining}] {postfix}")
 

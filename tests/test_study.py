@@ -79,6 +79,31 @@ def test_runs_sharing_a_results_folder_share_out_the_groups(store, monkeypatch):
     assert len(computed) == len(set(computed)) == 8 and study.plan(**TINY, store=other)["cells_done"] == 24
 
 
+def test_a_group_runs_in_its_predictors_stacks_each_stored_as_it_finishes(store, monkeypatch):
+    from hwlib.predictors import get_spec
+
+    group = study.grid("full", ["bonas"], ["cifar10-raspi4_latency"])[-1]     # 50 seeds at 15000
+    parts = study._parts(group, {group.table: set()})
+    assert [len(p.seeds) for p in parts] == [5] * 10                        # BONAS' stacks
+    assert sum((p.seeds for p in parts), ()) == group.seeds and sum((p.keys for p in parts), ()) == group.keys
+    later = study._parts(group, {group.table: set(group.keys[:7])})         # the same boundaries
+    assert [p.seeds[0] for p in later] == list(range(5, 50, 5))
+
+    monkeypatch.setattr(get_spec("lr").regressor_class(), "_stack_limit", lambda self, n: 2, raising=False)
+    real, calls = study._compute_group, []
+
+    def interrupted(*args):
+        calls.append(list(args[3]))
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args)
+    monkeypatch.setattr(study, "_compute_group", interrupted)
+    lr = dict(TINY, predictors=["lr"])
+    out = study.run(**lr, store=store, progress=False)
+    assert out["stopped"] == "interrupted" and out["groups_done"] == 1 and calls == [[0, 1], [2]]
+    assert study.plan(**lr, store=store)["cells_done"] == 2                 # the finished stack is kept
+
+
 def test_plan_lists_the_missing_groups_in_run_order(store, monkeypatch):
     first = study.grid(**TINY)[0]
     held = study._Claims(store.root)
