@@ -147,7 +147,7 @@ display(Markdown(f"**Table 2.1.** The paper's claims about predictors: {(claims[
                  f"of {len(claims)} reproduced, {(claims['verdict'] == 'differs').sum()} differ, "
                  f"{(claims['verdict'] == 'provisional').sum()} provisional, "
                  f"{(claims['verdict'] == 'not run').sum()} not run in this build."))
-claims.drop(columns="reads")
+scorecard.styled(claims.drop(columns="reads"))
 
 # %% tags=["hide-input"]
 paper_lut = scorecard.paper_lut_means()

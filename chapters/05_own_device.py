@@ -42,7 +42,7 @@ retest_target = 0.95  # test-retest Kendall tau this project asks of a measureme
 import pandas as pd
 from IPython.display import Markdown, display
 
-from hwlib import claims as paper_claims, comparison, data, devices, expectations, experiments, networks, profiles
+from hwlib import claims as paper_claims, comparison, data, devices, expectations, experiments, networks, profiles, scorecard
 from hwlib.lookup import evaluate_lut, lookup_table_comparison
 from hwlib.metrics import kendalltau
 from hwlib.plotting_device import plot_against, plot_curves, plot_proxies, plot_retest
@@ -331,7 +331,7 @@ if len(results):
            if (macro_claims["verdict"] == "provisional").any() else "")
         + (f", {(macro_claims['verdict'] == 'not run').sum()} not run in this build"
            if (macro_claims["verdict"] == "not run").any() else "") + "."))
-macro_claims.drop(columns="reads", errors="ignore")
+scorecard.styled(macro_claims.drop(columns="reads", errors="ignore"))
 
 # %% [markdown]
 # ## A borrowed GPU
