@@ -403,12 +403,18 @@ def formatted(card: pd.DataFrame) -> pd.DataFrame:
 
 
 def styled(frame: pd.DataFrame):
-    """A scorecard table for the book: no index, small type, the verdict in colour."""
+    """A scorecard table for the book: no index, small type, the verdict in colour and whole; the
+    long texts (ours, reason, note) may break anywhere, so that the table fits the page's width
+    (a dataset's name is one long word) instead of scrolling sideways."""
     colour = {"reproduced": "color: #1a7f37", "differs": "color: #b35900", "provisional": "color: #8250df",
               "not run": "color: #6e7781"}
     style = frame.style.hide(axis="index").set_properties(**{"font-size": "0.8em", "vertical-align": "top"})
+    long_texts = [c for c in ("ours", "reason", "note") if c in frame]
+    if long_texts:
+        style = style.set_properties(subset=long_texts, **{"overflow-wrap": "anywhere"})
     if "verdict" in frame:
-        style = style.map(lambda v: colour.get(v, ""), subset=["verdict"])
+        style = style.map(lambda v: colour.get(v, ""), subset=["verdict"]).set_properties(
+            subset=["verdict"], **{"white-space": "nowrap"})
     return style
 
 

@@ -295,6 +295,8 @@ async function check(page) {
     broken: imgs.filter(i => !(i.naturalWidth > 0)).map(i => i.src),
     errors: doc.querySelectorAll('.cell_output .traceback, .output.traceback, .output.error').length,
     toc_links: links.length, bad_links: links.filter((l, k) => status[k] !== 200),
+    wide_tables: [...doc.querySelectorAll('.cell_output .output')].filter(
+      d => d.querySelector('table[id^="T_"]') && d.scrollWidth > d.clientWidth + 1).length,
     mathjax: [...doc.scripts].map(s => s.src).filter(s => /mathjax|tex-chtml/i.test(s))};
   frame.remove(); return out;
 }
@@ -314,8 +316,9 @@ def _serve(folder: Path):
 @pytest.mark.slow
 def test_rendered_book_in_a_real_browser(fresh_clone_book, tmp_path):
     """Headless Chromium opens every page: it loads, every image decodes (natural size > 0), no
-    cell shows an error, every table-of-contents link resolves; a screenshot of each page is kept
-    in _build/screenshots/."""
+    cell shows an error, every table-of-contents link resolves, the scorecard-style tables
+    (:func:`hwlib.scorecard.styled`) fit the page's width; a screenshot of each page is kept in
+    _build/screenshots/."""
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         pytest.skip("no Chromium on this machine (Debian package 'chromium': make browser)")
@@ -350,6 +353,7 @@ def test_rendered_book_in_a_real_browser(fresh_clone_book, tmp_path):
         assert not r["broken"], f"{r['page']}: images that did not load: {r['broken']}"
         assert r["errors"] == 0, f"{r['page']} shows an error output"
         assert r["toc_links"] >= len(pages) - 1 and not r["bad_links"], f"{r['page']}: {r['bad_links']}"
+        assert r["wide_tables"] == 0, f"{r['page']}: {r['wide_tables']} scorecard-style table(s) scroll sideways"
         if local_mathjax and r["math"]:
             assert r["mathjax"] and all(s.startswith(base) for s in r["mathjax"]), \
                 f"{r['page']} loads MathJax from {r['mathjax']}"
