@@ -253,6 +253,7 @@ def test_fresh_clone_builds_every_page_with_plain_jupyter_book(fresh_clone_book)
         assert "Traceback" not in page, f"{name} shows an error"
         assert re.search(r'<img [^>]*src="[^"]+\.png"', page), f"{name} shows no figure"
         assert "built with the <strong>quick</strong> profile" in page, f"{name} does not say its profile"
+        assert "_static/hwlib.css" in page, f"{name} lacks the book's style sheet (book/_static/hwlib.css)"
         cut = re.findall(r"<td>([^<]*\.\.\.)</td>", page)
         assert not cut, f"{name} shows table cells cut short: {cut[:3]}"
     intro = (html / "intro.html").read_text()
