@@ -93,7 +93,8 @@ class Expectations:
 
 def study_records(space: str = "nb201", datasets: Sequence[str] | None = None, store=None) -> pd.DataFrame:
     """The committed records of the full study on the datasets of ``space`` (default: all of them
-    in the study) or on ``datasets``.
+    in the study) or on ``datasets``: the predictors at their defaults (not the variants stored
+    beside them, :func:`hwlib.experiments.at_defaults`).
 
     Raises
     ------
@@ -115,7 +116,7 @@ def study_records(space: str = "nb201", datasets: Sequence[str] | None = None, s
                              f"{', '.join(known) or 'none at hand'}")
     if not datasets:
         raise InputError(f"no dataset of the study in search space {space!r} is at hand")
-    return load_results(store or study_store("full", compute=False), datasets=list(datasets))
+    return load_results(store or study_store("full", compute=False), datasets=list(datasets), defaults_only=True)
 
 
 def _per_size(runs: pd.DataFrame) -> pd.DataFrame:

@@ -28,7 +28,7 @@ from .protocol import nominal_train_sizes, split, test_set_key, test_set_size
 from .store import Store, cell_key
 
 __all__ = ["train_sizes_for", "evaluate", "run_cells", "run_study", "predictor_key", "group_keys",
-           "predictor_table", "summarize_tau", "load_results", "TIMING_NAMES"]
+           "predictor_table", "summarize_tau", "load_results", "at_defaults", "TIMING_NAMES"]
 
 log = logging.getLogger(__name__)
 
@@ -420,9 +420,13 @@ def _progress(items: Iterable, enabled: bool, total: int | None = None):
     return tqdm(items, desc="cells", unit="group", leave=False, total=total)
 
 
-def load_results(store: Store | None = None, datasets: Sequence[str] | None = None) -> pd.DataFrame:
+def load_results(store: Store | None = None, datasets: Sequence[str] | None = None,
+                 defaults_only: bool = False) -> pd.DataFrame:
     """Every stored predictor record (whatever grid made it), optionally of some datasets only.
 
+    ``defaults_only``: only the records of predictors at their defaults (:func:`at_defaults`),
+    not the variants a chapter stores beside them (BOHAMIANN sampled for longer, GCN and BONAS
+    trained as the released code did), which share the predictor's name.
     """
     from .store import default_store
 
@@ -431,8 +435,22 @@ def load_results(store: Store | None = None, datasets: Sequence[str] | None = No
     for table in store.tables("predictors"):
         _, dataset, _ = table.split("/")
         if datasets is None or dataset in datasets:
-            frames.append(store.records(table))
+            frame = store.records(table)
+            frames.append(at_defaults(frame) if defaults_only else frame)
     return _tidy(pd.concat(frames, ignore_index=True)) if frames else pd.DataFrame()
+
+
+def at_defaults(records: pd.DataFrame) -> pd.DataFrame:
+    """The stored records of predictors at their defaults: no constructor ``params`` (a variant
+    of the same cell, e.g. ``released_code_quirks``, records them)."""
+    if "params" not in records:
+        return records
+    return records[records["params"].map(_no_params)]
+
+
+def _no_params(params) -> bool:
+    """Whether a record's ``params`` (JSON text as stored, a dict when fresh, or missing) are empty."""
+    return params is None or params in ("", "{}", {}) or (isinstance(params, float) and np.isnan(params))
 
 
 def summarize_tau(results: pd.DataFrame, metric: str = "kendalltau", centred: bool = False) -> pd.DataFrame:

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .experiments import SORT_COLUMNS, group_keys, plan_groups, predictor_table, worker_cells
+from .experiments import SORT_COLUMNS, at_defaults, group_keys, plan_groups, predictor_table, worker_cells
 from .metrics import METRIC_NAMES
 from .paths import try_lock
 from .profiles import check_profile, settings
@@ -200,8 +200,7 @@ def agreement(computed: pd.DataFrame, store: Store | None = None) -> dict[str, A
         committed = store.records(predictor_table(dataset, predictor))
         if committed.empty:
             continue
-        if "params" in committed:   # the defaults only, not a variant of the same cell (released_code_quirks)
-            committed = committed[committed["params"].map(lambda p: not p or p == "{}")]
+        committed = at_defaults(committed)   # not a variant of the same cell (released_code_quirks)
         merged = part.merge(committed, on=["train_size", "seed"], suffixes=("", "_committed"))
         shared += len(merged)
         run = "run_committed" if "run_committed" in merged else "run" if "run" in committed else None
@@ -733,7 +732,7 @@ def _verifiable(store: Store, max_fit_time, predictors) -> pd.DataFrame:
         pool = pool[pool["fit_time"] <= max_fit_time]
     if predictors is not None:
         pool = pool[pool["predictor"].isin(predictors)]
-    return pool[pool["params"].isin(["{}", {}]) | pool["params"].isna()].reset_index(drop=True)
+    return at_defaults(pool).reset_index(drop=True)
 
 
 def _progress_rows(frame: pd.DataFrame, enabled: bool):

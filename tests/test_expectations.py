@@ -113,6 +113,19 @@ def test_bad_spaces_and_datasets_are_refused(require_data, study):
         expectations.expect(100, results=study, datasets=["cifar10-edgegpu_energy"])
 
 
+def test_study_records_are_the_defaults_not_the_variants_stored_beside_them(require_data, tmp_path):
+    from hwlib.store import Store
+
+    store = Store(tmp_path)
+    cell = {"dataset": "cifar10-raspi4_latency", "predictor": "bohamiann", "train_size": 124, "seed": 0,
+            "kendalltau": 0.6, "fit_time": 1.0}
+    store.put("predictors/cifar10-raspi4_latency/bohamiann", [
+        {**cell, "key": "a", "params": {}},
+        {**cell, "key": "b", "params": {"num_steps": 13000}, "kendalltau": 0.9}])   # sampled for longer
+    records = expectations.study_records("nb201", ["cifar10-raspi4_latency"], store=store)
+    assert records["kendalltau"].tolist() == [0.6]
+
+
 def test_selection_cost_falls_as_the_ranking_improves(require_data, tmp_path, monkeypatch):
     monkeypatch.setenv("HWLIB_CACHE_DIR", str(tmp_path))
     taus = pd.Series([0.99, 0.9, 0.75, 0.2])  # the deviations of std 1 leave a tau of about 0.55
