@@ -250,8 +250,9 @@ def estimate_seconds(store: Store, groups: Sequence[Group], done: dict[str, set[
 
 
 def _recorded_fit_times(store: Store, tables: Iterable[str]) -> pd.Series:
-    """Mean recorded fit time per (predictor, train_size)."""
-    frames = [f[["predictor", "train_size", "fit_time"]] for t in tables if not (f := store.records(t)).empty]
+    """Mean recorded fit time per (predictor, train_size), of the predictors at their defaults."""
+    frames = [at_defaults(f)[["predictor", "train_size", "fit_time"]] for t in tables
+              if not (f := store.records(t)).empty]
     if not frames:
         return pd.Series(dtype=float)
     return pd.concat(frames).groupby(["predictor", "train_size"])["fit_time"].mean()
