@@ -299,7 +299,7 @@ def plan(profile: str = "full", store: Store | None = None, predictors: Sequence
     spent = _spent_seconds(store, groups, done)
     claims = _Claims(store.root)
     missing = [{"dataset": g.dataset, "predictor": g.predictor, "train_size": g.train_size,
-                "cells_missing": sum(k not in done[g.table] for k in g.keys),
+                "cells_missing": _missing(g, done),
                 "cpu_hours_left": left[g] / 3600, "running": claims.held_elsewhere(g)}
                for g in _in_run_order(_missing_groups(groups, done), left)]
     rows: dict[str, dict] = {}
@@ -555,9 +555,10 @@ class _Claims:
         self.folder = Path(root) / ".claims"
         self.held: dict[Group, Any] = {}
 
-    def _path(self, group: Group, first_seed: str | None = None) -> Path:
-        """The lock of a group or of a part of it (:func:`_parts`), named by its first seed."""
-        first = group.seeds[0] if first_seed is None else first_seed
+    def _path(self, group: Group, any_part: bool = False) -> Path:
+        """The lock of a group or of a part of it (:func:`_parts`), named by its first seed; with
+        ``any_part``, the glob pattern of every part's lock."""
+        first = "*" if any_part else group.seeds[0]
         return self.folder / f"{group.table.replace('/', '--')}--{group.train_size}--{first}.lock"
 
     def take(self, group: Group) -> bool:
@@ -570,7 +571,7 @@ class _Claims:
 
     def held_elsewhere(self, group: Group) -> bool:
         """Whether another process holds the group or a part of it now (creates no lock file)."""
-        for path in self.folder.glob(self._path(group, "*").name):
+        for path in self.folder.glob(self._path(group, any_part=True).name):
             handle = try_lock(path)
             if handle is None:
                 return True
@@ -593,12 +594,12 @@ def _checksum(dataset: str) -> str:
     return load_dataset(dataset).checksum
 
 
-def _bar(total_seconds: float, n_groups: int, enabled: bool):
+def _bar(total_seconds: float, n_parts: int, enabled: bool):
     """A progress bar over the estimated CPU-seconds of the work (so that its time left is meaningful)."""
     from tqdm.auto import tqdm
 
     return tqdm(total=max(total_seconds, 1e-9), unit="s", unit_scale=True, disable=not enabled,
-                desc=f"study ({n_groups} parts)", smoothing=0.05,
+                desc=f"study ({n_parts} parts)", smoothing=0.05,
                 bar_format="{desc}: {percentage:3.0f}%|{bar}| est. {n:.0f}/{total:.0f} cpu-s "
                            "[{elapsed}<{remaining}] {postfix}")
 
