@@ -386,9 +386,9 @@ def _cmd_study_verify(args: argparse.Namespace) -> int:
         other = result["other_kernels"]
         print(f"verified {result['checked']} cells: {len(result['differ'])} differ")
         if other["cells"]:
-            print(f"  {other['cells']} made on other or unrecorded kernels (another CPU's BLAS or torch kernels), "
-                  f"compared in the mean: {other['exact']} bit for bit anyway; Kendall tau here minus recorded "
-                  f"{other['mean']:+.4f} (s.e. {other['se']:.4f})")
+            print(f"  {other['cells']} made on other or unrecorded kernels (another CPU's BLAS or torch kernels, "
+                  f"or its vendor), compared in the mean: {other['exact']} bit for bit anyway; Kendall tau here "
+                  f"minus recorded {other['mean']:+.4f} (s.e. {other['se']:.4f})")
         for d in result["differ"]:
             print(f"  differs: {d['predictor']} on {d['dataset']}, n={d['train_size']}, seed {d['seed']}: "
                   f"{d.get('reason') or d['metrics']}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .paths import project_root
 
-__all__ = ["cpu_model", "git_commit", "kernels"]
+__all__ = ["cpu_model", "cpu_vendor", "git_commit", "kernels", "run_kernels"]
 
 
 def git_commit() -> str | None:
@@ -35,16 +35,27 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def cpu_vendor(model: str | None = None) -> str:
+    """'AMD' or 'Intel' for a CPU model name (default: this machine's), else the name's first word."""
+    name = cpu_model() if model is None else model
+    for vendor in ("AMD", "Intel"):
+        if vendor.lower() in name.lower():
+            return vendor
+    return name.split()[0] if name.split() else "?"
+
+
 def kernels() -> dict[str, str]:
     """The arithmetic that a record's last bits depend on, beyond the library versions.
 
     numpy's BLAS (OpenBLAS) picks its kernels by CPU when it loads ('Haswell' for AVX2,
-    'SkylakeX' for AVX-512, ...), and torch picks its own ('AVX2', 'AVX512'): two machines with
-    the same libraries compute the same records bit for bit only where these agree. Keys ``blas``
-    (each BLAS loaded by numpy and scipy: its name, kernels and version) and ``torch`` (its CPU
-    capability); a part that cannot be read is left out.
+    'SkylakeX' for AVX-512, ...), and torch picks its own ('AVX2', 'AVX512'); torch's matrix
+    products (MKL) also choose their code by the CPU's vendor: an AMD and an Intel CPU with the
+    same kernels above train a BONAS network to other last bits. Two machines with the same
+    libraries compute the same records bit for bit only where all of these agree. Keys ``blas``
+    (each BLAS loaded by numpy and scipy: its name, kernels and version), ``torch`` (its CPU
+    capability) and ``vendor`` (:func:`cpu_vendor`); a part that cannot be read is left out.
     """
-    out: dict[str, str] = {}
+    out: dict[str, str] = {"vendor": cpu_vendor()}
     try:
         from importlib import import_module
 
@@ -65,4 +76,14 @@ def kernels() -> dict[str, str]:
         out["torch"] = str(torch.backends.cpu.get_cpu_capability())
     except Exception:  # noqa: BLE001
         pass
+    return out
+
+
+def run_kernels(provenance: dict) -> dict[str, str]:
+    """:func:`kernels` as a run's provenance records them; for runs that recorded no ``vendor``
+    (before 2 December 2026), the vendor read off the CPU's name they recorded. Empty where the
+    run recorded no kernels."""
+    out = dict(provenance.get("kernels") or {})
+    if out and "vendor" not in out and provenance.get("cpu"):
+        out["vendor"] = cpu_vendor(provenance["cpu"])
     return out

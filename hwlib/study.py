@@ -611,7 +611,8 @@ def _bar(total_seconds: float, n_parts: int, enabled: bool):
 #: on the same kernels (:func:`hwlib.machine.kernels`, in each run's provenance); the tolerance
 #: only absorbs the last bits of a library's multithreaded arithmetic.
 VERIFY_TOLERANCE = 1e-9
-#: A record made on other kernels (another CPU's BLAS or torch kernels: AVX2 against AVX-512), or
+#: A record made on other kernels (another CPU's BLAS or torch kernels: AVX2 against AVX-512, or
+#: another vendor's CPU, for which torch's MKL chooses other code), or
 #: by a run that did not record its kernels (runs before 1 December 2026), cannot be recomputed
 #: bit for bit: ties among predictions break otherwise and a network's last bits drift over its
 #: training steps, so one cell's metrics may differ by a few hundredths. Such records are compared
@@ -622,10 +623,10 @@ KERNEL_SHIFT_TOLERANCE = 0.01
 
 def same_kernels(store: Store):
     """A test of whether a record's ``run`` computed on this machine's kernels (:func:`hwlib.machine.kernels`)."""
-    from .machine import kernels
+    from .machine import kernels, run_kernels
 
     runs, here = store.provenance(), kernels()
-    return lambda run: isinstance(run, str) and runs.get(run, {}).get("kernels") == here
+    return lambda run: isinstance(run, str) and run_kernels(runs.get(run, {})) == here
 
 
 def kernel_shift(pairs: Sequence[tuple[float, float]]) -> dict[str, Any]:

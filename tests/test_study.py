@@ -217,6 +217,24 @@ def test_records_of_other_kernels_are_compared_in_the_mean(store):
         in out["differ"][-1]["reason"]
 
 
+def test_a_run_on_another_vendors_cpu_made_its_records_on_other_kernels(store):
+    from hwlib.machine import cpu_vendor, kernels
+
+    assert cpu_vendor("AMD EPYC 9B14") == "AMD" and cpu_vendor("Intel(R) Xeon(R) Processor") == "Intel"
+    study.run(**TINY, store=store, progress=False)
+    run = next(iter(store.provenance()))
+    same = study.same_kernels(store)
+    assert same(run)
+    path = store.root / "provenance.json"
+    runs = json.loads(path.read_text())
+    other = "Intel(R) Xeon(R) Processor" if cpu_vendor() == "AMD" else "AMD EPYC 9B14"
+    for entry in runs.values():     # the same BLAS and torch kernels on another vendor's CPU, recorded
+        entry["kernels"] = {k: v for k, v in kernels().items() if k != "vendor"}   # without the vendor
+        entry["cpu"] = other
+    path.write_text(json.dumps(runs))
+    assert not study.same_kernels(Store(store.root))(run)   # torch's MKL picks other code there
+
+
 def test_kernel_shift_tells_rounding_from_a_systematic_change():
     noise = [(0.5, 0.5 + d) for d in (0.02, -0.02, 0.01, -0.01, 0.0)]
     assert study.kernel_shift(noise) == {"cells": 5, "exact": 1, "mean": pytest.approx(0.0), "se": pytest.approx(
